@@ -1,0 +1,69 @@
+//! Names of subjects: normalisation for comparison and the bigram tokens
+//! that both storage backends index for substring search.
+//!
+//! Chinese names are not made of words a segmenter can find (a trade name is
+//! any two characters), so search indexes every pair of adjacent characters:
+//! a query of two or more characters matches exactly the names that contain
+//! it as a phrase of bigrams. The last character is also indexed alone so
+//! that a one-character query can run as a prefix search.
+
+/// Normalises a name for comparison: full-width letters, digits and brackets
+/// become half-width, blanks disappear, ASCII letters are upper-cased.
+/// `科大讯飞股份有限公司` and `科大讯飞股份有限公司 ` compare equal, as do
+/// `（安徽）` and `(安徽)`.
+pub fn normalize(name: &str) -> String {
+    crate::id::normalize(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The search tokens of a name: its characters without punctuation, as
+/// overlapping bigrams followed by the last character alone, separated by
+/// spaces (`科大 大讯 讯飞 飞`).
+pub fn bigrams(name: &str) -> String {
+    let chars: Vec<char> = searchable_chars(name).collect();
+    let mut tokens = String::with_capacity(chars.len() * 7);
+    for pair in chars.windows(2) {
+        tokens.push(pair[0]);
+        tokens.push(pair[1]);
+        tokens.push(' ');
+    }
+    if let Some(last) = chars.last() {
+        tokens.push(*last);
+    }
+    tokens
+}
+
+/// The characters of a query or name that search considers: letters and
+/// digits of any script, ASCII upper-cased.
+pub fn searchable_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.chars().filter(|c| c.is_alphanumeric()).map(|c| {
+        let c = match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        };
+        c.to_ascii_uppercase()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::{bigrams, normalize};
+
+    #[rstest]
+    #[case("科大讯飞", "科大 大讯 讯飞 飞")]
+    #[case("淮北（相山）ab商行", "淮北 北相 相山 山A AB B商 商行 行")]
+    #[case("王", "王")]
+    #[case("", "")]
+    fn bigram_tokens(#[case] name: &str, #[case] expected: &str) {
+        assert_eq!(bigrams(name), expected);
+    }
+
+    #[test]
+    fn normalization_ignores_width_and_blanks() {
+        assert_eq!(normalize("淮北（相山） 商行"), normalize("淮北(相山)商行"));
+    }
+}

@@ -1,0 +1,282 @@
+//! Publicity periods (公示期限) of records.
+//!
+//! The national rules in force (国家发展改革委《信用修复管理办法》, in force
+//! 2026-04-01, and 国办发〔2025〕22号) sort adverse records into three
+//! classes: 轻微 (in principle not published, at most 3 months), 一般
+//! (3 months to 1 year) and 严重 (1 to 3 years), each counted from the date
+//! of the decision document. Publication stops automatically at the maximum;
+//! repair may end it after the minimum. Which records fall into which class
+//! is set per record type in the catalogue (`[publicity]`), because sector
+//! authorities publish their own classification standards.
+
+use chrono::NaiveDate;
+
+use crate::catalog::{Condition, FieldIdx};
+use crate::date::add_months;
+
+/// How long records of a type are public.
+#[derive(Debug, Clone)]
+pub enum PublicityPolicy {
+    /// Public from the decision date for as long as the record is current
+    /// (行政许可 and other neutral or positive records).
+    Permanent,
+    /// Adverse records, sorted into classes with their own periods.
+    Classed {
+        /// The period of each class.
+        classes: Vec<ClassSpec>,
+        /// Classification rules; the first that holds decides.
+        rules: Vec<ClassRule>,
+        /// The class when no rule holds.
+        default_class: Severity,
+        /// The field in which departments supply their own 公示截止期.
+        supplied_until: Option<FieldIdx>,
+    },
+}
+
+/// Severity class of an adverse record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// 轻微.
+    Minor,
+    /// 一般.
+    General,
+    /// 严重.
+    Serious,
+}
+
+impl Severity {
+    /// The rules' Chinese term.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Minor => "轻微",
+            Self::General => "一般",
+            Self::Serious => "严重",
+        }
+    }
+
+    /// Parses [`Severity::label`].
+    pub fn from_label(label: &str) -> Option<Self> {
+        [Self::Minor, Self::General, Self::Serious]
+            .into_iter()
+            .find(|s| s.label() == label)
+    }
+}
+
+/// The publicity period of one class.
+#[derive(Debug, Clone)]
+pub struct ClassSpec {
+    /// The class.
+    pub severity: Severity,
+    /// Whether records of the class are published at all.
+    pub published: bool,
+    /// Earliest end (months after the decision): repair possible from then on.
+    pub min_months: u32,
+    /// Latest end: publication stops automatically.
+    pub max_months: u32,
+    /// The rule that sets the period.
+    pub basis: String,
+}
+
+/// A classification rule.
+#[derive(Debug, Clone)]
+pub struct ClassRule {
+    /// The class assigned when the condition holds.
+    pub severity: Severity,
+    /// The condition on the record's values.
+    pub when: Condition,
+    /// The rule that sets the classification.
+    pub basis: String,
+}
+
+/// When a record is public.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicityWindow {
+    /// The class, for adverse records.
+    pub severity: Option<Severity>,
+    /// Whether the record is published at all.
+    pub published: bool,
+    /// First day of publication (the decision date).
+    pub from: NaiveDate,
+    /// Last day of publication; `None` means no end.
+    pub until: Option<NaiveDate>,
+}
+
+/// A supplied 公示截止期 outside the bounds of the record's class.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfBounds {
+    /// The date the department supplied.
+    pub supplied: NaiveDate,
+    /// The earliest end the class allows.
+    pub earliest: NaiveDate,
+    /// The latest end the class allows (used instead).
+    pub latest: NaiveDate,
+    /// The class.
+    pub severity: Severity,
+}
+
+impl PublicityPolicy {
+    /// The window of a record decided on `decided` whose enumerated values
+    /// are given by `values_of`, with the department's own end date if any.
+    ///
+    /// A supplied end inside the class's bounds is honoured; one outside them
+    /// is replaced by the class's maximum and reported.
+    pub fn window<'a>(
+        &self,
+        decided: NaiveDate,
+        values_of: impl Fn(FieldIdx) -> Vec<&'a str>,
+        supplied: Option<NaiveDate>,
+    ) -> (PublicityWindow, Option<OutOfBounds>) {
+        let PublicityPolicy::Classed {
+            classes,
+            rules,
+            default_class,
+            ..
+        } = self
+        else {
+            return (
+                PublicityWindow {
+                    severity: None,
+                    published: true,
+                    from: decided,
+                    until: None,
+                },
+                None,
+            );
+        };
+        let severity = rules
+            .iter()
+            .find(|rule| rule.when.holds(&values_of(rule.when.field)))
+            .map_or(*default_class, |r| r.severity);
+        let Some(class) = classes.iter().find(|c| c.severity == severity) else {
+            // The catalogue loader guarantees a period for every class a rule names.
+            return (
+                PublicityWindow {
+                    severity: Some(severity),
+                    published: false,
+                    from: decided,
+                    until: Some(decided),
+                },
+                None,
+            );
+        };
+        let earliest = add_months(decided, class.min_months);
+        let latest = add_months(decided, class.max_months);
+        let (until, out_of_bounds) = match supplied {
+            Some(date) if (earliest..=latest).contains(&date) => (date, None),
+            Some(date) => (
+                latest,
+                Some(OutOfBounds {
+                    supplied: date,
+                    earliest,
+                    latest,
+                    severity,
+                }),
+            ),
+            None => (latest, None),
+        };
+        let window = PublicityWindow {
+            severity: Some(severity),
+            published: class.published,
+            from: decided,
+            until: Some(until),
+        };
+        (window, out_of_bounds)
+    }
+}
+
+impl PublicityWindow {
+    /// Whether the record is public on `day` (China Standard Time civil date).
+    pub fn is_public_on(&self, day: NaiveDate) -> bool {
+        self.published && day >= self.from && self.until.is_none_or(|until| day <= until)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use rstest::rstest;
+
+    use super::{ClassRule, ClassSpec, PublicityPolicy, PublicityWindow, Severity};
+    use crate::catalog::{Condition, ConditionTest, FieldIdx};
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn policy() -> PublicityPolicy {
+        let class = |severity, published, min_months, max_months| ClassSpec {
+            severity,
+            published,
+            min_months,
+            max_months,
+            basis: String::new(),
+        };
+        let rule = |severity, test| ClassRule {
+            severity,
+            when: Condition {
+                field: FieldIdx(0),
+                test,
+            },
+            basis: String::new(),
+        };
+        PublicityPolicy::Classed {
+            classes: vec![
+                class(Severity::Minor, false, 0, 3),
+                class(Severity::General, true, 3, 12),
+                class(Severity::Serious, true, 12, 36),
+            ],
+            rules: vec![
+                rule(
+                    Severity::Minor,
+                    ConditionTest::Only(vec!["警告".into(), "通报批评".into()]),
+                ),
+                rule(Severity::Serious, ConditionTest::AnyOf(vec!["吊销许可证件".into()])),
+            ],
+            default_class: Severity::General,
+            supplied_until: None,
+        }
+    }
+
+    #[rstest]
+    #[case(&["警告"], None, Severity::Minor, false, ymd(2024, 4, 5))]
+    #[case(&["罚款"], None, Severity::General, true, ymd(2025, 1, 5))]
+    #[case(&["罚款", "吊销许可证件"], None, Severity::Serious, true, ymd(2027, 1, 5))]
+    #[case(&["罚款"], Some(ymd(2024, 10, 5)), Severity::General, true, ymd(2024, 10, 5))]
+    #[case(&["罚款"], Some(ymd(2024, 4, 5)), Severity::General, true, ymd(2024, 4, 5))]
+    #[case(&["罚款"], Some(ymd(2024, 4, 4)), Severity::General, true, ymd(2025, 1, 5))]
+    #[case(&["罚款"], Some(ymd(2025, 1, 6)), Severity::General, true, ymd(2025, 1, 5))]
+    fn classes_and_bounds(
+        #[case] kinds: &[&'static str],
+        #[case] supplied: Option<NaiveDate>,
+        #[case] severity: Severity,
+        #[case] published: bool,
+        #[case] until: NaiveDate,
+    ) {
+        let (window, out_of_bounds) = policy().window(ymd(2024, 1, 5), |_| kinds.to_vec(), supplied);
+        assert_eq!(window.severity, Some(severity));
+        assert_eq!(window.published, published);
+        assert_eq!(window.until, Some(until));
+        let in_bounds = supplied.is_none_or(|date| date == until);
+        assert_eq!(out_of_bounds.is_none(), in_bounds);
+    }
+
+    #[test]
+    fn public_on_the_last_day_and_not_after() {
+        let window = PublicityWindow {
+            severity: None,
+            published: true,
+            from: ymd(2024, 1, 5),
+            until: Some(ymd(2025, 1, 5)),
+        };
+        assert!(!window.is_public_on(ymd(2024, 1, 4)));
+        assert!(window.is_public_on(ymd(2024, 1, 5)));
+        assert!(window.is_public_on(ymd(2025, 1, 5)));
+        assert!(!window.is_public_on(ymd(2025, 1, 6)));
+    }
+
+    #[test]
+    fn permanent_records_have_no_end() {
+        let (window, _) = PublicityPolicy::Permanent.window(ymd(2024, 1, 5), |_| Vec::new(), None);
+        assert!(window.is_public_on(ymd(2099, 1, 1)));
+    }
+}
