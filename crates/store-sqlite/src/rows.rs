@@ -1,0 +1,88 @@
+//! Converting between SQLite values and the store's types. Dates are ISO
+//! 8601 text, timestamps RFC 3339 text in UTC, booleans 0/1.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use rusqlite::Row;
+use xinyong_domain::SubjectCategory;
+use xinyong_domain::publicity::{PublicityWindow, Severity};
+use xinyong_store::{NaturalKey, StoredRecord, Subject};
+
+use crate::error::corrupt;
+
+pub(crate) fn now() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn timestamp(text: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt(format!("timestamp {text}: {e}")))
+}
+
+pub(crate) fn date(text: &str) -> rusqlite::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| corrupt(format!("date {text}: {e}")))
+}
+
+/// Columns of `subjects` read by [`subject`], in order.
+pub(crate) const SUBJECT_COLUMNS: &str =
+    "s.id, s.category, s.uscc, s.person_ref, s.id_masked, s.name, s.flagged, s.created_at";
+
+pub(crate) fn subject(row: &Row<'_>, offset: usize) -> rusqlite::Result<Subject> {
+    let category: String = row.get(offset + 1)?;
+    Ok(Subject {
+        id: row.get(offset)?,
+        category: SubjectCategory::from_code(&category).ok_or_else(|| corrupt(format!("category {category}")))?,
+        uscc: row.get(offset + 2)?,
+        person_ref: row.get(offset + 3)?,
+        id_masked: row.get(offset + 4)?,
+        name: row.get(offset + 5)?,
+        flagged: row.get(offset + 6)?,
+        created_at: timestamp(&row.get::<_, String>(offset + 7)?)?,
+    })
+}
+
+/// Columns of `records` read by [`record`], in order.
+pub(crate) const RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.doc_no, r.catalog_version, \
+     r.decision_date, r.severity, r.published, r.publicity_until, r.authority, r.source, r.batch_id, r.row_no, \
+     r.version, r.is_current, r.payload, r.created_at";
+
+/// Number of columns in [`RECORD_COLUMNS`].
+pub(crate) const N_RECORD_COLUMNS: usize = 17;
+
+pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
+    let decision_date = date(&row.get::<_, String>(5)?)?;
+    let severity: Option<String> = row.get(6)?;
+    let severity = severity
+        .map(|label| Severity::from_label(&label).ok_or_else(|| corrupt(format!("severity {label}"))))
+        .transpose()?;
+    let until: Option<String> = row.get(8)?;
+    let payload: String = row.get(15)?;
+    let payload = match serde_json::from_str(&payload) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => return Err(corrupt("record payload is not a JSON object")),
+    };
+    Ok(StoredRecord {
+        id: row.get(0)?,
+        key: NaturalKey {
+            subject_id: row.get(1)?,
+            record_type: row.get(2)?,
+            doc_no: row.get(3)?,
+        },
+        catalog_version: row.get(4)?,
+        decision_date,
+        publicity: PublicityWindow {
+            severity,
+            published: row.get(7)?,
+            from: decision_date,
+            until: until.as_deref().map(date).transpose()?,
+        },
+        authority: row.get(9)?,
+        source: row.get(10)?,
+        batch_id: row.get(11)?,
+        row_no: row.get(12)?,
+        version: row.get(13)?,
+        current: row.get(14)?,
+        payload,
+        created_at: timestamp(&row.get::<_, String>(16)?)?,
+    })
+}

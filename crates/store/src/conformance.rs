@@ -1,0 +1,65 @@
+//! The conformance suite: every store method, run against each backend so
+//! that SQLite and PostgreSQL behave the same.
+//!
+//! A backend's `tests/` calls [`run_all`] with a function that makes a fresh,
+//! empty, migrated store for each case.
+#![expect(
+    clippy::unwrap_used,
+    reason = "the suite is test code: a failing step panics and names its case"
+)]
+
+mod batches;
+mod fixtures;
+mod search;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::Store;
+
+/// One case of the suite.
+pub type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Every case, by name.
+pub const CASES: &[(&str, Case)] = &[
+    ("catalog_versions", |s| Box::pin(batches::catalog_versions(s))),
+    ("import_round_trip", |s| Box::pin(batches::import_round_trip(s))),
+    ("dropped_import_leaves_nothing", |s| {
+        Box::pin(batches::dropped_import_leaves_nothing(s))
+    }),
+    ("refusal_stores_only_the_batch", |s| {
+        Box::pin(batches::refusal_stores_only_the_batch(s))
+    }),
+    ("versions_and_history", |s| Box::pin(batches::versions_and_history(s))),
+    ("duplicate_subject_is_a_conflict", |s| {
+        Box::pin(batches::duplicate_subject_is_a_conflict(s))
+    }),
+    ("name_flags_count_repeats", |s| {
+        Box::pin(batches::name_flags_count_repeats(s))
+    }),
+    ("listing_filters_and_pages", |s| {
+        Box::pin(batches::listing_filters_and_pages(s))
+    }),
+    ("batch_pages", |s| Box::pin(batches::batch_pages(s))),
+    ("name_search", |s| Box::pin(search::name_search(s))),
+    ("code_prefix_search", |s| Box::pin(search::code_prefix_search(s))),
+    ("foreign_cursors_give_empty_pages", |s| {
+        Box::pin(search::foreign_cursors_give_empty_pages(s))
+    }),
+];
+
+/// Runs every case, each on a fresh store from `fresh`.
+pub async fn run_all<F, Fut>(fresh: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    for (name, case) in CASES {
+        let store = fresh().await;
+        let outcome = tokio::spawn(case(store)).await;
+        if let Err(error) = outcome {
+            panic!("conformance case `{name}` failed: {error}");
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The storage contract of the platform.
+//!
+//! One narrow trait per aggregate ([`CatalogStore`], [`SubjectStore`],
+//! [`RecordStore`], [`BatchStore`], [`SearchStore`]), their argument and
+//! filter types, [`StoreError`] and [`Page`]. No SQL lives here:
+//! `xinyong-store-sqlite` and `xinyong-store-postgres` implement the traits,
+//! and the [`conformance`] suite (feature `conformance`) is run against both
+//! so that they stay equivalent.
+//!
+//! The application holds one `Arc<dyn Store>`, chosen once from the
+//! database URL.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod batches;
+mod catalog;
+mod error;
+mod page;
+mod records;
+mod search;
+mod subjects;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use batches::{
+    Batch, BatchFormat, BatchStatus, BatchStore, BatchSummary, ImportTx, IssueSeverity, NewBatch, NewRejection,
+    RowIssue,
+};
+pub use catalog::{CatalogStore, CatalogVersion};
+pub use error::StoreError;
+pub use page::{Cursor, Page, PageRequest};
+pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};
+pub use search::{SearchStore, SubjectQuery};
+pub use subjects::{
+    AliasKind, KnownSubject, NameFlag, NewAlias, NewNameFlag, NewSubject, PersonIdentity, Subject, SubjectId,
+    SubjectLookup, SubjectStore,
+};
+
+use async_trait::async_trait;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite, the default.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Stable machine name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Everything the platform stores, behind one object.
+#[async_trait]
+pub trait Store: CatalogStore + SubjectStore + RecordStore + BatchStore + SearchStore + Send + Sync + 'static {
+    /// The engine behind this store.
+    fn backend(&self) -> Backend;
+
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
