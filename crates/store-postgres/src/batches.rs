@@ -13,7 +13,7 @@ use crate::PostgresStore;
 use crate::error::{corrupt, map_error};
 
 const BATCH_COLUMNS: &str = "id, record_type, catalog_version, source, file_name, format, encoding, generation, \
-     headers, file_digest, status, refusal, n_rows, n_accepted, n_rejected, n_duplicates, n_new_versions, \
+     headers, original_file, status, refusal, n_rows, n_accepted, n_rejected, n_duplicates, n_new_versions, \
      n_new_subjects, n_flagged, unknown_headers, created_at";
 
 fn json_list(value: serde_json::Value) -> sqlx::Result<Vec<String>> {
@@ -34,7 +34,7 @@ fn batch(row: &PgRow) -> sqlx::Result<Batch> {
             encoding: row.try_get("encoding")?,
             generation: row.try_get("generation")?,
             headers: json_list(row.try_get("headers")?)?,
-            file_digest: row.try_get("file_digest")?,
+            original_file: row.try_get("original_file")?,
         },
         status: BatchStatus::from_code(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
         refusal: row.try_get("refusal")?,
@@ -60,7 +60,7 @@ pub(crate) async fn insert_batch(
 ) -> Result<i64, StoreError> {
     sqlx::query_scalar(
         "INSERT INTO batches (record_type, catalog_version, source, file_name, format, encoding, generation,
-                              headers, file_digest, status, refusal, created_at)
+                              headers, original_file, status, refusal, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now()) RETURNING id",
     )
     .bind(&new.record_type)
@@ -71,7 +71,7 @@ pub(crate) async fn insert_batch(
     .bind(&new.encoding)
     .bind(&new.generation)
     .bind(serde_json::json!(new.headers))
-    .bind(&new.file_digest)
+    .bind(&new.original_file)
     .bind(status.code())
     .bind(refusal)
     .fetch_one(conn)

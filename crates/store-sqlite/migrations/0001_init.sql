@@ -19,7 +19,7 @@ CREATE TABLE batches (
     encoding        TEXT,
     generation      TEXT,
     headers         TEXT NOT NULL,
-    file_digest     TEXT NOT NULL,
+    original_file   TEXT,
     status          TEXT NOT NULL,
     refusal         TEXT,
     n_rows          INTEGER NOT NULL DEFAULT 0,

@@ -12,7 +12,7 @@ use crate::error::corrupt;
 use crate::rows::{now, timestamp};
 
 pub(crate) const BATCH_COLUMNS: &str = "id, record_type, catalog_version, source, file_name, format, encoding, \
-     generation, headers, file_digest, status, refusal, n_rows, n_accepted, n_rejected, n_duplicates, \
+     generation, headers, original_file, status, refusal, n_rows, n_accepted, n_rejected, n_duplicates, \
      n_new_versions, n_new_subjects, n_flagged, unknown_headers, created_at";
 
 fn json_list(text: &str) -> rusqlite::Result<Vec<String>> {
@@ -33,7 +33,7 @@ pub(crate) fn batch(row: &Row<'_>) -> rusqlite::Result<Batch> {
             encoding: row.get(6)?,
             generation: row.get(7)?,
             headers: json_list(&row.get::<_, String>(8)?)?,
-            file_digest: row.get(9)?,
+            original_file: row.get(9)?,
         },
         status: BatchStatus::from_code(&status).ok_or_else(|| corrupt(format!("status {status}")))?,
         refusal: row.get(11)?,
@@ -60,7 +60,7 @@ pub(crate) fn insert_batch(
 ) -> rusqlite::Result<i64> {
     conn.query_row(
         "INSERT INTO batches (record_type, catalog_version, source, file_name, format, encoding, generation,
-                              headers, file_digest, status, refusal, created_at)
+                              headers, original_file, status, refusal, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
         params![
             new.record_type,
@@ -71,7 +71,7 @@ pub(crate) fn insert_batch(
             new.encoding,
             new.generation,
             serde_json::to_string(&new.headers).unwrap_or_else(|_| "[]".into()),
-            new.file_digest,
+            new.original_file,
             status.code(),
             refusal,
             now(),

@@ -57,8 +57,8 @@ pub struct NewBatch {
     pub generation: Option<String>,
     /// Its header row.
     pub headers: Vec<String>,
-    /// SM3 digest of the file, hexadecimal.
-    pub file_digest: String,
+    /// Where the uploaded file is kept, relative to the data directory.
+    pub original_file: Option<String>,
 }
 
 /// Outcome of a batch.

@@ -60,7 +60,9 @@ impl Backend {
 
 /// Everything the platform stores, behind one object.
 #[async_trait]
-pub trait Store: CatalogStore + SubjectStore + RecordStore + BatchStore + SearchStore + Send + Sync + 'static {
+pub trait Store:
+    CatalogStore + SubjectStore + RecordStore + BatchStore + SearchStore + std::fmt::Debug + Send + Sync + 'static
+{
     /// The engine behind this store.
     fn backend(&self) -> Backend;
 

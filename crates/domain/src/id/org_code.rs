@@ -90,6 +90,17 @@ impl OrgCode {
         Ok(Self(code))
     }
 
+    /// Appends the check character to an eight-character body of digits and
+    /// capital letters; used by synthetic data and tests.
+    pub fn complete(body: &str) -> Option<String> {
+        if body.len() != 8 || !body.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase()) {
+            return None;
+        }
+        let mut code = body.to_owned();
+        code.push(check_char(body.as_bytes()));
+        Some(code)
+    }
+
     /// The nine characters.
     pub fn as_str(&self) -> &str {
         &self.0

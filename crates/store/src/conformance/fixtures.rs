@@ -22,7 +22,7 @@ pub(super) fn new_batch(source: &str) -> NewBatch {
         encoding: Some("UTF-8".into()),
         generation: Some("gen2".into()),
         headers: vec!["行政相对人名称".into(), "统一社会信用代码".into()],
-        file_digest: "00".repeat(32),
+        original_file: Some("uploads/2024/处罚.csv".into()),
     }
 }
 

@@ -1,0 +1,236 @@
+//! Aggregation (归集) of department files into the platform.
+//!
+//! An import goes through named stages: **read** the file as a table
+//! ([`read`]), **map** its headers to catalogue items, **validate** each row
+//! (the checks themselves live in `xinyong_domain::row`), **resolve** each
+//! row's subject and **apply** the batch in one store transaction, then
+//! **report** ([`report`]). A file that cannot be read as a table of the
+//! record type is refused whole: only the batch record of the refusal is
+//! stored. Otherwise every accepted row is stored or none is.
+#![forbid(unsafe_code)]
+
+mod apply;
+mod catalog;
+mod error;
+pub mod export;
+pub mod read;
+pub mod report;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use tokio::sync::mpsc;
+use xinyong_crypto::Keys;
+use xinyong_domain::catalog::{ColumnMap, RecordType};
+use xinyong_domain::id::IdPolicy;
+use xinyong_store::{Batch, BatchFormat, BatchSummary, NewBatch, Store};
+
+pub use crate::catalog::{Catalog, CatalogEntry, builtin_catalog, load_catalog};
+pub use crate::error::IngestError;
+pub use crate::read::Progress;
+use crate::validate::{Prepared, Validator};
+
+/// Rows validated and applied together.
+const CHUNK_ROWS: usize = 2000;
+/// Chunks waiting between validation and storage; bounds memory.
+const CHUNKS_IN_FLIGHT: usize = 3;
+
+/// Imports files for one platform: its store, keys and identifier policy.
+#[derive(Debug, Clone)]
+pub struct Importer {
+    store: Arc<dyn Store>,
+    keys: Arc<Keys>,
+    policy: Arc<IdPolicy>,
+}
+
+/// One file to import.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Its name as uploaded (for the batch record and the kept copy).
+    pub file_name: String,
+    /// The record type and its catalogue version.
+    pub record_type: CatalogEntry,
+    /// The department the batch is filed for.
+    pub source: String,
+    /// Today in China Standard Time (no decision may lie after it).
+    pub today: NaiveDate,
+    /// The data directory, where the uploaded file is kept under `uploads/`.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Importer {
+    /// An importer writing to `store`.
+    pub fn new(store: Arc<dyn Store>, keys: Arc<Keys>, policy: Arc<IdPolicy>) -> Self {
+        Self { store, keys, policy }
+    }
+
+    /// Imports one file. Returns the batch, applied or refused; an `Err`
+    /// means a technical failure, after which nothing of the batch is stored.
+    pub async fn import(&self, request: ImportRequest, progress: &Progress) -> Result<Batch, IngestError> {
+        let original_file = match &request.data_dir {
+            Some(dir) => Some(keep_original(dir, &request.path, &request.file_name)?),
+            None => None,
+        };
+        let mut new = NewBatch {
+            record_type: request.record_type.record_type.code.clone(),
+            catalog_version: request.record_type.version,
+            source: request.source.clone(),
+            file_name: request.file_name.clone(),
+            format: BatchFormat::Csv,
+            encoding: None,
+            generation: None,
+            headers: Vec::new(),
+            original_file,
+        };
+        let path = request.path.clone();
+        let opened = {
+            let progress = progress.clone();
+            tokio::task::spawn_blocking(move || {
+                let format = read::detect_format(&path)?;
+                read::open(&path, format, &progress).map(|table| (format, table))
+            })
+            .await
+            .map_err(|e| IngestError::Internal(e.to_string()))?
+        };
+        let table = match opened {
+            Ok((format, table)) => {
+                new.format = format;
+                table
+            }
+            Err(error) => return Ok(self.store.record_refusal(&new, &error.to_string()).await?),
+        };
+        new.encoding = table.encoding.map(|e| e.name().to_owned());
+        new.headers = table.headers.clone();
+        let record_type = Arc::clone(&request.record_type.record_type);
+        let map = match record_type.map_headers(&table.headers) {
+            Ok(map) => map,
+            Err(problem) => return Ok(self.store.record_refusal(&new, &problem.to_string()).await?),
+        };
+        new.generation = Some(map.generation.code().to_owned());
+        self.apply(new, table, record_type, map, &request).await
+    }
+
+    async fn apply(
+        &self,
+        new: NewBatch,
+        table: read::Table,
+        record_type: Arc<RecordType>,
+        map: ColumnMap,
+        request: &ImportRequest,
+    ) -> Result<Batch, IngestError> {
+        let tx = self.store.begin_import(&new).await?;
+        let mut applier = apply::Applier {
+            tx,
+            record_type: record_type.code.clone(),
+            catalog_version: request.record_type.version,
+            summary: BatchSummary {
+                unknown_headers: map.unknown_headers.clone(),
+                ..BatchSummary::default()
+            },
+        };
+        let (sender, mut receiver) = mpsc::channel::<Result<Vec<Prepared>, ChunkError>>(CHUNKS_IN_FLIGHT);
+        let (keys, policy) = (Arc::clone(&self.keys), Arc::clone(&self.policy));
+        let (today, source) = (request.today, request.source.clone());
+        let validation = tokio::task::spawn_blocking(move || {
+            let labels = Validator::labels_for(&record_type, &map, &table.headers);
+            let validator = Validator {
+                record_type: &record_type,
+                map: &map,
+                policy: &policy,
+                keys: &keys,
+                today,
+                source: &source,
+                labels,
+            };
+            let mut chunk = Vec::with_capacity(CHUNK_ROWS);
+            for row in table.rows {
+                let prepared = match row {
+                    Ok(row) => validator.prepare(row).map_err(ChunkError::Ingest),
+                    Err(error) => Err(ChunkError::Read(error.to_string())),
+                };
+                match prepared {
+                    Ok(prepared) => chunk.push(prepared),
+                    Err(error) => {
+                        let _ = sender.blocking_send(Err(error));
+                        return;
+                    }
+                }
+                if chunk.len() == CHUNK_ROWS
+                    && sender
+                        .blocking_send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK_ROWS))))
+                        .is_err()
+                {
+                    return;
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = sender.blocking_send(Ok(chunk));
+            }
+        });
+        while let Some(chunk) = receiver.recv().await {
+            match chunk {
+                Ok(chunk) => applier.apply(chunk).await?,
+                Err(ChunkError::Ingest(error)) => return Err(error),
+                Err(ChunkError::Read(reason)) => {
+                    // Dropping the transaction undoes every row applied so far.
+                    drop(applier);
+                    let reason = format!("{reason}（文件未导入任何数据）");
+                    return Ok(self.store.record_refusal(&new, &reason).await?);
+                }
+            }
+        }
+        validation
+            .await
+            .map_err(|e| IngestError::Internal(format!("validation thread: {e}")))?;
+        if applier.summary.n_rows == 0 {
+            drop(applier);
+            return Ok(self.store.record_refusal(&new, "文件中没有数据行").await?);
+        }
+        let summary = applier.summary.clone();
+        Ok(applier.tx.commit(&summary).await?)
+    }
+}
+
+enum ChunkError {
+    Read(String),
+    Ingest(IngestError),
+}
+
+/// Copies the uploaded file to `uploads/YYYY-MM/` in the data directory
+/// (owner-only permissions) and returns its path relative to that directory.
+fn keep_original(data_dir: &Path, path: &Path, file_name: &str) -> Result<String, IngestError> {
+    let now = chrono::Utc::now();
+    let month = now.format("%Y-%m").to_string();
+    let dir = data_dir.join("uploads").join(&month);
+    std::fs::create_dir_all(&dir)?;
+    let safe_name: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let stored = format!("{}-{}", now.format("%Y%m%dT%H%M%S%.6f"), safe_name);
+    let target = dir.join(&stored);
+    std::fs::copy(path, &target)?;
+    restrict_permissions(&target)?;
+    Ok(format!("uploads/{month}/{stored}"))
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! CSV files: encoding detected from the first bytes, comma or tab
+//! delimited (whichever the header line uses), ragged rows allowed.
+
+use std::io::{BufRead, BufReader, Read};
+
+use encoding_rs_io::DecodeReaderBytesBuilder;
+use xinyong_store::BatchFormat;
+
+use super::encoding::{TextEncoding, detect};
+use super::{MAX_ROW_BYTES, RawRow, ReadError, Table, is_blank, is_header};
+
+/// Bytes looked at to detect the encoding and the delimiter.
+const SAMPLE_BYTES: usize = 64 * 1024;
+
+pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadError> {
+    let mut buffered = BufReader::with_capacity(SAMPLE_BYTES * 4, reader);
+    let sample = buffered.fill_buf()?.to_vec();
+    if sample.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    let encoding = detect(&sample);
+    let delimiter = delimiter(&encoding.encoding().decode_without_bom_handling(&sample).0);
+    let text: Box<dyn Read + Send> = match encoding {
+        TextEncoding::Utf8 => {
+            if sample.starts_with(&[0xEF, 0xBB, 0xBF]) {
+                buffered.consume(3);
+            }
+            Box::new(buffered)
+        }
+        other => Box::new(
+            DecodeReaderBytesBuilder::new()
+                .encoding(Some(other.encoding()))
+                .build(buffered),
+        ),
+    };
+    let mut records = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .buffer_capacity(SAMPLE_BYTES)
+        .from_reader(text)
+        .into_byte_records();
+
+    let headers = loop {
+        match records.next() {
+            None => return Err(ReadError::NoHeader),
+            Some(Err(error)) => return Err(ReadError::Unreadable(error.to_string())),
+            Some(Ok(record)) => {
+                let cells = cells_of(&record);
+                if is_header(&cells) {
+                    break cells;
+                }
+            }
+        }
+    };
+    let n_columns = headers.len();
+    let rows = records.filter_map(move |record| match record {
+        Err(error) => match error.kind() {
+            ::csv::ErrorKind::Io(_) => Some(Err(ReadError::Unreadable(error.to_string()))),
+            _ => Some(Err(ReadError::Unreadable(format!("CSV格式错误：{error}")))),
+        },
+        Ok(record) => {
+            let row_no = record.position().map_or(0, |p| p.line() as i64);
+            if record.as_slice().len() > MAX_ROW_BYTES {
+                let problem = Some(format!("该行长度超过{}字节，无法处理", MAX_ROW_BYTES));
+                return Some(Ok(RawRow {
+                    row_no,
+                    cells: vec![String::new(); n_columns],
+                    problem,
+                    unparsed: None,
+                }));
+            }
+            let cells = cells_of(&record);
+            (!is_blank(&cells)).then_some(Ok(RawRow {
+                row_no,
+                cells,
+                problem: None,
+                unparsed: None,
+            }))
+        }
+    });
+    Ok(Table {
+        headers,
+        format: BatchFormat::Csv,
+        encoding: Some(encoding),
+        rows: Box::new(rows),
+    })
+}
+
+/// Tab if the first line has more tabs than commas, else comma.
+fn delimiter(sample: &str) -> u8 {
+    let first_line = sample.lines().next().unwrap_or_default();
+    let count = |c: char| first_line.chars().filter(|x| *x == c).count();
+    if count('\t') > count(',') { b'\t' } else { b',' }
+}
+
+/// Cells as text; bytes that are not valid UTF-8 become U+FFFD, which row
+/// validation reports as an encoding problem of that item.
+fn cells_of(record: &::csv::ByteRecord) -> Vec<String> {
+    record
+        .iter()
+        .map(|field| String::from_utf8_lossy(field).into_owned())
+        .collect()
+}

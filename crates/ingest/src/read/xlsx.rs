@@ -1,0 +1,139 @@
+//! XLSX workbooks: the first sheet, streamed cell by cell on a thread of
+//! its own (the cell reader borrows the workbook). Date cells become ISO
+//! dates, whole numbers lose their `.0`, errors keep their Excel text.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+use std::sync::mpsc;
+
+use calamine::{DataRef, Reader, Xlsx};
+use xinyong_store::BatchFormat;
+
+use super::{Counting, Progress, RawRow, ReadError, Table, is_blank, is_header};
+
+/// Columns read before the header is known; beyond it cells are dropped.
+const MAX_COLUMNS: usize = 1024;
+
+enum Message {
+    Header(Vec<String>),
+    Row(RawRow),
+    Failed(ReadError),
+}
+
+pub(super) fn open(path: &Path, progress: &Progress) -> Result<Table, ReadError> {
+    let file = File::open(path)?;
+    let reader = BufReader::new(Counting {
+        inner: file,
+        progress: progress.clone(),
+    });
+    let workbook: Xlsx<_> =
+        Xlsx::new(reader).map_err(|e| ReadError::Unreadable(format!("Excel文件已损坏或不是XLSX格式：{e}")))?;
+    let (sender, receiver) = mpsc::sync_channel::<Message>(1024);
+    std::thread::Builder::new()
+        .name("xlsx-reader".into())
+        .spawn(move || {
+            if let Err(error) = stream(workbook, &sender) {
+                let _ = sender.send(Message::Failed(error));
+            }
+        })
+        .map_err(ReadError::Io)?;
+    let headers = match receiver.recv() {
+        Ok(Message::Header(headers)) => headers,
+        Ok(Message::Failed(error)) => return Err(error),
+        Ok(Message::Row(_)) | Err(_) => return Err(ReadError::NoHeader),
+    };
+    let rows = receiver.into_iter().map(|message| match message {
+        Message::Row(row) => Ok(row),
+        Message::Failed(error) => Err(error),
+        Message::Header(_) => Err(ReadError::Unreadable("表头重复出现".into())),
+    });
+    Ok(Table {
+        headers,
+        format: BatchFormat::Xlsx,
+        encoding: None,
+        rows: Box::new(rows),
+    })
+}
+
+fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSender<Message>) -> Result<(), ReadError> {
+    let sheet = workbook.sheet_names().first().cloned().ok_or(ReadError::Empty)?;
+    let mut cells = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(|e| ReadError::Unreadable(format!("无法读取工作表“{sheet}”：{e}")))?;
+    let mut header_width: Option<usize> = None;
+    let mut current: Option<(u32, Vec<String>)> = None;
+    let emit = |row_idx: u32, values: Vec<String>, header_width: &mut Option<usize>| -> bool {
+        match header_width {
+            None if is_header(&values) => {
+                *header_width = Some(values.len());
+                sender.send(Message::Header(values)).is_ok()
+            }
+            None => true,
+            Some(width) => {
+                let mut values = values;
+                values.resize(*width, String::new());
+                if is_blank(&values) {
+                    return true;
+                }
+                sender
+                    .send(Message::Row(RawRow {
+                        row_no: i64::from(row_idx) + 1,
+                        cells: values,
+                        problem: None,
+                        unparsed: None,
+                    }))
+                    .is_ok()
+            }
+        }
+    };
+    loop {
+        let next = cells
+            .next_cell()
+            .map_err(|e| ReadError::Unreadable(format!("工作表内容无法解析：{e}")))?;
+        let Some(cell) = next else { break };
+        let (row_idx, col_idx) = cell.get_position();
+        let limit = header_width.unwrap_or(MAX_COLUMNS);
+        if current.as_ref().is_some_and(|(r, _)| *r != row_idx)
+            && let Some((done_idx, values)) = current.take()
+            && !emit(done_idx, values, &mut header_width)
+        {
+            // The importer stopped listening: nothing more to do.
+            return Ok(());
+        }
+        let (_, values) = current.get_or_insert_with(|| (row_idx, Vec::new()));
+        let col_idx = col_idx as usize;
+        if col_idx < limit {
+            if values.len() <= col_idx {
+                values.resize(col_idx + 1, String::new());
+            }
+            values[col_idx] = text_of(cell.get_value());
+        }
+    }
+    if let Some((row_idx, values)) = current.take() {
+        emit(row_idx, values, &mut header_width);
+    }
+    if header_width.is_none() {
+        return Err(ReadError::NoHeader);
+    }
+    Ok(())
+}
+
+/// A cell's text as a clerk sees it.
+fn text_of(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::Empty => String::new(),
+        DataRef::String(text) | DataRef::DateTimeIso(text) | DataRef::DurationIso(text) => text.clone(),
+        DataRef::SharedString(text) => (*text).to_owned(),
+        DataRef::Int(number) => number.to_string(),
+        DataRef::Float(number) if number.fract() == 0.0 && number.abs() < 1e15 => format!("{number:.0}"),
+        DataRef::Float(number) => number.to_string(),
+        DataRef::Bool(flag) => flag.to_string(),
+        DataRef::DateTime(date) if date.is_datetime() => {
+            let (year, month, day, ..) = date.to_ymd_hms_milli();
+            format!("{year:04}-{month:02}-{day:02}")
+        }
+        DataRef::DateTime(date) => date.as_f64().to_string(),
+        DataRef::Error(error) => error.to_string(),
+    }
+}

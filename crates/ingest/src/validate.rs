@@ -1,0 +1,227 @@
+//! Turning raw rows into rows ready to store: checked against the catalogue
+//! (in `domain`), with the subject's lookup key, the record's payload,
+//! content hash and sealed personal identifiers — or into a rejected row
+//! with every problem it has.
+//!
+//! This is the CPU-heavy stage; it runs on its own thread.
+
+use chrono::NaiveDate;
+use xinyong_crypto::Keys;
+use xinyong_domain::catalog::{ColumnMap, FieldIdx, Role};
+use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_identifier};
+use xinyong_domain::publicity::PublicityWindow;
+use xinyong_domain::row::{RowContext, check};
+use xinyong_domain::{Problem, RecordType, SubjectKey, Value};
+use xinyong_store::{AliasKind, IssueSeverity, NewRejection, NewSubject, PersonIdentity, RowIssue, SubjectLookup};
+
+use crate::error::IngestError;
+use crate::read::RawRow;
+
+/// Everything row validation needs, fixed for one batch.
+#[derive(Debug)]
+pub(crate) struct Validator<'a> {
+    pub(crate) record_type: &'a RecordType,
+    pub(crate) map: &'a ColumnMap,
+    pub(crate) policy: &'a IdPolicy,
+    pub(crate) keys: &'a Keys,
+    pub(crate) today: NaiveDate,
+    pub(crate) source: &'a str,
+    /// For each field, the label issues carry: the file's own header if the
+    /// file has a column for it, else the catalogue's name.
+    pub(crate) labels: Vec<String>,
+}
+
+/// A row that passed validation, ready for subject resolution and storage.
+#[derive(Debug, Clone)]
+pub(crate) struct Accepted {
+    pub(crate) row_no: i64,
+    pub(crate) lookup: SubjectLookup,
+    pub(crate) subject: NewSubject,
+    pub(crate) aliases: Vec<(AliasKind, String)>,
+    pub(crate) doc_no: String,
+    pub(crate) decision_date: NaiveDate,
+    pub(crate) publicity: PublicityWindow,
+    pub(crate) authority: String,
+    pub(crate) source: String,
+    pub(crate) payload: String,
+    pub(crate) sealed: Option<Vec<u8>>,
+    pub(crate) content_hash: [u8; 16],
+    pub(crate) warnings: Vec<RowIssue>,
+}
+
+/// A row refused with its problems.
+#[derive(Debug, Clone)]
+pub(crate) struct Rejected {
+    pub(crate) rejection: NewRejection,
+    pub(crate) issues: Vec<RowIssue>,
+}
+
+/// The outcome for one row.
+#[derive(Debug, Clone)]
+pub(crate) enum Prepared {
+    Accepted(Box<Accepted>),
+    Rejected(Rejected),
+}
+
+impl<'a> Validator<'a> {
+    pub(crate) fn labels_for(record_type: &RecordType, map: &ColumnMap, headers: &[String]) -> Vec<String> {
+        (0..record_type.fields.len())
+            .map(|idx| {
+                map.columns_of(FieldIdx(idx))
+                    .next()
+                    .and_then(|column| headers.get(column))
+                    .map(|header| header.trim().to_owned())
+                    .unwrap_or_else(|| record_type.fields[idx].name.clone())
+            })
+            .collect()
+    }
+
+    fn issue(&self, row_no: i64, severity: IssueSeverity, problem: &Problem) -> RowIssue {
+        RowIssue {
+            row_no,
+            severity,
+            field: self.labels[problem.field.0].clone(),
+            code: problem.code.code().to_owned(),
+            message: problem.message.clone(),
+        }
+    }
+
+    /// Validates one raw row.
+    pub(crate) fn prepare(&self, row: RawRow) -> Result<Prepared, IngestError> {
+        if let Some(problem) = &row.problem {
+            let issue = RowIssue {
+                row_no: row.row_no,
+                severity: IssueSeverity::Error,
+                field: String::new(),
+                code: "malformed_row".to_owned(),
+                message: problem.clone(),
+            };
+            return Ok(Prepared::Rejected(Rejected {
+                rejection: self.seal_row(&row)?,
+                issues: vec![issue],
+            }));
+        }
+        let cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
+        let ctx = RowContext {
+            policy: self.policy,
+            today: self.today,
+            batch_source: self.source,
+        };
+        let (checked, problems) = check(self.record_type, self.map, &cells, &ctx);
+        let Some(checked) = checked else {
+            let issues = problems
+                .iter()
+                .map(|p| self.issue(row.row_no, IssueSeverity::Error, p))
+                .collect();
+            return Ok(Prepared::Rejected(Rejected {
+                rejection: self.seal_row(&row)?,
+                issues,
+            }));
+        };
+
+        let mut payload = serde_json::Map::with_capacity(checked.values.len());
+        let mut personal = serde_json::Map::new();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let text_of_role = |role: Role| {
+            self.record_type
+                .field_with_role(role)
+                .and_then(|idx| checked.values.iter().find(|(f, _)| *f == idx))
+                .map(|(_, value)| value.to_text())
+        };
+        for (idx, value) in &checked.values {
+            let field = self.record_type.field(*idx);
+            let text = value.to_text();
+            // The content hash covers every item in clear, so a corrected number is a new version.
+            hasher.update(field.key.as_bytes());
+            hasher.update(&[0x1f]);
+            hasher.update(text.as_bytes());
+            hasher.update(&[0x1e]);
+            let shown = match value {
+                Value::Citizen(id) => mask_citizen_id(id),
+                Value::Document(number) if field.personal => mask_identifier(number),
+                _ if field.personal => mask_identifier(&text),
+                _ => text.clone(),
+            };
+            if field.personal {
+                personal.insert(field.key.clone(), text.into());
+            }
+            payload.insert(field.key.clone(), shown.into());
+        }
+        let sealed = if personal.is_empty() {
+            None
+        } else {
+            Some(
+                self.keys
+                    .seal(serde_json::Value::Object(personal).to_string().as_bytes())?,
+            )
+        };
+
+        let subject = &checked.subject;
+        let (lookup, person) = match subject.key.person_identity() {
+            None => match &subject.key {
+                SubjectKey::Uscc(code) => (SubjectLookup::Uscc(code.to_string()), None),
+                // person_identity() is None only for codes.
+                _ => return Err(IngestError::Internal("subject key without identity".into())),
+            },
+            Some(identity) => {
+                let hash = self.keys.keyed_hash(identity.as_bytes());
+                let public_ref = format!("p{}", hash[..8].iter().map(|b| format!("{b:02x}")).collect::<String>());
+                let person = PersonIdentity {
+                    hash,
+                    sealed: self.keys.seal(identity.as_bytes())?,
+                    masked: subject.key.display_masked(),
+                    public_ref,
+                };
+                (SubjectLookup::Person(hash), Some(person))
+            }
+        };
+        let mut aliases = Vec::new();
+        if let Some(code) = &subject.org_code {
+            aliases.push((AliasKind::OrgCode, code.to_string()));
+        }
+        if let Some(reg_no) = &subject.reg_no {
+            aliases.push((AliasKind::RegNo, reg_no.clone()));
+        }
+        Ok(Prepared::Accepted(Box::new(Accepted {
+            row_no: row.row_no,
+            lookup,
+            subject: NewSubject {
+                category: subject.category,
+                name: subject.name.clone(),
+                uscc: match &subject.key {
+                    SubjectKey::Uscc(code) => Some(code.to_string()),
+                    _ => None,
+                },
+                person,
+            },
+            aliases,
+            doc_no: checked.doc_no.clone(),
+            decision_date: checked.decision_date,
+            publicity: checked.publicity.clone(),
+            authority: text_of_role(Role::Authority).unwrap_or_default(),
+            source: text_of_role(Role::Source).unwrap_or_else(|| self.source.to_owned()),
+            payload: serde_json::Value::Object(payload).to_string(),
+            sealed,
+            content_hash: hasher.digest128().to_le_bytes(),
+            warnings: checked
+                .warnings
+                .iter()
+                .map(|p| self.issue(row.row_no, IssueSeverity::Warning, p))
+                .collect(),
+        })))
+    }
+
+    /// The row's cells (and unparsed text) as uploaded, sealed: a rejected
+    /// row may hold personal identifiers.
+    fn seal_row(&self, row: &RawRow) -> Result<NewRejection, IngestError> {
+        let mut cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
+        if let Some(text) = &row.unparsed {
+            cells.push(text);
+        }
+        let json = serde_json::to_string(&cells).map_err(|e| IngestError::Internal(e.to_string()))?;
+        Ok(NewRejection {
+            row_no: row.row_no,
+            sealed_cells: self.keys.seal(json.as_bytes())?,
+        })
+    }
+}
