@@ -48,6 +48,12 @@ pub fn from_excel_serial(serial: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_days(Days::new(u64::from(serial)))
 }
 
+/// The civil date in China Standard Time (UTC+8, no daylight saving) at an
+/// instant: deadlines and publicity windows are counted in Chinese dates.
+pub fn china_date(instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (instant + chrono::Duration::hours(8)).date_naive()
+}
+
 /// Adds calendar months, clamping to the last day of a shorter month
 /// (2024-01-31 plus one month is 2024-02-29).
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
@@ -95,6 +101,25 @@ mod tests {
     fn excel_serials_skip_the_fictitious_leap_day() {
         assert_eq!(from_excel_serial(45296), ymd(2024, 1, 5));
         assert_eq!(from_excel_serial(1), None);
+    }
+
+    #[test]
+    fn china_dates_turn_at_utc_sixteen() {
+        let instant = |h| {
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        assert_eq!(
+            super::china_date(instant(15)),
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+        );
+        assert_eq!(
+            super::china_date(instant(16)),
+            NaiveDate::from_ymd_opt(2026, 1, 2).unwrap()
+        );
     }
 
     #[test]

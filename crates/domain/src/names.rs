@@ -47,11 +47,49 @@ pub fn searchable_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     })
 }
 
+/// What a search box query asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueryKind {
+    /// Codes starting with these characters (upper-cased).
+    CodePrefix(String),
+    /// Names containing these characters (searchable characters only).
+    Name(String),
+}
+
+/// Reads a search query: letters and digits only, with at least one digit,
+/// is the beginning of a unified social credit code (`913406`); anything
+/// else is part of a name. `None` if nothing searchable remains.
+pub fn classify_query(query: &str) -> Option<QueryKind> {
+    let chars: String = searchable_chars(query).collect();
+    if chars.is_empty() {
+        return None;
+    }
+    let is_code = chars.chars().all(|c| c.is_ascii_alphanumeric()) && chars.chars().any(|c| c.is_ascii_digit());
+    Some(if is_code {
+        QueryKind::CodePrefix(chars)
+    } else {
+        QueryKind::Name(chars)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use rstest::rstest;
 
-    use super::{bigrams, normalize};
+    use super::{QueryKind, bigrams, classify_query, normalize};
+
+    #[rstest]
+    #[case("913406", Some(QueryKind::CodePrefix("913406".into())))]
+    #[case(" 91340600ma2n ", Some(QueryKind::CodePrefix("91340600MA2N".into())))]
+    #[case("鑫源", Some(QueryKind::Name("鑫源".into())))]
+    #[case("淮北（鑫源）", Some(QueryKind::Name("淮北鑫源".into())))]
+    #[case("ABC", Some(QueryKind::Name("ABC".into())))]
+    #[case("3号楼", Some(QueryKind::Name("3号楼".into())))]
+    #[case("（）", None)]
+    #[case("", None)]
+    fn classifies_queries(#[case] query: &str, #[case] expected: Option<QueryKind>) {
+        assert_eq!(classify_query(query), expected);
+    }
 
     #[rstest]
     #[case("科大讯飞", "科大 大讯 讯飞 飞")]

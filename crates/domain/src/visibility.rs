@@ -97,6 +97,115 @@ pub fn decide(record: &RecordFacts<'_>, viewer: Viewer, today: NaiveDate) -> Dec
     }
 }
 
+/// How much of a subject's name `viewer` sees outside any record (search
+/// results, the subject's page header): people's names are masked for the
+/// public, organisations' are not.
+pub fn subject_name(category: SubjectCategory, viewer: Viewer) -> Visibility {
+    match (viewer, category) {
+        (Viewer::Public, SubjectCategory::Person) => Visibility::Masked,
+        (Viewer::Public, _) => Visibility::Full,
+    }
+}
+
 fn is_name(field: &crate::catalog::Field) -> bool {
     field.role == Some(crate::catalog::Role::SubjectName)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::{RecordFacts, Viewer, Visibility, decide};
+    use crate::RecordType;
+    use crate::publicity::PublicityWindow;
+    use crate::subject::SubjectCategory;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn xzcf() -> RecordType {
+        RecordType::from_toml(include_str!("../../../catalog/xzcf.toml")).unwrap()
+    }
+
+    fn window(published: bool, until: Option<NaiveDate>) -> PublicityWindow {
+        PublicityWindow {
+            severity: None,
+            published,
+            from: ymd(2024, 1, 5),
+            until,
+        }
+    }
+
+    fn facts<'a>(
+        record_type: &'a RecordType,
+        publicity: &'a PublicityWindow,
+        current: bool,
+        category: SubjectCategory,
+    ) -> RecordFacts<'a> {
+        RecordFacts {
+            record_type,
+            publicity,
+            current,
+            subject_category: category,
+        }
+    }
+
+    #[test]
+    fn the_public_sees_current_published_records_inside_their_window() {
+        let record_type = xzcf();
+        let open = window(true, Some(ymd(2025, 1, 5)));
+        let shown = decide(
+            &facts(&record_type, &open, true, SubjectCategory::Organisation),
+            Viewer::Public,
+            ymd(2025, 1, 5),
+        );
+        assert_eq!(shown.record, Visibility::Full);
+        assert_eq!(shown.subject_name, Visibility::Full);
+        for (case, publicity, current, day) in [
+            ("expired", open.clone(), true, ymd(2025, 1, 6)),
+            ("before the decision", open.clone(), true, ymd(2024, 1, 4)),
+            ("superseded", open.clone(), false, ymd(2024, 6, 1)),
+            (
+                "not published",
+                window(false, Some(ymd(2025, 1, 5))),
+                true,
+                ymd(2024, 6, 1),
+            ),
+        ] {
+            let hidden = decide(
+                &facts(&record_type, &publicity, current, SubjectCategory::Organisation),
+                Viewer::Public,
+                day,
+            );
+            assert_eq!(hidden.record, Visibility::Hidden, "{case}");
+            assert!(hidden.fields.iter().all(|v| *v == Visibility::Hidden), "{case}");
+        }
+    }
+
+    #[test]
+    fn items_follow_their_disclosure_and_people_are_masked() {
+        let record_type = xzcf();
+        let open = window(true, None);
+        let decision = decide(
+            &facts(&record_type, &open, true, SubjectCategory::Person),
+            Viewer::Public,
+            ymd(2024, 6, 1),
+        );
+        let of = |key: &str| decision.fields[record_type.field_by_key(key).unwrap().0];
+        assert_eq!(of("CF_WSH"), Visibility::Full);
+        assert_eq!(of("CF_XDR_ZJHM"), Visibility::Masked, "personal identifiers are masked");
+        assert_eq!(of("CF_XDR_MC"), Visibility::Masked, "a person's name is masked");
+        assert_eq!(of("CF_FR_ZJHM"), Visibility::Hidden, "有条件共享 items are not public");
+        assert_eq!(decision.subject_name, Visibility::Masked);
+        let company = decide(
+            &facts(&record_type, &open, true, SubjectCategory::Organisation),
+            Viewer::Public,
+            ymd(2024, 6, 1),
+        );
+        assert_eq!(
+            company.fields[record_type.field_by_key("CF_XDR_MC").unwrap().0],
+            Visibility::Full
+        );
+    }
 }

@@ -206,7 +206,7 @@ fn keep_original(data_dir: &Path, path: &Path, file_name: &str) -> Result<String
     let now = chrono::Utc::now();
     let month = now.format("%Y-%m").to_string();
     let dir = data_dir.join("uploads").join(&month);
-    std::fs::create_dir_all(&dir)?;
+    create_private_dir(&dir)?;
     let safe_name: String = file_name
         .chars()
         .map(|c| {
@@ -222,6 +222,17 @@ fn keep_original(data_dir: &Path, path: &Path, file_name: &str) -> Result<String
     std::fs::copy(path, &target)?;
     restrict_permissions(&target)?;
     Ok(format!("uploads/{month}/{stored}"))
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
 }
 
 #[cfg(unix)]

@@ -118,3 +118,9 @@ CREATE TABLE batch_rejections (
     sealed_cells BYTEA NOT NULL,
     PRIMARY KEY (batch_id, row_no)
 );
+
+-- Platform metadata (e.g. the fingerprint of the sealing key).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -63,6 +63,20 @@ impl Store for PostgresStore {
             .map(|_| ())
             .map_err(map_error)
     }
+
+    async fn ensure_meta(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(value)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)
+    }
 }
 
 /// Schemas as separate databases inside one PostgreSQL database: tests use

@@ -122,3 +122,9 @@ CREATE TABLE batch_rejections (
     sealed_cells BLOB NOT NULL,
     PRIMARY KEY (batch_id, row_no)
 ) WITHOUT ROWID;
+
+-- Platform metadata (e.g. the fingerprint of the sealing key).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -86,4 +86,16 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
         self.read(|conn| conn.query_row("SELECT 1", [], |_| Ok(()))).await
     }
+
+    async fn ensure_meta(&self, key: &str, value: &str) -> Result<String, StoreError> {
+        let (key, value) = (key.to_owned(), value.to_owned());
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                [&key, &value],
+            )?;
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |row| row.get(0))
+        })
+        .await
+    }
 }

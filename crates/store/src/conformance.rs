@@ -24,6 +24,7 @@ pub type Case = fn(Arc<dyn Store>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
 /// Every case, by name.
 pub const CASES: &[(&str, Case)] = &[
     ("catalog_versions", |s| Box::pin(batches::catalog_versions(s))),
+    ("meta_is_set_once", |s| Box::pin(batches::meta_is_set_once(s))),
     ("import_round_trip", |s| Box::pin(batches::import_round_trip(s))),
     ("dropped_import_leaves_nothing", |s| {
         Box::pin(batches::dropped_import_leaves_nothing(s))

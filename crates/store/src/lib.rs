@@ -68,4 +68,10 @@ pub trait Store:
 
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Platform metadata: stores `value` under `key` unless a value is
+    /// already stored, and returns the stored value either way. Used to
+    /// pin facts that must never change silently, such as the fingerprint
+    /// of the key personal identifiers are sealed with.
+    async fn ensure_meta(&self, key: &str, value: &str) -> Result<String, StoreError>;
 }

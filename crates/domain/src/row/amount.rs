@@ -23,7 +23,7 @@ impl AmountError {
             Self::Negative => format!("“{text}”不能为负数"),
             Self::TooPrecise => format!("“{text}”小数位数超过6位"),
             Self::InYuan => {
-                format!("“{text}”：金额单位为万元，请去掉“元”并换算为万元（如2000元填0.2）")
+                format!("“{text}”的单位应为万元，请去掉“元”并换算为万元（如2000元填0.2）")
             }
             Self::TooLarge => format!("“{text}”超出合理范围"),
         }

@@ -29,6 +29,12 @@ pub(super) async fn catalog_versions(store: Arc<dyn Store>) {
     );
 }
 
+pub(super) async fn meta_is_set_once(store: Arc<dyn Store>) {
+    assert_eq!(store.ensure_meta("key_fingerprint", "aa").await.unwrap(), "aa");
+    assert_eq!(store.ensure_meta("key_fingerprint", "bb").await.unwrap(), "aa");
+    assert_eq!(store.ensure_meta("other", "cc").await.unwrap(), "cc");
+}
+
 pub(super) async fn import_round_trip(store: Arc<dyn Store>) {
     let mut tx = store.begin_import(&new_batch("淮北市市场监督管理局")).await.unwrap();
     let batch_id = tx.batch_id();

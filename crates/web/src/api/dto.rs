@@ -1,0 +1,184 @@
+//! The API's own types, converted explicitly from store and domain types so
+//! that a change inside the platform cannot silently change the public API.
+//! Records are converted only through [`public_record`], which applies the
+//! one visibility decision.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+use xinyong_domain::catalog::Role;
+use xinyong_domain::id::mask_person_name;
+use xinyong_domain::visibility::{self, RecordFacts, Viewer, Visibility, decide};
+use xinyong_ingest::Catalog;
+use xinyong_store::{StoredRecord, Subject};
+
+/// A subject as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectSummary {
+    /// The subject's reference in URLs: its unified social credit code, or
+    /// the platform's reference for a person.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// Name (masked for people).
+    pub name: String,
+    /// `organisation`, `individual_business` or `person`.
+    pub category: String,
+    /// 行政相对人类别 in Chinese.
+    pub category_label: String,
+    /// Unified social credit code (organisations and 个体工商户).
+    pub uscc: Option<String>,
+    /// Masked identity document number (people).
+    pub id_masked: Option<String>,
+}
+
+/// A subject with its public records.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectDetail {
+    /// The subject.
+    pub subject: SubjectSummary,
+    /// Its records the viewer may see, newest decision first.
+    pub records: Vec<PublicRecord>,
+}
+
+/// One data item of a record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldValue {
+    /// Column code (`CF_WSH`).
+    pub key: String,
+    /// Chinese item name.
+    pub name: String,
+    /// Value as shown to this viewer (masked where the rules say).
+    pub value: String,
+}
+
+/// A record as the viewer may see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicRecord {
+    /// Record id.
+    pub id: i64,
+    /// Record type code (`xzcf`).
+    pub record_type: String,
+    /// Record type name (行政处罚).
+    pub record_type_name: String,
+    /// 决定书文号.
+    pub doc_no: String,
+    /// 决定日期.
+    pub decision_date: NaiveDate,
+    /// Last day of publication, if it ends.
+    pub publicity_until: Option<NaiveDate>,
+    /// 轻微 / 一般 / 严重, for adverse records.
+    pub severity: Option<String>,
+    /// The deciding authority.
+    pub authority: String,
+    /// The department that supplied it.
+    pub source: String,
+    /// The subject (in listings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<SubjectSummary>,
+    /// The data items the viewer may see, in catalogue order.
+    pub fields: Vec<FieldValue>,
+}
+
+/// A page of subjects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectPage {
+    /// The subjects.
+    pub items: Vec<SubjectSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of records.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordPage {
+    /// The records.
+    pub items: Vec<PublicRecord>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Service health.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    /// Platform version.
+    pub version: String,
+}
+
+/// A subject as `viewer` may see it.
+pub fn subject_summary(subject: &Subject, viewer: Viewer) -> SubjectSummary {
+    let name = match visibility::subject_name(subject.category, viewer) {
+        Visibility::Full => subject.name.clone(),
+        Visibility::Masked | Visibility::Hidden => mask_person_name(&subject.name),
+    };
+    SubjectSummary {
+        reference: subject
+            .uscc
+            .clone()
+            .or_else(|| subject.person_ref.clone())
+            .unwrap_or_default(),
+        name,
+        category: subject.category.code().to_owned(),
+        category_label: subject.category.label().to_owned(),
+        uscc: subject.uscc.clone(),
+        id_masked: subject.id_masked.clone(),
+    }
+}
+
+/// The record as `viewer` may see it on `today`, or `None` if hidden.
+pub fn public_record(
+    record: &StoredRecord,
+    subject: &Subject,
+    catalog: &Catalog,
+    viewer: Viewer,
+    today: NaiveDate,
+) -> Option<PublicRecord> {
+    // A record type no longer in the catalogue is shown to no one.
+    let entry = catalog.get(&record.key.record_type)?;
+    let record_type = &entry.record_type;
+    let facts = RecordFacts {
+        record_type,
+        publicity: &record.publicity,
+        current: record.current,
+        subject_category: subject.category,
+    };
+    let decision = decide(&facts, viewer, today);
+    if decision.record == Visibility::Hidden {
+        return None;
+    }
+    let fields = record_type
+        .fields
+        .iter()
+        .zip(&decision.fields)
+        .filter(|(_, visibility)| **visibility != Visibility::Hidden)
+        .filter_map(|(field, visibility)| {
+            let stored = record.payload.get(&field.key)?.as_str()?;
+            // Personal identifiers are stored masked; names are masked here.
+            let value = match (visibility, field.role) {
+                (Visibility::Masked, Some(Role::SubjectName)) => mask_person_name(stored),
+                _ => stored.to_owned(),
+            };
+            Some(FieldValue {
+                key: field.key.clone(),
+                name: field.name.clone(),
+                value,
+            })
+        })
+        .collect();
+    Some(PublicRecord {
+        id: record.id,
+        record_type: record_type.code.clone(),
+        record_type_name: record_type.name.clone(),
+        doc_no: record.key.doc_no.clone(),
+        decision_date: record.decision_date,
+        publicity_until: record.publicity.until,
+        severity: record.publicity.severity.map(|s| s.label().to_owned()),
+        authority: record.authority.clone(),
+        source: record.source.clone(),
+        subject: None,
+        fields,
+    })
+}

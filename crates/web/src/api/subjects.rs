@@ -1,0 +1,97 @@
+//! `GET /api/v1/subjects` (search) and `GET /api/v1/subjects/{ref}` (one
+//! subject with its public records).
+
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use xinyong_domain::names::{QueryKind, classify_query};
+use xinyong_domain::visibility::Viewer;
+use xinyong_store::{Subject, SubjectQuery};
+
+use crate::api::dto::{SubjectDetail, SubjectPage, public_record, subject_summary};
+use crate::api::{page_request, today};
+use crate::extract::{PathText, Query};
+use crate::{AppState, Error};
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchParams {
+    /// Part of a name (Chinese characters), or the beginning of a unified social credit code.
+    q: Option<String>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size (1–100, default 20).
+    limit: Option<u32>,
+}
+
+/// Longest query accepted, in characters.
+const MAX_QUERY_CHARS: usize = 60;
+
+/// Finds subjects by part of their name or the start of their code.
+#[utoipa::path(get, path = "/api/v1/subjects", tag = "subjects", params(SearchParams),
+    responses((status = 200, body = SubjectPage), (status = 400, body = crate::error::Problem)))]
+pub(crate) async fn list_subjects(
+    State(state): State<AppState>,
+    Query(params): Query<SearchParams>,
+) -> Result<Json<SubjectPage>, Error> {
+    let text = params.q.unwrap_or_default();
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(Error::InvalidRequest(format!("查询内容不能超过{MAX_QUERY_CHARS}个字")));
+    }
+    let query = match classify_query(&text) {
+        Some(QueryKind::CodePrefix(prefix)) => SubjectQuery::CodePrefix(prefix),
+        Some(QueryKind::Name(chars)) => SubjectQuery::Name(chars),
+        None => return Err(Error::InvalidRequest("请输入主体名称或统一社会信用代码".into())),
+    };
+    let page = page_request(&state, params.cursor, params.limit)?;
+    let found = state.store.search_subjects(&query, &page).await?;
+    Ok(Json(SubjectPage {
+        items: found.items.iter().map(|s| subject_summary(s, Viewer::Public)).collect(),
+        next_cursor: found.next.map(|c| c.0),
+    }))
+}
+
+/// Finds a subject by its URL reference: a person's platform reference
+/// (`p` and 16 hexadecimal digits) or a unified social credit code.
+pub(crate) async fn find_subject(state: &AppState, reference: &str) -> Result<Subject, Error> {
+    let reference = reference.trim();
+    let is_person_ref = reference.len() == 17
+        && reference.starts_with('p')
+        && reference[1..]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let found = if is_person_ref {
+        state.store.subject_by_ref(reference).await?
+    } else {
+        state
+            .store
+            .subject_by_uscc(&xinyong_domain::id::normalize(reference))
+            .await?
+    };
+    found.ok_or(Error::SubjectNotFound)
+}
+
+/// One subject with the records the public may see.
+#[utoipa::path(get, path = "/api/v1/subjects/{ref}", tag = "subjects",
+    params(("ref" = String, Path, description = "统一社会信用代码，或自然人的平台编号")),
+    responses((status = 200, body = SubjectDetail), (status = 404, body = crate::error::Problem)))]
+pub(crate) async fn get_subject(
+    State(state): State<AppState>,
+    PathText(reference): PathText,
+) -> Result<Json<SubjectDetail>, Error> {
+    let subject = find_subject(&state, &reference).await?;
+    let today = today();
+    let records = state
+        .store
+        .records_of_subject(subject.id, false)
+        .await?
+        .iter()
+        .filter_map(|record| public_record(record, &subject, &state.catalog, Viewer::Public, today))
+        .collect();
+    Ok(Json(SubjectDetail {
+        subject: subject_summary(&subject, Viewer::Public),
+        records,
+    }))
+}

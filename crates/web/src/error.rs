@@ -1,0 +1,163 @@
+//! The one place errors become HTTP answers.
+//!
+//! Each variant has a stable `code` (part of the API contract), a status
+//! and a Chinese `detail`. Internal error text is logged with the request
+//! and never shown.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use xinyong_store::StoreError;
+
+/// What a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No such route or resource.
+    #[error("not found")]
+    NotFound,
+    /// No subject with that code or reference.
+    #[error("subject not found")]
+    SubjectNotFound,
+    /// A query or path parameter is malformed; the text says which, in Chinese.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// A record type the catalogue does not have.
+    #[error("unknown record type {0}")]
+    UnknownRecordType(String),
+    /// A cursor this server did not issue.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// The method is not allowed on this route.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// The request body is larger than allowed.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// The request took too long.
+    #[error("timeout")]
+    Timeout,
+    /// The database is unreachable.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a broken invariant.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The `application/problem+json` body (RFC 9457) with a stable `code`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// URI of the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short Chinese title.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Stable machine code.
+    pub code: String,
+    /// What went wrong, in Chinese.
+    pub detail: String,
+}
+
+impl Error {
+    /// (status, code, title, detail) — the code table.
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
+        match self {
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found", "未找到", "未找到请求的资源".into()),
+            Self::SubjectNotFound => (
+                StatusCode::NOT_FOUND,
+                "subject_not_found",
+                "未找到主体",
+                "未找到该信用主体，请检查代码是否正确".into(),
+            ),
+            Self::InvalidRequest(detail) => (
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "请求参数有误",
+                detail.clone(),
+            ),
+            Self::UnknownRecordType(code) => (
+                StatusCode::BAD_REQUEST,
+                "unknown_record_type",
+                "请求参数有误",
+                format!("信息类别“{code}”不存在"),
+            ),
+            Self::InvalidCursor => (
+                StatusCode::BAD_REQUEST,
+                "invalid_cursor",
+                "请求参数有误",
+                "分页游标无效，请从第一页重新查询".into(),
+            ),
+            Self::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "不支持的请求方法",
+                "该地址不支持此请求方法".into(),
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求内容过大",
+                "请求内容超过允许的大小".into(),
+            ),
+            Self::Timeout => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                "请求超时",
+                "请求处理超时，请稍后再试".into(),
+            ),
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "服务暂不可用",
+                "数据库暂时不可用，请稍后再试".into(),
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器内部错误",
+                "服务器内部错误，请稍后再试".into(),
+            ),
+        }
+    }
+
+    /// The problem body of this error.
+    pub fn problem(&self) -> Problem {
+        let (status, code, title, detail) = self.parts();
+        Problem {
+            kind: format!("https://xinyong.invalid/problems/{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            code: code.into(),
+            detail,
+        }
+    }
+}
+
+impl From<StoreError> for Error {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Unavailable(text) => Self::Unavailable(text),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        if problem.status >= 500 {
+            tracing::error!(error = %self, "request failed");
+        }
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

@@ -1,0 +1,39 @@
+//! The HTTP edge of the platform: the JSON API under `/api/v1` (with its
+//! OpenAPI document) and, in later slices, the website and the console.
+//!
+//! Only this crate knows HTTP and JSON. Handlers are thin: they parse the
+//! request with the extractors of [`extract`], call the store, pass every
+//! record through the one visibility decision, and convert to the API's own
+//! types ([`api::dto`]).
+#![forbid(unsafe_code)]
+
+pub mod api;
+mod error;
+mod extract;
+mod openapi;
+mod router;
+mod settings;
+mod state;
+
+use std::future::Future;
+
+pub use crate::error::Error;
+pub use crate::openapi::document as openapi_document;
+pub use crate::router::router;
+pub use crate::settings::Settings;
+pub use crate::state::AppState;
+
+/// Serves the platform on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

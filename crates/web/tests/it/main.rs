@@ -1,0 +1,9 @@
+//! HTTP tests: the real server on port 0, on SQLite and (when reachable)
+//! PostgreSQL.
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+mod errors;
+mod openapi;
+mod records;
+mod subjects;
+mod support;

@@ -1,0 +1,41 @@
+//! The OpenAPI document is served and matches the committed snapshot
+//! (`crates/web/openapi.json`), so that a change of the public API is a
+//! visible change of that file. `XINYONG_UPDATE_SNAPSHOTS=1` rewrites it.
+
+use crate::support::servers;
+
+const SNAPSHOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+#[tokio::test]
+async fn the_document_is_served_and_matches_the_snapshot() {
+    let document = serde_json::to_string_pretty(&xinyong_web::openapi_document()).unwrap() + "\n";
+    if std::env::var("XINYONG_UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::write(SNAPSHOT, &document).unwrap();
+    }
+    let committed = std::fs::read_to_string(SNAPSHOT).unwrap_or_default();
+    assert!(
+        committed == document,
+        "the OpenAPI document changed: run the tests with XINYONG_UPDATE_SNAPSHOTS=1 and commit crates/web/openapi.json"
+    );
+    let paths: Vec<String> = serde_json::from_str::<serde_json::Value>(&document).unwrap()["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/health",
+            "/api/v1/subjects",
+            "/api/v1/subjects/{ref}",
+            "/api/v1/records"
+        ]
+    );
+    if let Some(server) = servers().await.into_iter().next() {
+        let (status, served) = server.json("/api/v1/openapi.json").await;
+        assert_eq!(status, 200);
+        assert_eq!(served, serde_json::from_str::<serde_json::Value>(&document).unwrap());
+        server.stop().await;
+    }
+}

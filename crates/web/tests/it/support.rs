@@ -1,0 +1,172 @@
+//! Starting the real server on a random port over a fresh platform, and a
+//! file of known records to look at.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{Days, NaiveDate};
+use xinyong_testkit::Platform;
+use xinyong_web::{AppState, Settings};
+
+/// A running server and the platform behind it.
+pub struct TestServer {
+    pub platform: Platform,
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    pub async fn start(platform: Platform) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = AppState::new(platform.store.clone(), platform.catalog.clone(), Settings::default());
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(xinyong_web::serve(listener, state, async move {
+            let _ = signal.await;
+        }));
+        Self {
+            platform,
+            address,
+            client: reqwest::Client::new(),
+            shutdown: Some(shutdown),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap())
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        self.platform.cleanup().await;
+    }
+}
+
+/// One server per available backend.
+pub async fn servers() -> Vec<TestServer> {
+    let mut servers = Vec::new();
+    for platform in xinyong_testkit::backends().await {
+        servers.push(TestServer::start(platform).await);
+    }
+    servers
+}
+
+/// Today in China, as the server judges publicity.
+pub fn today() -> NaiveDate {
+    xinyong_domain::date::china_date(chrono::Utc::now())
+}
+
+pub fn days_ago(n: u64) -> String {
+    (today() - Days::new(n)).to_string()
+}
+
+pub const COMPANY: &str = "91340000711771143J";
+pub const SHOP: &str = "92340603MA2PBMCG0U";
+pub const PERSON_ID: &str = "11010519491231002X";
+pub const DEPARTMENT_CODE: &str = "11340600003140164U";
+
+const HEADER: &str = "行政相对人名称,行政相对人类别,统一社会信用代码,法定代表人,法定代表人证件类型,法定代表人证件号码,证件类型,证件号码,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
+
+/// A penalty row: (name, category, uscc, id, doc, kinds, fine, decided, source).
+#[expect(clippy::too_many_arguments, reason = "one argument per column of the row")]
+pub fn penalty_row(
+    name: &str,
+    category: &str,
+    uscc: &str,
+    id: &str,
+    doc: &str,
+    kinds: &str,
+    fine: &str,
+    decided: &str,
+    source: &str,
+) -> String {
+    let (rep, rep_type, rep_id) = if uscc.is_empty() {
+        ("", "", "")
+    } else {
+        ("王五", "身份证", "34060219810702269X")
+    };
+    let id_type = if id.is_empty() { "" } else { "身份证" };
+    format!(
+        "{name},{category},{uscc},{rep},{rep_type},{rep_id},{id_type},{id},{doc},销售过期食品,经查当事人销售过期食品,《食品安全法》第一百二十四条,{kinds},依法处罚,{fine},{decided},{decided},{source},{DEPARTMENT_CODE},{source},{DEPARTMENT_CODE}"
+    )
+}
+
+/// Writes the standard penalty file into the platform's directory:
+/// a company with a current fine, a warning only (never published), a fine
+/// decided two years ago (past its one-year window), a person's fine and a
+/// shop's fine from another department.
+pub fn penalty_file(platform: &Platform) -> PathBuf {
+    let rows = [
+        penalty_row(
+            "淮北市鑫源商贸有限公司",
+            "法人及非法人组织",
+            COMPANY,
+            "",
+            "淮市监罚〔2026〕1号",
+            "罚款",
+            "0.5",
+            &days_ago(10),
+            "淮北市市场监督管理局",
+        ),
+        penalty_row(
+            "淮北市鑫源商贸有限公司",
+            "法人及非法人组织",
+            COMPANY,
+            "",
+            "淮市监罚〔2026〕2号",
+            "警告",
+            "",
+            &days_ago(5),
+            "淮北市市场监督管理局",
+        ),
+        penalty_row(
+            "淮北市鑫源商贸有限公司",
+            "法人及非法人组织",
+            COMPANY,
+            "",
+            "淮市监罚〔2024〕9号",
+            "罚款",
+            "0.1",
+            &days_ago(730),
+            "淮北市市场监督管理局",
+        ),
+        penalty_row(
+            "张三丰",
+            "自然人",
+            "",
+            PERSON_ID,
+            "淮公罚〔2026〕3号",
+            "罚款",
+            "0.05",
+            &days_ago(20),
+            "淮北市公安局",
+        ),
+        penalty_row(
+            "相山区鑫源小吃店",
+            "个体工商户",
+            SHOP,
+            "",
+            "淮环罚〔2026〕4号",
+            "罚款",
+            "0.3",
+            &days_ago(30),
+            "淮北市生态环境局",
+        ),
+    ];
+    let path = platform.dir.join("penalties.csv");
+    std::fs::write(&path, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    path
+}

@@ -1,0 +1,140 @@
+//! `xinyong batch …`: reports and rejected rows of batches.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use xinyong_ingest::{export, report};
+use xinyong_store::{IssueSeverity, PageRequest};
+
+use crate::commands::{print_json, print_line};
+use crate::config::{Config, GlobalArgs};
+use crate::wiring::Platform;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Show a batch: counts, and every problem of every rejected row.
+    Show {
+        /// The batch id.
+        id: i64,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a batch's rejected rows, in the uploaded format, with an added 错误原因 column.
+    Rejected {
+        /// The batch id.
+        id: i64,
+        /// Output file.
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// List recent batches, newest first.
+    List {
+        /// How many.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct BatchLine<'a> {
+    batch_id: i64,
+    status: &'static str,
+    record_type: &'a str,
+    source: &'a str,
+    file_name: &'a str,
+    rows: i64,
+    accepted: i64,
+    rejected: i64,
+    duplicates: i64,
+    created_at: String,
+}
+
+/// Errors listed in the text report before pointing to the full export.
+const SHOWN_ERRORS: usize = 50;
+
+pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
+    let platform = Platform::open(Config::load(global)?).await?;
+    let store = platform.store.as_ref();
+    match command {
+        Command::Show { id, json } => {
+            let batch = store.batch(id).await.map_err(|e| not_found(e, id))?;
+            if json {
+                let mut out = std::io::BufWriter::new(std::io::stdout());
+                report::write_json(store, &batch, &mut out).await?;
+                std::io::Write::flush(&mut out)?;
+            } else {
+                print_line(&report::summary_text(&batch))?;
+                let mut shown = 0;
+                report::for_each_issue(store, id, IssueSeverity::Error, |issue| {
+                    if shown < SHOWN_ERRORS {
+                        let _ = print_line(&format!("第{}行\t{}\t{}", issue.row_no, issue.field, issue.message));
+                    }
+                    shown += 1;
+                    Ok(())
+                })
+                .await?;
+                if shown > SHOWN_ERRORS {
+                    print_line(&format!(
+                        "……另有 {} 个问题，完整内容请用 --json 或 batch rejected 导出",
+                        shown - SHOWN_ERRORS
+                    ))?;
+                }
+            }
+        }
+        Command::Rejected { id, out } => {
+            let batch = store.batch(id).await.map_err(|e| not_found(e, id))?;
+            let n_rows = export::write_rejected(store, &platform.keys, &batch, &out).await?;
+            print_line(&format!("已导出 {n_rows} 行被拒绝的数据：{}", out.display()))?;
+        }
+        Command::List { limit, json } => {
+            let page = store.list_batches(&PageRequest::first(limit.clamp(1, 1000))).await?;
+            let lines: Vec<BatchLine<'_>> = page
+                .items
+                .iter()
+                .map(|b| BatchLine {
+                    batch_id: b.id,
+                    status: b.status.code(),
+                    record_type: &b.new.record_type,
+                    source: &b.new.source,
+                    file_name: &b.new.file_name,
+                    rows: b.summary.n_rows,
+                    accepted: b.summary.n_accepted,
+                    rejected: b.summary.n_rejected,
+                    duplicates: b.summary.n_duplicates,
+                    created_at: b.created_at.to_rfc3339(),
+                })
+                .collect();
+            if json {
+                print_json(&lines)?;
+            } else {
+                for line in &lines {
+                    print_line(&format!(
+                        "{}\t{}\t{}\t{}\t{}\t共{}行 接受{} 拒绝{} 重复{}",
+                        line.batch_id,
+                        line.created_at,
+                        line.status,
+                        line.record_type,
+                        line.source,
+                        line.rows,
+                        line.accepted,
+                        line.rejected,
+                        line.duplicates
+                    ))?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn not_found(error: xinyong_store::StoreError, id: i64) -> anyhow::Error {
+    match error {
+        xinyong_store::StoreError::NotFound => anyhow::anyhow!("批次 {id} 不存在"),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,98 @@
+//! `xinyong`: the platform's one binary. Each verb lives in `commands/`.
+
+mod commands;
+mod config;
+mod wiring;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{batch, catalog, config as config_command, generate, id, import, migrate, serve, subjects};
+
+/// Xinyong 公共信用信息共享服务平台
+#[derive(Debug, Parser)]
+#[command(name = "xinyong", version, about = "Xinyong 公共信用信息共享服务平台", long_about = None)]
+struct Cli {
+    #[command(flatten)]
+    global: config::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the platform: the API (and later the website).
+    Serve(serve::Args),
+    /// Import a department's file of 行政许可 or 行政处罚 records.
+    Import(import::Args),
+    /// Look at batches: their reports and rejected rows.
+    #[command(subcommand)]
+    Batch(batch::Command),
+    /// The subject registry: name conflicts awaiting review.
+    #[command(subcommand)]
+    Subjects(subjects::Command),
+    /// Check unified social credit codes and citizen ID numbers.
+    #[command(subcommand)]
+    Id(id::Command),
+    /// Generate realistic synthetic data files.
+    Gen(generate::Args),
+    /// The catalogue of record types and its versions.
+    #[command(subcommand)]
+    Catalog(catalog::Command),
+    /// Apply database migrations (also done at every start).
+    Migrate,
+    /// Configuration: print a commented example.
+    #[command(subcommand)]
+    Config(config_command::Command),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&anyhow::Error::from(error)),
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(&cli.global, args).await,
+            Command::Import(args) => import::run(&cli.global, args).await,
+            Command::Batch(command) => batch::run(&cli.global, command).await,
+            Command::Subjects(command) => subjects::run(&cli.global, command).await,
+            Command::Id(command) => id::run(&cli.global, command),
+            Command::Gen(args) => generate::run(args),
+            Command::Catalog(command) => catalog::run(&cli.global, command).await,
+            Command::Migrate => migrate::run(&cli.global).await,
+            Command::Config(command) => config_command::run(&cli.global, command),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => fail(&error),
+    }
+}
+
+#[expect(clippy::print_stderr, reason = "the binary reports its failure on stderr")]
+fn fail(error: &anyhow::Error) -> ExitCode {
+    // A reader that stopped reading (`xinyong … | head`) is not a failure to report.
+    let broken_pipe = error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    });
+    if broken_pipe {
+        return ExitCode::from(141);
+    }
+    eprintln!("错误：{error:#}");
+    ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,154 @@
+//! Opening the platform: the data directory, the store chosen by the
+//! database URL's scheme, the keys, the catalogue and the identifier policy.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use xinyong_crypto::Keys;
+use xinyong_domain::id::IdPolicy;
+use xinyong_ingest::{Catalog, Importer, builtin_catalog, load_catalog};
+use xinyong_store::Store;
+use xinyong_store_postgres::PostgresStore;
+use xinyong_store_sqlite::SqliteStore;
+
+use crate::config::Config;
+
+/// Everything a verb may need.
+#[derive(Debug)]
+pub struct Platform {
+    pub config: Config,
+    pub store: Arc<dyn Store>,
+    pub catalog: Catalog,
+    pub keys: Arc<Keys>,
+    pub policy: Arc<IdPolicy>,
+}
+
+impl Platform {
+    /// Opens the platform described by `config`.
+    pub async fn open(config: Config) -> anyhow::Result<Self> {
+        create_private_dir(&config.data_dir)
+            .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
+        let store = open_store(&config).await?;
+        let keys = Arc::new(load_keys(&config)?);
+        // A key that differs from the one the data was sealed with would make
+        // every stored identity unreadable and every person a stranger.
+        let fingerprint: String = keys.keyed_hash(b"xinyong key fingerprint")[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let stored = store.ensure_meta("key_fingerprint", &fingerprint).await?;
+        if stored != fingerprint {
+            bail!(
+                "密钥与数据库中已有数据使用的密钥不一致（指纹 {stored}，当前 {fingerprint}）：请使用原密钥文件或配置"
+            );
+        }
+        let catalog = load_catalog(store.as_ref(), &catalog_files(&config)?).await?;
+        let identifiers = &config.identifiers;
+        let policy = Arc::new(IdPolicy::new(
+            identifiers.allow_check_digit.iter().map(String::as_str),
+            identifiers.extra_categories.iter().map(String::as_str),
+        ));
+        Ok(Self {
+            config,
+            store,
+            catalog,
+            keys,
+            policy,
+        })
+    }
+
+    /// An importer for this platform.
+    pub fn importer(&self) -> Importer {
+        Importer::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.keys),
+            Arc::clone(&self.policy),
+        )
+    }
+}
+
+/// Picks the backend once, from the URL's scheme.
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config.database_url();
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PostgresStore::connect(&url).await.context("无法连接PostgreSQL数据库")?;
+        return Ok(Arc::new(store));
+    }
+    let path = url.strip_prefix("sqlite://").unwrap_or(&url);
+    let store = SqliteStore::open(Path::new(path))
+        .await
+        .with_context(|| format!("无法打开SQLite数据库 {path}"))?;
+    Ok(Arc::new(store))
+}
+
+/// Keys from configuration, or from the key file (created at first start
+/// with owner-only permissions).
+fn load_keys(config: &Config) -> anyhow::Result<Keys> {
+    if let Some(secret) = &config.crypto.key {
+        return Keys::from_hex(&secret.0).context("配置中的 crypto.key 无效");
+    }
+    let path = config.key_file();
+    if path.exists() {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取密钥文件 {}", path.display()))?;
+        return Keys::from_hex(&text).with_context(|| format!("密钥文件 {} 无效", path.display()));
+    }
+    let keys = Keys::generate()?;
+    if let Some(dir) = path.parent() {
+        create_private_dir(dir)?;
+    }
+    write_private(&path, &keys.to_hex()).with_context(|| format!("无法创建密钥文件 {}", path.display()))?;
+    tracing::info!(path = %path.display(), "created a new key file; keep a copy somewhere safe");
+    Ok(keys)
+}
+
+/// The catalogue files: the configured directory's `*.toml`, or the built-in ones.
+fn catalog_files(config: &Config) -> anyhow::Result<Vec<(String, String)>> {
+    let Some(dir) = &config.catalog_dir else {
+        return Ok(builtin_catalog());
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("无法读取目录 {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+            files.push((
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                text,
+            ));
+        }
+    }
+    files.sort();
+    anyhow::ensure!(!files.is_empty(), "目录 {} 中没有目录文件（*.toml）", dir.display());
+    Ok(files)
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, text)
+}
