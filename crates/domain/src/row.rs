@@ -119,8 +119,9 @@ pub fn check(
                 (condition.holds(&trigger), Some(trigger))
             }
         };
-        // A value that failed to parse was already reported; don't also call it missing.
-        if required && texts[idx].is_none() && values[idx].is_none() {
+        // A value that failed to parse or to decode was already reported; don't also call it missing.
+        let reported = problems.iter().any(|p| p.field == FieldIdx(idx));
+        if required && texts[idx].is_none() && values[idx].is_none() && !reported {
             problems.push(Problem::required(record_type, FieldIdx(idx), trigger));
         }
     }

@@ -91,15 +91,20 @@ impl Importer {
             let progress = progress.clone();
             tokio::task::spawn_blocking(move || {
                 let format = read::detect_format(&path)?;
-                read::open(&path, format, &progress).map(|table| (format, table))
+                Ok::<_, read::ReadError>((format, read::open(&path, format, &progress)))
             })
             .await
             .map_err(|e| IngestError::Internal(e.to_string()))?
         };
+        // A file refused after its format was recognised is recorded with that format.
         let table = match opened {
-            Ok((format, table)) => {
+            Ok((format, Ok(table))) => {
                 new.format = format;
                 table
+            }
+            Ok((format, Err(error))) => {
+                new.format = format;
+                return Ok(self.store.record_refusal(&new, &error.to_string()).await?);
             }
             Err(error) => return Ok(self.store.record_refusal(&new, &error.to_string()).await?),
         };

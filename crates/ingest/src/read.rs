@@ -152,10 +152,39 @@ pub fn open(path: &Path, format: BatchFormat, progress: &Progress) -> Result<Tab
         inner: file,
         progress: progress.clone(),
     };
-    match format {
+    let table = match format {
         BatchFormat::Csv => csv::open(counting),
         BatchFormat::JsonLines => jsonl::open(std::fs::File::open(path)?, counting),
         BatchFormat::Xlsx => xlsx::open(path, progress),
+    }?;
+    Ok(table.without_nul())
+}
+
+impl Table {
+    /// No department means a NUL character, and PostgreSQL cannot store one
+    /// in text: each becomes U+FFFD, which row validation reports as an
+    /// encoding problem of its item (and which no header matches).
+    fn without_nul(self) -> Self {
+        let rows = self.rows.map(|row| {
+            row.map(|mut row| {
+                row.cells.iter_mut().for_each(replace_nul);
+                row
+            })
+        });
+        let mut headers = self.headers;
+        headers.iter_mut().for_each(replace_nul);
+        Self {
+            headers,
+            format: self.format,
+            encoding: self.encoding,
+            rows: Box::new(rows),
+        }
+    }
+}
+
+fn replace_nul(text: &mut String) {
+    if text.contains('\0') {
+        *text = text.replace('\0', "\u{FFFD}");
     }
 }
 

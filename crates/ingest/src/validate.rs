@@ -214,8 +214,13 @@ impl<'a> Validator<'a> {
     /// The row's cells (and unparsed text) as uploaded, sealed: a rejected
     /// row may hold personal identifiers.
     fn seal_row(&self, row: &RawRow) -> Result<NewRejection, IngestError> {
-        let mut cells: Vec<&str> = row.cells.iter().map(String::as_str).collect();
+        // One cell per column of the header (cells beyond it belong to no
+        // item), then the unparsed text if any: the export tells the two
+        // apart by the count.
+        let n_columns = self.map.columns.len();
+        let mut cells: Vec<&str> = row.cells.iter().map(String::as_str).take(n_columns).collect();
         if let Some(text) = &row.unparsed {
+            cells.resize(n_columns, "");
             cells.push(text);
         }
         let json = serde_json::to_string(&cells).map_err(|e| IngestError::Internal(e.to_string()))?;

@@ -113,11 +113,15 @@ pub(super) fn parse(
         FieldKind::Enum(spec) => parse_enum(spec, text)
             .map(Value::Enum)
             .map_err(|(code, detail)| problem(code, detail)),
-        FieldKind::Uscc => ctx
-            .policy
-            .parse_uscc(text)
-            .map(Value::Uscc)
-            .map_err(|error| problem(ProblemCode::InvalidUscc, format!("“{text}”{error}"))),
+        FieldKind::Uscc => ctx.policy.parse_uscc(text).map(Value::Uscc).map_err(|error| {
+            // A citizen ID typed into the code column is not echoed either.
+            let detail = if CitizenId::parse(text, ctx.today).is_ok() {
+                "填写的是公民身份号码，不是统一社会信用代码（自然人的号码请填写在证件号码中）".to_owned()
+            } else {
+                format!("“{text}”{error}")
+            };
+            problem(ProblemCode::InvalidUscc, detail)
+        }),
         FieldKind::OrgCode => OrgCode::parse(text)
             .map(Value::OrgCode)
             .map_err(|error| problem(ProblemCode::InvalidOrgCode, format!("“{text}”{error}"))),

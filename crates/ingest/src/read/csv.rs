@@ -41,26 +41,30 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         .from_reader(text)
         .into_byte_records();
 
-    let headers = loop {
+    let (headers, header_row) = loop {
         match records.next() {
             None => return Err(ReadError::NoHeader),
             Some(Err(error)) => return Err(ReadError::Unreadable(error.to_string())),
             Some(Ok(record)) => {
                 let cells = cells_of(&record);
                 if is_header(&cells) {
-                    break cells;
+                    break (cells, line_of(&record));
                 }
             }
         }
     };
     let n_columns = headers.len();
+    let mut last_row = header_row;
     let rows = records.filter_map(move |record| match record {
         Err(error) => match error.kind() {
             ::csv::ErrorKind::Io(_) => Some(Err(ReadError::Unreadable(error.to_string()))),
             _ => Some(Err(ReadError::Unreadable(format!("CSV格式错误：{error}")))),
         },
         Ok(record) => {
-            let row_no = record.position().map_or(0, |p| p.line() as i64);
+            // The line the record starts on; records ended by a bare CR
+            // (old Mac exports) share a line, so each is at least one more.
+            let row_no = line_of(&record).max(last_row + 1);
+            last_row = row_no;
             if record.as_slice().len() > MAX_ROW_BYTES {
                 let problem = Some(format!("该行长度超过{}字节，无法处理", MAX_ROW_BYTES));
                 return Some(Ok(RawRow {
@@ -85,6 +89,11 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         encoding: Some(encoding),
         rows: Box::new(rows),
     })
+}
+
+/// The line a record starts on (1-based).
+fn line_of(record: &::csv::ByteRecord) -> i64 {
+    record.position().map_or(0, |p| p.line() as i64)
 }
 
 /// Tab if the first line has more tabs than commas, else comma.

@@ -1,0 +1,291 @@
+//! The binary as scripts and operators use it: output formats, exit codes,
+//! and the whole path from a generated file to the API.
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn xinyong(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xinyong"))
+        .arg("--data")
+        .arg(data)
+        .args(args)
+        .env_remove("XINYONG_DATABASE_URL")
+        .env_remove("XINYONG_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn id_check_prints_one_line_per_code_and_fails_on_any_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = xinyong(dir.path(), &["id", "check", "91340000711771143J", "11010519491231002X"]);
+    assert!(output.status.success());
+    assert_eq!(
+        stdout(&output),
+        "91340000711771143J\tvalid\tuscc\n11010519491231002X\tvalid\tcitizen_id\n"
+    );
+
+    let output = xinyong(dir.path(), &["id", "check", "91340000711771143J", "91340000711771143K"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output).lines().nth(1),
+        Some("91340000711771143K\tinvalid\t第18位校验码应为“J”，实为“K”")
+    );
+
+    let output = xinyong(dir.path(), &["id", "check", "--json", "110105194912310021"]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json[0]["valid"], false);
+    assert_eq!(json[0]["kind"], "citizen_id");
+    assert_eq!(json[0]["reason"], "身份证号码第18位校验码应为“X”，实为“1”");
+}
+
+#[test]
+fn the_allow_list_in_the_configuration_accepts_a_known_bad_code() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("xinyong.toml"),
+        "[identifiers]\nallow_check_digit = [\"91350203M0001QKT19\"]\n",
+    )
+    .unwrap();
+    let output = xinyong(dir.path(), &["id", "check", "91350203M0001QKT19"]);
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
+#[test]
+fn gen_import_report_and_rejected_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("处罚.csv");
+    let output = xinyong(
+        &data,
+        &[
+            "gen",
+            "--type",
+            "xzcf",
+            "--rows",
+            "500",
+            "--out",
+            file.to_str().unwrap(),
+            "--encoding",
+            "gbk",
+            "--error-rate",
+            "0.2",
+            "--seed",
+            "4",
+        ],
+    );
+    assert!(output.status.success(), "{:?}", output);
+
+    let output = xinyong(
+        &data,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "xzcf",
+            "--source",
+            "淮北市市场监督管理局",
+            "--json",
+        ],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["rows"], 500);
+    assert_eq!(report["encoding"], "GB18030");
+    let (accepted, rejected) = (
+        report["accepted"].as_i64().unwrap(),
+        report["rejected"].as_i64().unwrap(),
+    );
+    assert_eq!(accepted + rejected + report["duplicates"].as_i64().unwrap(), 500);
+    assert!(rejected > 50, "about a fifth of the rows have mistakes: {rejected}");
+    let errors = report["errors"].as_array().unwrap();
+    assert!(errors.len() as i64 >= rejected);
+    for error in errors {
+        assert!(error["row"].as_i64().unwrap() >= 2);
+        assert!(!error["field"].as_str().unwrap().is_empty());
+        assert!(!error["code"].as_str().unwrap().is_empty());
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+        );
+    }
+    let batch_id = report["batch_id"].as_i64().unwrap().to_string();
+
+    let output = xinyong(&data, &["batch", "show", &batch_id, "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(shown, report);
+
+    let rejected_file = dir.path().join("rejected.csv");
+    let output = xinyong(
+        &data,
+        &["batch", "rejected", &batch_id, "-o", rejected_file.to_str().unwrap()],
+    );
+    assert!(output.status.success());
+    let bytes = std::fs::read(&rejected_file).unwrap();
+    let (text, _, malformed) = encoding_rs::GBK.decode(&bytes);
+    assert!(!malformed, "the rejected rows go back in the upload's encoding");
+    assert!(text.lines().next().unwrap().ends_with(",错误原因"));
+    assert_eq!(text.lines().count() as i64, rejected + 1);
+
+    // The same file again changes nothing.
+    let output = xinyong(
+        &data,
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "xzcf",
+            "--source",
+            "淮北市市场监督管理局",
+            "--json",
+        ],
+    );
+    let again: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (again["accepted"].as_i64(), again["duplicates"].as_i64()),
+        (Some(0), Some(accepted))
+    );
+}
+
+#[test]
+fn a_refused_file_exits_non_zero_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wrong.csv");
+    std::fs::write(&file, "姓名,年龄\n张三,30\n").unwrap();
+    let output = xinyong(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "xzcf",
+            "--source",
+            "某局",
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["status"], "refused");
+    assert!(report["refusal"].as_str().unwrap().contains("未能识别任何表头"));
+
+    let output = xinyong(
+        dir.path(),
+        &["import", "/nonexistent.csv", "--type", "xzcf", "--source", "某局"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("不存在"));
+    let output = xinyong(
+        dir.path(),
+        &["import", file.to_str().unwrap(), "--type", "nope", "--source", "某局"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("未知的信息类别"));
+}
+
+#[test]
+fn every_verb_has_help_and_the_example_configuration_is_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    for verb in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["import", "--help"],
+        vec!["batch", "show", "--help"],
+        vec!["batch", "rejected", "--help"],
+        vec!["batch", "list", "--help"],
+        vec!["subjects", "flagged", "--help"],
+        vec!["id", "check", "--help"],
+        vec!["gen", "--help"],
+        vec!["catalog", "list", "--help"],
+        vec!["migrate", "--help"],
+        vec!["config", "example", "--help"],
+    ] {
+        let output = xinyong(dir.path(), &verb);
+        assert!(output.status.success(), "{verb:?}");
+    }
+    let example = stdout(&xinyong(dir.path(), &["config", "example"]));
+    let config = dir.path().join("example.toml");
+    std::fs::write(&config, example).unwrap();
+    let output = xinyong(dir.path(), &["--config", config.to_str().unwrap(), "catalog", "list"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed = stdout(&output);
+    assert!(
+        listed.contains("xzcf\t行政处罚\t版本1") && listed.contains("xzxk\t行政许可\t版本1"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn a_changed_key_is_refused_rather_than_silently_used() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(xinyong(dir.path(), &["migrate"]).status.success());
+    std::fs::remove_file(dir.path().join("keys/platform.key")).unwrap();
+    let output = xinyong(dir.path(), &["migrate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("密钥与数据库中已有数据使用的密钥不一致"));
+}
+
+#[test]
+fn serve_demo_answers_with_public_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xinyong"))
+        .arg("--data")
+        .arg(dir.path())
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .env("XINYONG_LOG", "info")
+        .env_remove("XINYONG_DATABASE_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let address = std::io::BufRead::lines(std::io::BufReader::new(stderr))
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split("address=")
+                .nth(1)
+                .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+        })
+        .expect("the server logs its address");
+    let body = get(&address, "/api/v1/records?type=xzcf&limit=5");
+    child.kill().unwrap();
+    let _ = child.wait();
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 5, "{body}");
+}
+
+/// A minimal HTTP GET over a plain socket (the binary's own dependencies stay lean).
+fn get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    // The body is chunked or not depending on its size; strip chunk sizes if present.
+    if response.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        let mut text = String::new();
+        let mut rest = body;
+        while let Some((size, tail)) = rest.split_once("\r\n") {
+            let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if size == 0 {
+                break;
+            }
+            text.push_str(&tail[..size]);
+            rest = &tail[size + 2..];
+        }
+        return text;
+    }
+    body.to_owned()
+}
