@@ -1,6 +1,4 @@
-//! National cryptography (国密) for the platform: SM3 digests, HMAC-SM3
-//! keyed hashes and SM4-GCM sealing. Primitives come from the RustCrypto
-//! crates; this crate only fixes how the platform uses them.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

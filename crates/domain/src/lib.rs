@@ -1,10 +1,4 @@
-//! The platform's vocabulary and rules: identifiers, subjects, the catalogue
-//! of record types, rows checked against it, publicity periods and the one
-//! decision about what a viewer may see.
-//!
-//! Everything here is pure: no I/O, no async, nothing that can fail for a
-//! technical reason. Bad input yields what could be built together with
-//! every problem found, so that a rejected row lists all its faults at once.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -1,12 +1,4 @@
-//! Aggregation (归集) of department files into the platform.
-//!
-//! An import goes through named stages: **read** the file as a table
-//! ([`read`]), **map** its headers to catalogue items, **validate** each row
-//! (the checks themselves live in `xinyong_domain::row`), **resolve** each
-//! row's subject and **apply** the batch in one store transaction, then
-//! **report** ([`report`]). A file that cannot be read as a table of the
-//! record type is refused whole: only the batch record of the refusal is
-//! stored. Otherwise every accepted row is stored or none is.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod apply;

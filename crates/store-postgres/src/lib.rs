@@ -1,4 +1,4 @@
-//! The PostgreSQL implementation of the storage contract.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod batches;

@@ -1,8 +1,4 @@
-//! The embedded SQLite implementation of the storage contract.
-//!
-//! `rusqlite` is synchronous; every call runs on a blocking thread. Reads
-//! take a connection from a small pool; an import holds one connection on
-//! a thread of its own for the length of its transaction.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod batches;

@@ -1,14 +1,4 @@
-//! The storage contract of the platform.
-//!
-//! One narrow trait per aggregate ([`CatalogStore`], [`SubjectStore`],
-//! [`RecordStore`], [`BatchStore`], [`SearchStore`]), their argument and
-//! filter types, [`StoreError`] and [`Page`]. No SQL lives here:
-//! `xinyong-store-sqlite` and `xinyong-store-postgres` implement the traits,
-//! and the [`conformance`] suite (feature `conformance`) is run against both
-//! so that they stay equivalent.
-//!
-//! The application holds one `Arc<dyn Store>`, chosen once from the
-//! database URL.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -1,6 +1,4 @@
-//! Synthetic 双公示 data for a prefecture-level city in Anhui (淮北):
-//! realistic rows, with mistakes at a chosen rate, written as CSV (UTF-8 or
-//! GBK), XLSX or JSON Lines. The same seed gives the same file.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod rows;

@@ -1,5 +1,4 @@
-//! Test support: fresh stores on both backends, the catalogue, keys, an
-//! importer and generated files.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![expect(
     clippy::unwrap_used,
@@ -110,6 +109,20 @@ impl Platform {
         }
         let store = schemas::open_in(&url, &schema).await.unwrap();
         Some(Self::with_store(Arc::new(store), tempfile::tempdir().unwrap(), Some(schema)).await)
+    }
+
+    /// A URL another process (the binary) can open this platform's database
+    /// with: the PostgreSQL schema, or the SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.schema {
+            Some(schema) => format!("{}?options=-c%20search_path%3D{schema}", postgres_url()),
+            None => format!("sqlite://{}", self.dir.join("xinyong.db").display()),
+        }
+    }
+
+    /// The PostgreSQL schema, if the platform lives in one.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
     }
 
     /// Which backend.

@@ -1,10 +1,4 @@
-//! The HTTP edge of the platform: the JSON API under `/api/v1` (with its
-//! OpenAPI document) and, in later slices, the website and the console.
-//!
-//! Only this crate knows HTTP and JSON. Handlers are thin: they parse the
-//! request with the extractors of [`extract`], call the store, pass every
-//! record through the one visibility decision, and convert to the API's own
-//! types ([`api::dto`]).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 pub mod api;

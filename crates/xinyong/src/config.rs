@@ -100,12 +100,18 @@ impl Config {
             anyhow::ensure!(path.exists(), "配置文件 {} 不存在", path.display());
             figment = figment.merge(Toml::file(path));
         }
-        // XINYONG_DATA, _DATABASE_URL and _CONFIG are command-line options (read by clap).
-        figment = figment.merge(
-            Env::prefixed("XINYONG_")
-                .ignore(&["DATA", "DATABASE_URL", "CONFIG", "LOG"])
-                .split("__"),
-        );
+        // Only variables naming a setting are read: XINYONG_DATA, _DATABASE_URL and
+        // _CONFIG are command-line options (read by clap), and other tools use the
+        // prefix too (XINYONG_LOG, the tests' XINYONG_TEST_DATABASE_URL).
+        const SETTINGS: [&str; 5] = ["data_dir", "catalog_dir", "web__", "identifiers__", "crypto__"];
+        let env = Env::prefixed("XINYONG_")
+            .filter(|key| {
+                SETTINGS
+                    .iter()
+                    .any(|s| key.as_str().to_ascii_lowercase().starts_with(s))
+            })
+            .split("__");
+        figment = figment.merge(env);
         let mut config: Config = figment.extract().context("配置无效")?;
         if let Some(data) = &global.data {
             config.data_dir = data.clone();
@@ -143,6 +149,26 @@ mod tests {
         let parsed: Config = toml::from_str(EXAMPLE).unwrap();
         let defaults = Config::default();
         assert_eq!(toml::to_string(&parsed).unwrap(), toml::to_string(&defaults).unwrap());
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "figment's Jail dictates the closure's error type"
+    )]
+    fn environment_variables_set_nested_settings_and_others_are_ignored() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("XINYONG_WEB__MAX_PAGE_SIZE", "50");
+            jail.set_env("XINYONG_REQUIRE_POSTGRES", "1");
+            let global = super::GlobalArgs {
+                data: Some(jail.directory().into()),
+                database_url: None,
+                config: None,
+            };
+            let config = Config::load(&global).map_err(|e| e.to_string())?;
+            assert_eq!(config.web.max_page_size, 50);
+            Ok(())
+        });
     }
 
     #[test]
