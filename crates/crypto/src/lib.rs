@@ -38,6 +38,14 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
     Sm3::digest(data).into()
 }
 
+/// `n_bytes` from the operating system's random source, as lowercase
+/// hexadecimal: session tokens, CSRF tokens and API key secrets.
+pub fn random_hex(n_bytes: usize) -> Result<String, CryptoError> {
+    let mut bytes = vec![0u8; n_bytes];
+    getrandom::fill(&mut bytes).map_err(|e| CryptoError::Random(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The platform's secret keys: one for keyed hashes, one for sealing.
 ///
 /// `Debug` never prints the material.

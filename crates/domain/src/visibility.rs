@@ -9,11 +9,26 @@ use crate::catalog::{Disclosure, RecordType};
 use crate::publicity::PublicityWindow;
 use crate::subject::SubjectCategory;
 
-/// Who is looking.
+/// Who is looking, and with what standing.
+///
+/// A viewer of the [`Viewer::Official`] kind only exists once a purpose has
+/// been stated and checked against the configured list (the access layer
+/// builds it), so the purpose is part of the viewer here: `decide` is the
+/// function of (record, viewer-with-purpose, date) the platform promises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Viewer {
-    /// Anyone, without signing in (公众).
+    /// Anyone, without signing in (公众), or a signed-in viewer reading
+    /// without a stated purpose.
     Public,
+    /// The subject itself, signed in, reading its own file.
+    Owner,
+    /// A government account or a system client reading for a stated
+    /// purpose; `authorised` when the subject has authorised this reader
+    /// for this purpose and the authorisation is still valid.
+    Official {
+        /// Whether the subject's authorisation covers this read.
+        authorised: bool,
+    },
 }
 
 /// How much of an item a viewer sees.
@@ -53,57 +68,96 @@ pub struct Decision {
 
 /// Decides what `viewer` sees of `record` on `today` (China Standard Time).
 ///
-/// For the public: only current records of a 公开 type inside their
-/// publicity window; within them only 公开 items; personal identifiers and
-/// people's names masked.
+/// - The public: only current records of a 公开 type inside their
+///   publicity window; within them only 公开 items; personal identifiers
+///   and people's names masked.
+/// - The subject itself: every current record of its own, whatever its
+///   publicity, with every item except 不予公开 ones, in full.
+/// - An official reader with a purpose: current records of 公开 and
+///   有条件共享 types (and 授权查询 types when authorised), also outside
+///   their publicity window, since sharing between authorities does not end
+///   with public display; 公开 and 有条件共享 items, 授权查询 items only
+///   when authorised; personal identifiers masked unless authorised.
+///   不予公开 stays hidden from everyone outside the office's own tools.
 pub fn decide(record: &RecordFacts<'_>, viewer: Viewer, today: NaiveDate) -> Decision {
+    let record_type = record.record_type;
     let hidden = || Decision {
         record: Visibility::Hidden,
         subject_name: Visibility::Hidden,
-        fields: vec![Visibility::Hidden; record.record_type.fields.len()],
+        fields: vec![Visibility::Hidden; record_type.fields.len()],
     };
-    match viewer {
-        Viewer::Public => {
-            let shown = record.current
-                && record.record_type.disclosure == Disclosure::Public
-                && record.publicity.is_public_on(today);
-            if !shown {
-                return hidden();
-            }
-            let is_person = record.subject_category == SubjectCategory::Person;
-            let fields = record
-                .record_type
-                .fields
-                .iter()
-                .map(
-                    |field| match (field.disclosure, field.personal || (is_person && is_name(field))) {
-                        (Disclosure::Public, false) => Visibility::Full,
-                        (Disclosure::Public, true) => Visibility::Masked,
-                        _ => Visibility::Hidden,
-                    },
-                )
-                .collect();
-            let subject_name = if is_person {
-                Visibility::Masked
-            } else {
+    let is_person = record.subject_category == SubjectCategory::Person;
+    let shown = record.current
+        && match viewer {
+            Viewer::Public => record_type.disclosure == Disclosure::Public && record.publicity.is_public_on(today),
+            Viewer::Owner => true,
+            Viewer::Official { authorised } => match record_type.disclosure {
+                Disclosure::Public | Disclosure::ConditionalShare => true,
+                Disclosure::AuthorisedQuery => authorised,
+                Disclosure::NotPublic => false,
+            },
+        };
+    if !shown {
+        return hidden();
+    }
+    let fields = record_type
+        .fields
+        .iter()
+        .map(|field| {
+            // A person's name is masked for the public only; identifiers
+            // for everyone not entitled to them whole.
+            let masked_name = viewer == Viewer::Public && is_person && is_name(field);
+            item(viewer, field.disclosure, field.personal || masked_name)
+        })
+        .collect();
+    Decision {
+        record: Visibility::Full,
+        subject_name: subject_name(record.subject_category, viewer),
+        fields,
+    }
+}
+
+/// One item's visibility; `personal` for items to mask unless the viewer
+/// may see them whole.
+fn item(viewer: Viewer, disclosure: Disclosure, personal: bool) -> Visibility {
+    let level = match (viewer, disclosure) {
+        (_, Disclosure::NotPublic) => return Visibility::Hidden,
+        (Viewer::Owner, _) => return Visibility::Full,
+        (Viewer::Public, Disclosure::Public) => Visibility::Full,
+        (Viewer::Public, _) => return Visibility::Hidden,
+        (Viewer::Official { .. }, Disclosure::Public | Disclosure::ConditionalShare) => Visibility::Full,
+        (Viewer::Official { authorised }, Disclosure::AuthorisedQuery) => {
+            if authorised {
                 Visibility::Full
-            };
-            Decision {
-                record: Visibility::Full,
-                subject_name,
-                fields,
+            } else {
+                return Visibility::Hidden;
             }
         }
+    };
+    match viewer {
+        _ if !personal => level,
+        Viewer::Official { authorised: true } | Viewer::Owner => level,
+        _ => Visibility::Masked,
     }
 }
 
 /// How much of a subject's name `viewer` sees outside any record (search
 /// results, the subject's page header): people's names are masked for the
-/// public, organisations' are not.
+/// public only.
 pub fn subject_name(category: SubjectCategory, viewer: Viewer) -> Visibility {
     match (viewer, category) {
         (Viewer::Public, SubjectCategory::Person) => Visibility::Masked,
-        (Viewer::Public, _) => Visibility::Full,
+        _ => Visibility::Full,
+    }
+}
+
+/// How much of a subject's identifier (a person's ID number) `viewer` sees
+/// outside any record.
+pub fn subject_identifier(category: SubjectCategory, viewer: Viewer) -> Visibility {
+    match (viewer, category) {
+        (_, SubjectCategory::Organisation | SubjectCategory::IndividualBusiness) => Visibility::Full,
+        (Viewer::Owner | Viewer::Official { authorised: true }, SubjectCategory::Person) => Visibility::Full,
+        (_, SubjectCategory::Person) => Visibility::Masked,
     }
 }
 
@@ -117,6 +171,7 @@ mod tests {
 
     use super::{RecordFacts, Viewer, Visibility, decide};
     use crate::RecordType;
+    use crate::catalog::Disclosure;
     use crate::publicity::PublicityWindow;
     use crate::subject::SubjectCategory;
 
@@ -207,5 +262,78 @@ mod tests {
             company.fields[record_type.field_by_key("CF_XDR_MC").unwrap().0],
             Visibility::Full
         );
+    }
+
+    #[test]
+    fn the_subject_sees_its_whole_file_but_not_what_the_office_keeps() {
+        let record_type = xzcf();
+        let expired = window(true, Some(ymd(2025, 1, 5)));
+        let decision = decide(
+            &facts(&record_type, &expired, true, SubjectCategory::Person),
+            Viewer::Owner,
+            ymd(2026, 1, 5),
+        );
+        assert_eq!(decision.record, Visibility::Full, "its own expired record");
+        let of = |key: &str| decision.fields[record_type.field_by_key(key).unwrap().0];
+        assert_eq!(of("CF_XDR_ZJHM"), Visibility::Full);
+        assert_eq!(of("CF_FR_ZJHM"), Visibility::Full);
+        assert_eq!(decision.subject_name, Visibility::Full);
+        let superseded = decide(
+            &facts(&record_type, &expired, false, SubjectCategory::Person),
+            Viewer::Owner,
+            ymd(2026, 1, 5),
+        );
+        assert_eq!(superseded.record, Visibility::Hidden);
+    }
+
+    #[test]
+    fn officials_see_shared_items_and_identifiers_only_when_authorised() {
+        let record_type = xzcf();
+        let expired = window(true, Some(ymd(2025, 1, 5)));
+        let facts = facts(&record_type, &expired, true, SubjectCategory::Person);
+        let plain = decide(&facts, Viewer::Official { authorised: false }, ymd(2026, 1, 5));
+        assert_eq!(plain.record, Visibility::Full, "sharing outlives public display");
+        let of = |d: &super::Decision, key: &str| d.fields[record_type.field_by_key(key).unwrap().0];
+        assert_eq!(of(&plain, "CF_FR_ZJHM"), Visibility::Masked, "有条件共享, personal");
+        assert_eq!(of(&plain, "CF_XDR_ZJHM"), Visibility::Masked);
+        assert_eq!(
+            of(&plain, "CF_XDR_MC"),
+            Visibility::Full,
+            "officials see a person's name"
+        );
+        let authorised = decide(&facts, Viewer::Official { authorised: true }, ymd(2026, 1, 5));
+        assert_eq!(of(&authorised, "CF_XDR_ZJHM"), Visibility::Full);
+    }
+
+    #[test]
+    fn record_types_follow_their_disclosure_for_officials() {
+        for (disclosure, plain, authorised) in [
+            (Disclosure::Public, Visibility::Full, Visibility::Full),
+            (Disclosure::ConditionalShare, Visibility::Full, Visibility::Full),
+            (Disclosure::AuthorisedQuery, Visibility::Hidden, Visibility::Full),
+            (Disclosure::NotPublic, Visibility::Hidden, Visibility::Hidden),
+        ] {
+            let mut record_type = xzcf();
+            record_type.disclosure = disclosure;
+            let open = window(true, None);
+            let facts = facts(&record_type, &open, true, SubjectCategory::Organisation);
+            let day = ymd(2024, 6, 1);
+            assert_eq!(
+                decide(&facts, Viewer::Official { authorised: false }, day).record,
+                plain,
+                "{disclosure:?}"
+            );
+            assert_eq!(
+                decide(&facts, Viewer::Official { authorised: true }, day).record,
+                authorised,
+                "{disclosure:?}"
+            );
+            let public = if disclosure == Disclosure::Public {
+                Visibility::Full
+            } else {
+                Visibility::Hidden
+            };
+            assert_eq!(decide(&facts, Viewer::Public, day).record, public, "{disclosure:?}");
+        }
     }
 }

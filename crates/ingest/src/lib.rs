@@ -60,6 +60,11 @@ impl Importer {
         Self { store, keys, policy }
     }
 
+    /// The keys rows are sealed with (to open rejected rows for export).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
     /// Imports one file. Returns the batch, applied or refused; an `Err`
     /// means a technical failure, after which nothing of the batch is stored.
     pub async fn import(&self, request: ImportRequest, progress: &Progress) -> Result<Batch, IngestError> {

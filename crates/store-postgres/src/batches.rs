@@ -109,7 +109,7 @@ impl BatchStore for PostgresStore {
         read_batch(&mut conn, id).await
     }
 
-    async fn list_batches(&self, page: &PageRequest) -> Result<Page<Batch>, StoreError> {
+    async fn list_batches(&self, source: Option<&str>, page: &PageRequest) -> Result<Page<Batch>, StoreError> {
         let before = page.after.as_ref().map_or(Some(i64::MAX), |cursor| cursor.decode_id());
         let Some(before) = before else {
             return Ok(Page {
@@ -118,10 +118,12 @@ impl BatchStore for PostgresStore {
             });
         };
         let items = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {BATCH_COLUMNS} FROM batches WHERE id < $1 ORDER BY id DESC LIMIT $2"
+            "SELECT {BATCH_COLUMNS} FROM batches WHERE id < $1 AND ($3::text IS NULL OR source = $3)
+             ORDER BY id DESC LIMIT $2"
         )))
         .bind(before)
         .bind(i64::from(page.limit) + 1)
+        .bind(source)
         .try_map(|row: PgRow| batch(&row))
         .fetch_all(&self.pool)
         .await

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+mod access;
+mod audit;
 mod batches;
 mod catalog;
 mod copy;

@@ -108,7 +108,7 @@ impl BatchStore for SqliteStore {
         self.read(move |conn| read_batch(conn, id)).await
     }
 
-    async fn list_batches(&self, page: &PageRequest) -> Result<Page<Batch>, StoreError> {
+    async fn list_batches(&self, source: Option<&str>, page: &PageRequest) -> Result<Page<Batch>, StoreError> {
         let before = page.after.as_ref().map_or(Some(i64::MAX), |cursor| cursor.decode_id());
         let Some(before) = before else {
             return Ok(Page {
@@ -117,12 +117,14 @@ impl BatchStore for SqliteStore {
             });
         };
         let limit = page.limit;
+        let source = source.map(str::to_owned);
         let items = self
             .read(move |conn| {
                 let mut stmt = conn.prepare(&format!(
-                    "SELECT {BATCH_COLUMNS} FROM batches WHERE id < ?1 ORDER BY id DESC LIMIT ?2"
+                    "SELECT {BATCH_COLUMNS} FROM batches WHERE id < ?1 AND (?3 IS NULL OR source = ?3)
+                     ORDER BY id DESC LIMIT ?2"
                 ))?;
-                stmt.query_map(params![before, i64::from(limit) + 1], batch)?
+                stmt.query_map(params![before, i64::from(limit) + 1, source], batch)?
                     .collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;

@@ -3,7 +3,10 @@
 use rusqlite::{OptionalExtension, Transaction, params};
 
 /// The migrations, in order: (name, SQL).
-const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../migrations/0001_init.sql")),
+    ("0002_access", include_str!("../migrations/0002_access.sql")),
+];
 
 fn digest(sql: &str) -> String {
     xinyong_crypto::sm3(sql.as_bytes())

@@ -180,8 +180,8 @@ pub trait BatchStore {
     /// One batch.
     async fn batch(&self, id: i64) -> Result<Batch, StoreError>;
 
-    /// Batches, newest first.
-    async fn list_batches(&self, page: &PageRequest) -> Result<Page<Batch>, StoreError>;
+    /// Batches, newest first; only those filed for `source` if given.
+    async fn list_batches(&self, source: Option<&str>, page: &PageRequest) -> Result<Page<Batch>, StoreError>;
 
     /// A batch's row issues, by row.
     async fn batch_issues(&self, id: i64, page: &PageRequest) -> Result<Page<RowIssue>, StoreError>;

@@ -8,6 +8,7 @@
     reason = "the suite is test code: a failing step panics and names its case"
 )]
 
+mod access;
 mod batches;
 mod fixtures;
 mod search;
@@ -48,6 +49,13 @@ pub const CASES: &[(&str, Case)] = &[
     ("foreign_cursors_give_empty_pages", |s| {
         Box::pin(search::foreign_cursors_give_empty_pages(s))
     }),
+    ("departments_and_accounts", |s| {
+        Box::pin(access::departments_and_accounts(s))
+    }),
+    ("keys_and_authorisations", |s| {
+        Box::pin(access::keys_and_authorisations(s))
+    }),
+    ("audit_chain", |s| Box::pin(access::audit_chain(s))),
 ];
 
 /// Runs every case, each on a fresh store from `fresh`.

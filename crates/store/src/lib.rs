@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod access;
+mod audit;
 mod batches;
 mod catalog;
 mod error;
@@ -13,6 +15,11 @@ mod subjects;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+pub use access::{
+    AccessStore, Account, ApiKey, Authorisation, Department, NewAccount, NewApiKey, NewAuthorisation, NewDepartment,
+    NewSession, Session,
+};
+pub use audit::{AuditStore, Checkpoint};
 pub use batches::{
     Batch, BatchFormat, BatchStatus, BatchStore, BatchSummary, ImportTx, IssueSeverity, NewBatch, NewRejection,
     RowIssue,
@@ -51,7 +58,17 @@ impl Backend {
 /// Everything the platform stores, behind one object.
 #[async_trait]
 pub trait Store:
-    CatalogStore + SubjectStore + RecordStore + BatchStore + SearchStore + std::fmt::Debug + Send + Sync + 'static
+    CatalogStore
+    + SubjectStore
+    + RecordStore
+    + BatchStore
+    + SearchStore
+    + AccessStore
+    + AuditStore
+    + std::fmt::Debug
+    + Send
+    + Sync
+    + 'static
 {
     /// The engine behind this store.
     fn backend(&self) -> Backend;

@@ -99,6 +99,9 @@ pub struct StoredRecord {
     pub payload: serde_json::Map<String, serde_json::Value>,
     /// When it was stored.
     pub created_at: DateTime<Utc>,
+    /// Personal identifiers in clear, SM4-sealed JSON, for the views
+    /// allowed to see them whole.
+    pub sealed: Option<Vec<u8>>,
 }
 
 /// A record together with its subject, for listings.

@@ -1,8 +1,13 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+pub(crate) mod admin;
+pub(crate) mod audit;
+pub(crate) mod batches;
 pub mod dto;
 pub(crate) mod health;
+pub(crate) mod me;
 pub(crate) mod records;
+pub(crate) mod session;
 pub(crate) mod subjects;
 
 use xinyong_store::{Cursor, PageRequest};

@@ -7,6 +7,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use xinyong_access::AccessError;
 use xinyong_store::StoreError;
 
 /// What a request can fail with.
@@ -39,6 +40,15 @@ pub enum Error {
     /// The database is unreachable.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The access layer refused (credentials, role, purpose, CSRF …).
+    #[error("access refused: {0}")]
+    Access(AccessError),
+    /// Too many requests from this address.
+    #[error("rate limited")]
+    TooManyRequests {
+        /// Seconds until a request would be allowed.
+        retry_after_secs: u64,
+    },
     /// Anything else: a bug or a broken invariant.
     #[error("internal error: {0}")]
     Internal(String),
@@ -119,6 +129,13 @@ impl Error {
                 "服务器内部错误",
                 "服务器内部错误，请稍后再试".into(),
             ),
+            Self::TooManyRequests { retry_after_secs } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "请求过于频繁",
+                format!("请求过于频繁，请{retry_after_secs}秒后再试"),
+            ),
+            Self::Access(error) => access_parts(error),
         }
     }
 
@@ -131,6 +148,46 @@ impl Error {
             status: status.as_u16(),
             code: code.into(),
             detail,
+        }
+    }
+}
+
+/// The code table of access refusals.
+fn access_parts(error: &AccessError) -> (StatusCode, &'static str, &'static str, String) {
+    let (status, code, title) = match error {
+        AccessError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated", "需要登录"),
+        AccessError::WrongCredentials => (StatusCode::UNAUTHORIZED, "wrong_credentials", "登录失败"),
+        AccessError::SessionEnded => (StatusCode::UNAUTHORIZED, "session_ended", "登录已失效"),
+        AccessError::KeyUnknown => (StatusCode::UNAUTHORIZED, "key_invalid", "接口密钥无效"),
+        AccessError::KeyExpired => (StatusCode::UNAUTHORIZED, "key_expired", "接口密钥已过期"),
+        AccessError::KeyRevoked => (StatusCode::UNAUTHORIZED, "key_revoked", "接口密钥已吊销"),
+        AccessError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "无权访问"),
+        AccessError::PurposeRequired => (StatusCode::BAD_REQUEST, "purpose_required", "缺少查询用途"),
+        AccessError::PurposeUnknown(_) => (StatusCode::BAD_REQUEST, "purpose_unknown", "查询用途无效"),
+        AccessError::PurposeNotAllowed(_) => (StatusCode::FORBIDDEN, "purpose_not_allowed", "无权用于该用途"),
+        AccessError::Csrf => (StatusCode::FORBIDDEN, "csrf", "防伪令牌无效"),
+        AccessError::Invalid(_) => (StatusCode::BAD_REQUEST, "invalid_request", "请求参数有误"),
+        AccessError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "已存在"),
+        AccessError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "未找到"),
+        // Mapped to their own variants by `From<AccessError>`; kept total here.
+        AccessError::Store(_) | AccessError::Internal(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误")
+        }
+    };
+    let detail = if status.is_server_error() {
+        "服务器内部错误，请稍后再试".to_owned()
+    } else {
+        error.to_string()
+    };
+    (status, code, title, detail)
+}
+
+impl From<AccessError> for Error {
+    fn from(error: AccessError) -> Self {
+        match error {
+            AccessError::Store(store) => store.into(),
+            AccessError::Internal(text) => Self::Internal(text),
+            other => Self::Access(other),
         }
     }
 }
@@ -154,10 +211,17 @@ impl IntoResponse for Error {
         let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Self::TooManyRequests { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         response
     }
 }

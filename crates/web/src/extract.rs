@@ -1,7 +1,7 @@
 //! Request extractors that reject in Chinese, as problem+json. axum's own
 //! `Query` and `Path` answer in English plain text; `clippy.toml` bans them.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
@@ -50,4 +50,40 @@ fn describe(message: &str) -> String {
         return "参数类型不正确（应为数字）".into();
     }
     message.to_owned()
+}
+
+/// A JSON request body, with Chinese errors for a wrong content type,
+/// malformed JSON or unexpected fields.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = Error;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Error> {
+        let is_json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim() == "application/json"));
+        if !is_json {
+            return Err(Error::InvalidRequest(
+                "请求内容须为JSON（Content-Type: application/json）".into(),
+            ));
+        }
+        let bytes = <axum::body::Bytes as FromRequest<S>>::from_request(request, state)
+            .await
+            .map_err(|rejection| match rejection.status() {
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge,
+                _ => Error::InvalidRequest("无法读取请求内容".into()),
+            })?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|error| {
+            Error::InvalidRequest(format!(
+                "请求内容有误（第{}行第{}列）：{}",
+                error.line(),
+                error.column(),
+                describe(&error.to_string())
+            ))
+        })
+    }
 }

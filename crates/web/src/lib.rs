@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+mod auth;
 mod error;
 mod extract;
+mod limits;
 mod openapi;
 mod router;
 mod settings;
@@ -11,6 +13,7 @@ mod state;
 
 use std::future::Future;
 
+pub use crate::auth::Caller;
 pub use crate::error::Error;
 pub use crate::openapi::document as openapi_document;
 pub use crate::router::router;

@@ -1,33 +1,65 @@
 //! Every route of the platform, and the middleware around them.
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get, patch, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{health, records, subjects};
-use crate::{AppState, Error};
+use crate::api::{admin, audit, batches, health, me, records, session, subjects};
+use crate::{AppState, Error, auth, limits};
 
 /// The application: routes, state and middleware.
 pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    let max_upload = state.settings.max_upload_bytes;
+    let search_limit = axum::middleware::from_fn_with_state(state.clone(), limits::limit_search);
+    let sign_in_limit = axum::middleware::from_fn_with_state(state.clone(), limits::limit_sign_in);
     let api = Router::new()
         .route("/health", get(health::get_health))
-        .route("/subjects", get(subjects::list_subjects))
+        .route("/purposes", get(audit::purposes))
+        .route("/subjects", get(subjects::list_subjects).layer(search_limit))
         .route("/subjects/{ref}", get(subjects::get_subject))
         .route("/records", get(records::list_records))
+        .route(
+            "/session",
+            post(session::sign_in).layer(sign_in_limit).delete(session::sign_out),
+        )
+        .route("/me", get(session::get_me))
+        .route("/me/file", get(me::get_file))
+        .route("/me/queries", get(me::get_queries))
+        .route("/me/authorisations", get(me::list_authorisations).post(me::authorise))
+        .route("/me/authorisations/{id}", delete(me::withdraw))
+        .route(
+            "/batches",
+            post(batches::upload)
+                .layer(DefaultBodyLimit::max(max_upload))
+                .get(batches::list),
+        )
+        .route("/batches/{id}", get(batches::show))
+        .route("/batches/{id}/rejected", get(batches::rejected))
+        .route(
+            "/departments",
+            get(admin::list_departments).post(admin::create_department),
+        )
+        .route("/accounts", get(admin::list_accounts).post(admin::create_account))
+        .route("/accounts/{username}", patch(admin::change_account))
+        .route("/keys", get(admin::list_keys).post(admin::issue_key))
+        .route("/keys/{key_id}", delete(admin::revoke_key))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", post(audit::verify))
         .route("/openapi.json", get(openapi_json))
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
-    let timeout = state.settings.request_timeout();
-    let max_body = state.settings.max_body_bytes;
     Router::new()
         .nest("/api/v1", api)
         .fallback(|| async { Error::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
         .with_state(state)
         .layer(
             ServiceBuilder::new()
@@ -36,7 +68,6 @@ pub fn router(state: AppState) -> Router {
                     Error::Internal("handler panicked".into()).into_response()
                 }))
                 .layer(axum::middleware::map_response(problem_for_bare_errors))
-                .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
                 .layer(DefaultBodyLimit::max(max_body))
                 .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
@@ -46,6 +77,21 @@ pub fn router(state: AppState) -> Router {
                     "default-src 'none'; frame-ancestors 'none'",
                 )),
         )
+}
+
+/// Every request gets the configured time, uploads (which import the
+/// file before answering) their longer one.
+async fn deadline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_upload = request.method() == Method::POST && request.uri().path() == "/api/v1/batches";
+    let limit = if is_upload {
+        state.settings.upload_timeout()
+    } else {
+        state.settings.request_timeout()
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => Error::Timeout.into_response(),
+    }
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -19,6 +19,17 @@ pub struct Settings {
     pub default_page_size: u32,
     /// Largest page size a listing may ask for.
     pub max_page_size: u32,
+    /// Largest file a department may upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Longest an upload (and its import) may take, in seconds.
+    pub upload_timeout_secs: u64,
+    /// Public searches allowed per minute from one address.
+    pub search_per_minute: u32,
+    /// Sign-in attempts allowed per minute from one address.
+    pub sign_in_per_minute: u32,
+    /// Mark session cookies `Secure` (set when the platform is served
+    /// behind TLS, as it must be in production).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -29,6 +40,11 @@ impl Default for Settings {
             request_timeout_secs: 30,
             default_page_size: 20,
             max_page_size: 100,
+            max_upload_bytes: 200 * 1024 * 1024,
+            upload_timeout_secs: 1800,
+            search_per_minute: 120,
+            sign_in_per_minute: 10,
+            secure_cookies: false,
         }
     }
 }
@@ -36,5 +52,9 @@ impl Default for Settings {
 impl Settings {
     pub(crate) fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    pub(crate) fn upload_timeout(&self) -> Duration {
+        Duration::from_secs(self.upload_timeout_secs)
     }
 }

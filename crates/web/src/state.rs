@@ -1,30 +1,51 @@
 //! What every handler may use.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use xinyong_ingest::Catalog;
+use xinyong_access::Access;
+use xinyong_ingest::{Catalog, Importer};
 use xinyong_store::Store;
 
 use crate::Settings;
+use crate::limits::Limits;
 
 /// Shared application state: the store (chosen once, from the database
-/// URL), the loaded catalogue and the settings.
+/// URL), the catalogue, the access layer, the importer and the settings.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The store.
     pub store: Arc<dyn Store>,
     /// The catalogue of record types.
     pub catalog: Arc<Catalog>,
+    /// Who may do what.
+    pub access: Access,
+    /// Imports uploaded files.
+    pub importer: Importer,
+    /// Where uploads are received and kept.
+    pub data_dir: PathBuf,
     /// HTTP settings.
     pub settings: Arc<Settings>,
+    pub(crate) limits: Arc<Limits>,
 }
 
 impl AppState {
-    /// State for a store and catalogue.
-    pub fn new(store: Arc<dyn Store>, catalog: Catalog, settings: Settings) -> Self {
+    /// State for a platform.
+    pub fn new(
+        store: Arc<dyn Store>,
+        catalog: Catalog,
+        access: Access,
+        importer: Importer,
+        data_dir: PathBuf,
+        settings: Settings,
+    ) -> Self {
         Self {
+            limits: Arc::new(Limits::new(&settings)),
             store,
             catalog: Arc::new(catalog),
+            access,
+            importer,
+            data_dir,
             settings: Arc::new(settings),
         }
     }

@@ -1,5 +1,7 @@
 //! The verbs, one file each.
 
+pub mod accounts;
+pub mod audit;
 pub mod batch;
 pub mod catalog;
 pub mod config;

@@ -39,6 +39,8 @@ pub struct Config {
     pub catalog_dir: Option<PathBuf>,
     /// HTTP settings.
     pub web: xinyong_web::Settings,
+    /// Sessions and purposes.
+    pub access: xinyong_access::AccessSettings,
     /// Identifier policy.
     pub identifiers: IdentifierSettings,
     /// Key material.
@@ -81,6 +83,7 @@ impl Default for Config {
             database_url: None,
             catalog_dir: None,
             web: xinyong_web::Settings::default(),
+            access: xinyong_access::AccessSettings::default(),
             identifiers: IdentifierSettings::default(),
             crypto: CryptoSettings::default(),
         }
@@ -103,7 +106,14 @@ impl Config {
         // Only variables naming a setting are read: XINYONG_DATA, _DATABASE_URL and
         // _CONFIG are command-line options (read by clap), and other tools use the
         // prefix too (XINYONG_LOG, the tests' XINYONG_TEST_DATABASE_URL).
-        const SETTINGS: [&str; 5] = ["data_dir", "catalog_dir", "web__", "identifiers__", "crypto__"];
+        const SETTINGS: [&str; 6] = [
+            "data_dir",
+            "catalog_dir",
+            "web__",
+            "access__",
+            "identifiers__",
+            "crypto__",
+        ];
         let env = Env::prefixed("XINYONG_")
             .filter(|key| {
                 SETTINGS

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{batch, catalog, config as config_command, generate, id, import, migrate, serve, subjects};
+use crate::commands::{
+    accounts, audit, batch, catalog, config as config_command, generate, id, import, migrate, serve, subjects,
+};
 
 /// Xinyong 公共信用信息共享服务平台
 #[derive(Debug, Parser)]
@@ -45,6 +47,21 @@ enum Command {
     /// Configuration: print a commented example.
     #[command(subcommand)]
     Config(config_command::Command),
+    /// Departments (数据提供单位).
+    #[command(subcommand)]
+    Dept(accounts::DeptCommand),
+    /// Accounts and their roles.
+    #[command(subcommand)]
+    User(accounts::UserCommand),
+    /// Administrators.
+    #[command(subcommand)]
+    Admin(accounts::AdminCommand),
+    /// API keys of system clients.
+    #[command(subcommand)]
+    Key(accounts::KeyCommand),
+    /// The audit log: verify its hash chain, export it, keep checkpoints.
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +81,11 @@ fn main() -> ExitCode {
             Command::Catalog(command) => catalog::run(&cli.global, command).await,
             Command::Migrate => migrate::run(&cli.global).await,
             Command::Config(command) => config_command::run(&cli.global, command),
+            Command::Dept(command) => accounts::dept(&cli.global, command).await,
+            Command::User(command) => accounts::user(&cli.global, command).await,
+            Command::Admin(command) => accounts::admin(&cli.global, command).await,
+            Command::Key(command) => accounts::key(&cli.global, command).await,
+            Command::Audit(command) => audit::run(&cli.global, command).await,
         }
     });
     match result {

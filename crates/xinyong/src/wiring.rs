@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use xinyong_access::Access;
 use xinyong_crypto::Keys;
 use xinyong_domain::id::IdPolicy;
 use xinyong_ingest::{Catalog, Importer, builtin_catalog, load_catalog};
@@ -56,6 +57,15 @@ impl Platform {
             keys,
             policy,
         })
+    }
+
+    /// The access layer for this platform.
+    pub fn access(&self) -> Access {
+        Access::new(
+            Arc::clone(&self.store),
+            Arc::clone(&self.keys),
+            self.config.access.clone(),
+        )
     }
 
     /// An importer for this platform.

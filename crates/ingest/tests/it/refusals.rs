@@ -174,7 +174,7 @@ async fn files_that_are_not_a_table_of_the_type_are_refused_whole() {
         }
         // The header row is kept with refusals that got as far as reading it.
         let store = platform.store.as_ref();
-        let batches = store.list_batches(&PageRequest::first(100)).await.unwrap().items;
+        let batches = store.list_batches(None, &PageRequest::first(100)).await.unwrap().items;
         assert_eq!(batches.len(), refused.len());
         assert!(batches.iter().all(|b| b.status == BatchStatus::Refused));
         let missing = batches.iter().find(|b| b.new.file_name == "missing.csv").unwrap();

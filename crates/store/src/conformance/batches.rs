@@ -395,17 +395,31 @@ pub(super) async fn listing_filters_and_pages(store: Arc<dyn Store>) {
 pub(super) async fn batch_pages(store: Arc<dyn Store>) {
     let first = store.record_refusal(&new_batch("甲局"), "空文件").await.unwrap();
     let second = store.record_refusal(&new_batch("乙局"), "空文件").await.unwrap();
-    let page = store.list_batches(&PageRequest::first(1)).await.unwrap();
+    let page = store.list_batches(None, &PageRequest::first(1)).await.unwrap();
     assert_eq!(page.items[0].id, second.id);
     let rest = store
-        .list_batches(&PageRequest {
-            after: page.next,
-            limit: 1,
-        })
+        .list_batches(
+            None,
+            &PageRequest {
+                after: page.next,
+                limit: 1,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(rest.items[0].id, first.id);
     assert!(rest.next.is_none());
+    let only_first = store.list_batches(Some("甲局"), &PageRequest::first(10)).await.unwrap();
+    assert_eq!(only_first.items.len(), 1);
+    assert_eq!(only_first.items[0].id, first.id);
+    assert!(
+        store
+            .list_batches(Some("丙局"), &PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert!(matches!(store.batch(first.id + 100).await, Err(StoreError::NotFound)));
 
     let mut tx = store.begin_import(&new_batch("甲局")).await.unwrap();

@@ -122,6 +122,6 @@ pub(super) async fn foreign_cursors_give_empty_pages(store: Arc<dyn Store>) {
             .items
             .is_empty()
     );
-    assert!(store.list_batches(&bad).await.unwrap().items.is_empty());
+    assert!(store.list_batches(None, &bad).await.unwrap().items.is_empty());
     assert!(store.name_flags(&bad).await.unwrap().items.is_empty());
 }

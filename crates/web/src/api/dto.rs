@@ -5,10 +5,13 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use serde_json::Map;
 use utoipa::ToSchema;
+use xinyong_access::ReadRecord;
+use xinyong_domain::RecordType;
 use xinyong_domain::catalog::Role;
 use xinyong_domain::id::mask_person_name;
-use xinyong_domain::visibility::{self, RecordFacts, Viewer, Visibility, decide};
+use xinyong_domain::visibility::{self, Decision, RecordFacts, Viewer, Visibility, decide};
 use xinyong_ingest::Catalog;
 use xinyong_store::{StoredRecord, Subject};
 
@@ -149,6 +152,30 @@ pub fn public_record(
     if decision.record == Visibility::Hidden {
         return None;
     }
+    Some(record_view(record, record_type, &decision, &Map::new()))
+}
+
+/// A record read through the access layer, as its reader may see it.
+pub fn read_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord> {
+    let entry = catalog.get(&read.record.key.record_type)?;
+    Some(record_view(
+        &read.record,
+        &entry.record_type,
+        &read.decision,
+        &read.clear,
+    ))
+}
+
+/// Builds the API view of a record from a visibility decision: hidden
+/// items are left out, masked ones shown as stored (identifiers are stored
+/// masked) or masked here (names), whole personal identifiers taken from
+/// `clear` (opened only for viewers entitled to them).
+fn record_view(
+    record: &StoredRecord,
+    record_type: &RecordType,
+    decision: &Decision,
+    clear: &Map<String, serde_json::Value>,
+) -> PublicRecord {
     let fields = record_type
         .fields
         .iter()
@@ -156,9 +183,13 @@ pub fn public_record(
         .filter(|(_, visibility)| **visibility != Visibility::Hidden)
         .filter_map(|(field, visibility)| {
             let stored = record.payload.get(&field.key)?.as_str()?;
-            // Personal identifiers are stored masked; names are masked here.
             let value = match (visibility, field.role) {
                 (Visibility::Masked, Some(Role::SubjectName)) => mask_person_name(stored),
+                (Visibility::Full, _) if field.personal => clear
+                    .get(&field.key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(stored)
+                    .to_owned(),
                 _ => stored.to_owned(),
             };
             Some(FieldValue {
@@ -168,7 +199,7 @@ pub fn public_record(
             })
         })
         .collect();
-    Some(PublicRecord {
+    PublicRecord {
         id: record.id,
         record_type: record_type.code.clone(),
         record_type_name: record_type.name.clone(),
@@ -180,5 +211,5 @@ pub fn public_record(
         source: record.source.clone(),
         subject: None,
         fields,
-    })
+    }
 }

@@ -9,8 +9,11 @@ use xinyong_domain::names::{QueryKind, classify_query};
 use xinyong_domain::visibility::Viewer;
 use xinyong_store::{Subject, SubjectQuery};
 
-use crate::api::dto::{SubjectDetail, SubjectPage, public_record, subject_summary};
+use xinyong_access::SubjectFile;
+
+use crate::api::dto::{SubjectDetail, SubjectPage, read_record, subject_summary};
 use crate::api::{page_request, today};
+use crate::auth::Caller;
 use crate::extract::{PathText, Query};
 use crate::{AppState, Error};
 
@@ -73,25 +76,47 @@ pub(crate) async fn find_subject(state: &AppState, reference: &str) -> Result<Su
     found.ok_or(Error::SubjectNotFound)
 }
 
-/// One subject with the records the public may see.
+/// Parameters of a subject read.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReadParams {
+    /// 查询用途: the code of a configured purpose. Without it every caller
+    /// gets the public view; with it, officials and system keys get what
+    /// their role, key and the subject's authorisations allow, and the read
+    /// is logged in the subject's query log.
+    purpose: Option<String>,
+}
+
+/// One subject with the records the caller may see.
 #[utoipa::path(get, path = "/api/v1/subjects/{ref}", tag = "subjects",
-    params(("ref" = String, Path, description = "统一社会信用代码，或自然人的平台编号")),
-    responses((status = 200, body = SubjectDetail), (status = 404, body = crate::error::Problem)))]
+    params(("ref" = String, Path, description = "统一社会信用代码，或自然人的平台编号"), ReadParams),
+    responses((status = 200, body = SubjectDetail), (status = 400, body = crate::error::Problem),
+              (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
 pub(crate) async fn get_subject(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     PathText(reference): PathText,
+    Query(params): Query<ReadParams>,
 ) -> Result<Json<SubjectDetail>, Error> {
     let subject = find_subject(&state, &reference).await?;
+    let purpose = params.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty());
     let today = today();
-    let records = state
-        .store
-        .records_of_subject(subject.id, false)
-        .await?
-        .iter()
-        .filter_map(|record| public_record(record, &subject, &state.catalog, Viewer::Public, today))
-        .collect();
-    Ok(Json(SubjectDetail {
-        subject: subject_summary(&subject, Viewer::Public),
-        records,
-    }))
+    let reader = state.access.reader(&caller, subject, purpose, today).await?;
+    let file = reader
+        .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
+        .await?;
+    Ok(Json(subject_detail(&file, &state)))
+}
+
+/// The API view of a file read through the access layer.
+pub(crate) fn subject_detail(file: &SubjectFile, state: &AppState) -> SubjectDetail {
+    SubjectDetail {
+        subject: subject_summary(&file.subject, file.viewer),
+        records: file
+            .records
+            .iter()
+            .filter_map(|read| read_record(read, &state.catalog))
+            .collect(),
+    }
 }

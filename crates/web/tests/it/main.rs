@@ -2,6 +2,7 @@
 //! PostgreSQL.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
+mod access;
 mod errors;
 mod openapi;
 mod records;

@@ -29,7 +29,24 @@ async fn the_document_is_served_and_matches_the_snapshot() {
             "/api/v1/health",
             "/api/v1/subjects",
             "/api/v1/subjects/{ref}",
-            "/api/v1/records"
+            "/api/v1/records",
+            "/api/v1/session",
+            "/api/v1/me",
+            "/api/v1/purposes",
+            "/api/v1/me/file",
+            "/api/v1/me/queries",
+            "/api/v1/me/authorisations",
+            "/api/v1/me/authorisations/{id}",
+            "/api/v1/batches",
+            "/api/v1/batches/{id}",
+            "/api/v1/batches/{id}/rejected",
+            "/api/v1/departments",
+            "/api/v1/accounts",
+            "/api/v1/accounts/{username}",
+            "/api/v1/keys",
+            "/api/v1/keys/{key_id}",
+            "/api/v1/audit",
+            "/api/v1/audit/verify",
         ]
     );
     if let Some(server) = servers().await.into_iter().next() {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use chrono::{Days, NaiveDate};
+use xinyong_access::{Access, AccessSettings};
 use xinyong_testkit::Platform;
 use xinyong_web::{AppState, Settings};
 
@@ -18,9 +19,21 @@ pub struct TestServer {
 
 impl TestServer {
     pub async fn start(platform: Platform) -> Self {
+        Self::start_with(platform, Settings::default()).await
+    }
+
+    pub async fn start_with(platform: Platform, settings: Settings) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
-        let state = AppState::new(platform.store.clone(), platform.catalog.clone(), Settings::default());
+        let access = Access::new(platform.store.clone(), platform.keys.clone(), AccessSettings::default());
+        let state = AppState::new(
+            platform.store.clone(),
+            platform.catalog.clone(),
+            access,
+            platform.importer.clone(),
+            platform.dir.clone(),
+            settings,
+        );
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(xinyong_web::serve(listener, state, async move {
             let _ = signal.await;

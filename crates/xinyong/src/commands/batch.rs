@@ -88,11 +88,25 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         }
         Command::Rejected { id, out } => {
             let batch = store.batch(id).await.map_err(|e| not_found(e, id))?;
+            // The rows hold the uploaded cells in clear: the read is journaled.
+            platform
+                .access()
+                .journal()
+                .record(
+                    &crate::commands::accounts::console(),
+                    "batch.rejected_download",
+                    None,
+                    None,
+                    serde_json::json!({ "batch": id }),
+                )
+                .await?;
             let n_rows = export::write_rejected(store, &platform.keys, &batch, &out).await?;
             print_line(&format!("已导出 {n_rows} 行被拒绝的数据：{}", out.display()))?;
         }
         Command::List { limit, json } => {
-            let page = store.list_batches(&PageRequest::first(limit.clamp(1, 1000))).await?;
+            let page = store
+                .list_batches(None, &PageRequest::first(limit.clamp(1, 1000)))
+                .await?;
             let lines: Vec<BatchLine<'_>> = page
                 .items
                 .iter()

@@ -58,6 +58,11 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         bar.finish_and_clear();
     }
     let batch = batch?;
+    platform
+        .access()
+        .journal()
+        .batch_imported(&crate::commands::accounts::console(), &batch)
+        .await?;
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout());
         report::write_json(platform.store.as_ref(), &batch, &mut out).await?;

@@ -1,0 +1,151 @@
+//! Reading one subject's file through the one visibility decision, with
+//! every non-public read logged before its answer leaves.
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+use xinyong_domain::RecordType;
+use xinyong_domain::visibility::{Decision, RecordFacts, Viewer, Visibility, decide};
+use xinyong_store::{StoredRecord, Subject};
+
+use crate::{Access, AccessError, Principal};
+
+/// A handle that reads one subject's file as one viewer.
+#[derive(Debug)]
+pub struct FileReader {
+    access: Access,
+    principal: Principal,
+    subject: Subject,
+    viewer: Viewer,
+    purpose: Option<String>,
+}
+
+/// A record with what the viewer may see of it.
+#[derive(Debug, Clone)]
+pub struct ReadRecord {
+    /// The record as stored (personal identifiers masked in its payload).
+    pub record: StoredRecord,
+    /// The decision for each item.
+    pub decision: Decision,
+    /// Personal identifiers in clear, for the items the viewer may see whole.
+    pub clear: Map<String, Value>,
+}
+
+/// What a reader found.
+#[derive(Debug, Clone)]
+pub struct SubjectFile {
+    /// The subject.
+    pub subject: Subject,
+    /// As whom it was read.
+    pub viewer: Viewer,
+    /// The purpose stated.
+    pub purpose: Option<String>,
+    /// The records the viewer may see, newest decision first.
+    pub records: Vec<ReadRecord>,
+}
+
+impl FileReader {
+    pub(crate) fn new(
+        access: Access,
+        principal: Principal,
+        subject: Subject,
+        viewer: Viewer,
+        purpose: Option<String>,
+    ) -> Self {
+        Self {
+            access,
+            principal,
+            subject,
+            viewer,
+            purpose,
+        }
+    }
+
+    /// The viewer this reader reads as.
+    pub fn viewer(&self) -> Viewer {
+        self.viewer
+    }
+
+    /// Reads the file: `record_type` finds each record's type in the
+    /// catalogue (a type no longer there is shown to no one).
+    pub async fn read<'c>(
+        self,
+        record_type: impl Fn(&str) -> Option<&'c RecordType>,
+        today: NaiveDate,
+    ) -> Result<SubjectFile, AccessError> {
+        let stored = self.access.store.records_of_subject(self.subject.id, false).await?;
+        let mut records = Vec::new();
+        for record in stored {
+            let Some(record_type) = record_type(&record.key.record_type) else {
+                continue;
+            };
+            let facts = RecordFacts {
+                record_type,
+                publicity: &record.publicity,
+                current: record.current,
+                subject_category: self.subject.category,
+            };
+            let decision = decide(&facts, self.viewer, today);
+            if decision.record == Visibility::Hidden {
+                continue;
+            }
+            let clear = self.clear_items(record_type, &record, &decision)?;
+            records.push(ReadRecord {
+                record,
+                decision,
+                clear,
+            });
+        }
+        if self.viewer != Viewer::Public {
+            let ids: Vec<i64> = records.iter().map(|r| r.record.id).collect();
+            let viewer = match self.viewer {
+                Viewer::Owner => "owner",
+                Viewer::Official { authorised: true } => "authorised",
+                _ => "official",
+            };
+            self.access
+                .journal
+                .record(
+                    &self.principal,
+                    "subject.read",
+                    Some(self.subject.id),
+                    self.purpose.as_deref(),
+                    json!({ "records": ids, "viewer": viewer }),
+                )
+                .await?;
+        }
+        Ok(SubjectFile {
+            subject: self.subject,
+            viewer: self.viewer,
+            purpose: self.purpose,
+            records,
+        })
+    }
+
+    /// Opens the sealed personal identifiers the decision shows whole.
+    fn clear_items(
+        &self,
+        record_type: &RecordType,
+        record: &StoredRecord,
+        decision: &Decision,
+    ) -> Result<Map<String, Value>, AccessError> {
+        let wanted: Vec<&str> = record_type
+            .fields
+            .iter()
+            .zip(&decision.fields)
+            .filter(|(field, visibility)| field.personal && **visibility == Visibility::Full)
+            .map(|(field, _)| field.key.as_str())
+            .collect();
+        let (false, Some(sealed)) = (wanted.is_empty(), &record.sealed) else {
+            return Ok(Map::new());
+        };
+        let opened = self
+            .access
+            .keys
+            .open(sealed)
+            .map_err(|e| AccessError::Internal(format!("record {}: {e}", record.id)))?;
+        let mut all: Map<String, Value> = serde_json::from_slice(&opened)
+            .map_err(|e| AccessError::Internal(format!("record {}: sealed items: {e}", record.id)))?;
+        all.retain(|key, _| wanted.contains(&key.as_str()));
+        Ok(all)
+    }
+}

@@ -1,0 +1,199 @@
+//! The audit log in SQLite: appends link to the head inside one
+//! `BEGIN IMMEDIATE` transaction, which serialises writers.
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use xinyong_domain::audit::{self, Entry, Event, GENESIS, Hash};
+use xinyong_store::{AuditStore, Checkpoint, Page, PageRequest, StoreError, SubjectId};
+
+use crate::SqliteStore;
+use crate::error::corrupt;
+use crate::rows::{now, timestamp};
+
+const ENTRY_COLUMNS: &str = "seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash";
+
+fn stored_at(at: DateTime<Utc>) -> String {
+    Event::stored_at(at).to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn hash(row: &Row<'_>, idx: usize) -> rusqlite::Result<Hash> {
+    let bytes: Vec<u8> = row.get(idx)?;
+    bytes.try_into().map_err(|_| corrupt("audit digest is not 32 bytes"))
+}
+
+fn entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
+    Ok(Entry {
+        seq: row.get(0)?,
+        event: Event {
+            at: timestamp(&row.get::<_, String>(1)?)?,
+            actor: row.get(2)?,
+            action: row.get(3)?,
+            subject_id: row.get(4)?,
+            purpose: row.get(5)?,
+            detail: row.get(6)?,
+            origin: row.get(7)?,
+        },
+        prev_hash: hash(row, 8)?,
+        hash: hash(row, 9)?,
+    })
+}
+
+fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, Hash)> {
+    let found = conn
+        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
+            Ok((row.get(0)?, hash(row, 1)?))
+        })
+        .optional()?;
+    Ok(found.unwrap_or((0, GENESIS)))
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append_audit(&self, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
+        self.write(move |tx| {
+            let (mut seq, mut prev) = head(tx)?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut positions = Vec::with_capacity(events.len());
+            for mut event in events {
+                event.at = Event::stored_at(event.at);
+                let next = audit::link(&prev, &event);
+                seq += 1;
+                stmt.execute(params![
+                    seq,
+                    stored_at(event.at),
+                    event.actor,
+                    event.action,
+                    event.subject_id,
+                    event.purpose,
+                    event.detail,
+                    event.origin,
+                    prev.as_slice(),
+                    next.as_slice()
+                ])?;
+                positions.push(seq);
+                prev = next;
+            }
+            Ok(positions)
+        })
+        .await
+    }
+
+    async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            stmt.query_map(params![after, limit], entry)?.collect()
+        })
+        .await
+    }
+
+    async fn audit_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> Result<Page<Entry>, StoreError> {
+        // A cursor this store did not make reads as the end of the listing.
+        let after = match &page.after {
+            Some(cursor) => cursor.decode_id().unwrap_or(i64::MAX),
+            None => 0,
+        };
+        let limit = page.limit;
+        let (from, to) = (stored_at(from), stored_at(to));
+        let items = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > ?1 AND at >= ?2 AND at <= ?3
+                     ORDER BY seq LIMIT ?4"
+                ))?;
+                stmt.query_map(params![after, from, to, i64::from(limit) + 1], entry)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(Page::from_overfetch(items, limit, |e| e.seq.to_string()))
+    }
+
+    async fn audit_position(&self, hash: &Hash) -> Result<Option<i64>, StoreError> {
+        let hash = *hash;
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT seq FROM audit_log WHERE hash = ?1 ORDER BY seq LIMIT 1",
+                [hash.as_slice()],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn audit_hash(&self, seq: i64) -> Result<Option<Hash>, StoreError> {
+        self.read(move |conn| {
+            conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |row| hash(row, 0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn audit_reads_of(&self, subject_id: SubjectId, page: &PageRequest) -> Result<Page<Entry>, StoreError> {
+        let before = match &page.after {
+            Some(cursor) => cursor.decode_id().unwrap_or(0),
+            None => i64::MAX,
+        };
+        let limit = page.limit;
+        let items = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit_log
+                     WHERE subject_id = ?1 AND action = 'subject.read' AND seq < ?2
+                     ORDER BY seq DESC LIMIT ?3"
+                ))?;
+                stmt.query_map(params![subject_id, before, i64::from(limit) + 1], entry)?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .await?;
+        Ok(Page::from_overfetch(items, limit, |e| e.seq.to_string()))
+    }
+
+    async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
+        self.write(|tx| {
+            let (seq, hash) = head(tx)?;
+            if seq == 0 {
+                return Ok(None);
+            }
+            let at = now();
+            tx.execute(
+                "INSERT INTO audit_checkpoints (seq, hash, at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (seq) DO NOTHING",
+                params![seq, hash.as_slice(), at],
+            )?;
+            tx.query_row(
+                "SELECT seq, hash, at FROM audit_checkpoints WHERE seq = ?1",
+                [seq],
+                checkpoint,
+            )
+            .map(Some)
+        })
+        .await
+    }
+
+    async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare("SELECT seq, hash, at FROM audit_checkpoints ORDER BY seq")?;
+            stmt.query_map([], checkpoint)?.collect()
+        })
+        .await
+    }
+}
+
+fn checkpoint(row: &Row<'_>) -> rusqlite::Result<Checkpoint> {
+    Ok(Checkpoint {
+        seq: row.get(0)?,
+        hash: hash(row, 1)?,
+        at: timestamp(&row.get::<_, String>(2)?)?,
+    })
+}

@@ -1,0 +1,247 @@
+//! Departments, accounts, sessions, keys, authorisations and the audit log.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use xinyong_domain::Role;
+use xinyong_domain::audit::{Event, GENESIS, Verifier, link};
+
+use super::fixtures::{org, seed, ymd};
+use crate::{NewAccount, NewApiKey, NewAuthorisation, NewDepartment, NewSession, PageRequest, Store, StoreError};
+
+fn department(name: &str, uscc: &str) -> NewDepartment {
+    NewDepartment {
+        name: name.into(),
+        uscc: uscc.into(),
+        region: Some("340600".into()),
+    }
+}
+
+fn account(username: &str, role: Role, department_id: Option<i64>) -> NewAccount {
+    NewAccount {
+        username: username.into(),
+        role,
+        department_id,
+        subject_id: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
+pub(super) async fn departments_and_accounts(store: Arc<dyn Store>) {
+    let dept = store
+        .create_department(&department("淮北市市场监督管理局", "11340600003115393X"))
+        .await
+        .unwrap();
+    let taken = store
+        .create_department(&department("另一个局", "11340600003115393X"))
+        .await;
+    assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
+    assert_eq!(store.departments().await.unwrap(), vec![dept.clone()]);
+    assert_eq!(store.department(dept.id).await.unwrap(), Some(dept.clone()));
+    assert_eq!(
+        store.department_by_uscc("11340600003115393X").await.unwrap(),
+        Some(dept.clone())
+    );
+    assert_eq!(store.department_by_uscc("nope").await.unwrap(), None);
+
+    let operator = store
+        .create_account(&account("zhang", Role::Operator, Some(dept.id)))
+        .await
+        .unwrap();
+    assert_eq!(operator.new.role, Role::Operator);
+    assert!(!operator.disabled);
+    let again = store.create_account(&account("zhang", Role::Admin, None)).await;
+    assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
+    assert_eq!(
+        store.account_by_username("zhang").await.unwrap(),
+        Some(operator.clone())
+    );
+    assert_eq!(store.account(operator.id).await.unwrap(), Some(operator.clone()));
+    assert_eq!(store.account(operator.id + 99).await.unwrap(), None);
+
+    let token_hash = [7; 32];
+    store
+        .create_session(&NewSession {
+            token_hash,
+            account_id: operator.id,
+            csrf_token: "csrf".into(),
+            expires_at: Utc::now() + Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    let session = store.session(&token_hash).await.unwrap().unwrap();
+    assert_eq!(session.new.account_id, operator.id);
+    store.set_account_disabled(operator.id, true).await.unwrap();
+    assert!(store.account(operator.id).await.unwrap().unwrap().disabled);
+    assert_eq!(
+        store.session(&token_hash).await.unwrap(),
+        None,
+        "disabling ends sessions"
+    );
+    assert!(matches!(
+        store.set_account_disabled(operator.id + 99, true).await,
+        Err(StoreError::NotFound)
+    ));
+
+    store
+        .create_session(&NewSession {
+            token_hash,
+            account_id: operator.id,
+            csrf_token: "csrf".into(),
+            expires_at: Utc::now() + Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    store.set_password_hash(operator.id, "$argon2id$new").await.unwrap();
+    assert_eq!(
+        store.session(&token_hash).await.unwrap(),
+        None,
+        "a new password ends sessions"
+    );
+    assert_eq!(
+        store.account(operator.id).await.unwrap().unwrap().new.password_hash,
+        "$argon2id$new"
+    );
+    store
+        .create_session(&NewSession {
+            token_hash: [8; 32],
+            account_id: operator.id,
+            csrf_token: "csrf".into(),
+            expires_at: Utc::now() + Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    assert!(store.end_session(&[8; 32]).await.unwrap());
+    assert!(!store.end_session(&[8; 32]).await.unwrap());
+    assert_eq!(store.accounts().await.unwrap().len(), 1);
+}
+
+pub(super) async fn keys_and_authorisations(store: Arc<dyn Store>) {
+    let subject = seed(&*store, vec![org("甲公司", "91340600MA2TEST001")]).await[0];
+    let key = store
+        .create_key(&NewApiKey {
+            key_id: "k1".into(),
+            secret_hash: [1; 32],
+            client: "某银行".into(),
+            department_id: None,
+            purposes: vec!["xyd".into()],
+            expires_on: Some(ymd(2027, 1, 1)),
+        })
+        .await
+        .unwrap();
+    assert_eq!(key.new.purposes, vec!["xyd".to_owned()]);
+    assert_eq!(key.revoked_at, None);
+    let taken = store.create_key(&key.new).await;
+    assert!(matches!(taken, Err(StoreError::Conflict { .. })), "{taken:?}");
+    assert_eq!(store.key("k1").await.unwrap(), Some(key.clone()));
+    assert_eq!(store.key("k2").await.unwrap(), None);
+    assert!(store.revoke_key("k1").await.unwrap());
+    assert!(!store.revoke_key("k1").await.unwrap(), "revoking twice changes nothing");
+    assert!(store.key("k1").await.unwrap().unwrap().revoked_at.is_some());
+    assert_eq!(store.keys().await.unwrap().len(), 1);
+
+    let admin = store
+        .create_account(&account("subject", Role::Subject, None))
+        .await
+        .unwrap();
+    let grant = store
+        .grant_authorisation(&NewAuthorisation {
+            subject_id: subject,
+            client: "某银行".into(),
+            purpose: "xyd".into(),
+            valid_until: ymd(2026, 12, 31),
+            granted_by: admin.id,
+        })
+        .await
+        .unwrap();
+    let authorised = |client: &'static str, purpose: &'static str, y, m, d| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .is_authorised(subject, client, purpose, ymd(y, m, d))
+                .await
+                .unwrap()
+        }
+    };
+    assert!(authorised("某银行", "xyd", 2026, 12, 31).await, "the last day counts");
+    assert!(!authorised("某银行", "xyd", 2027, 1, 1).await, "expired");
+    assert!(!authorised("某银行", "ztb", 2026, 6, 1).await, "another purpose");
+    assert!(!authorised("另一银行", "xyd", 2026, 6, 1).await, "another client");
+    assert_eq!(store.authorisations_of(subject).await.unwrap(), vec![grant.clone()]);
+    assert!(
+        !store.revoke_authorisation(subject + 1, grant.id).await.unwrap(),
+        "not its own"
+    );
+    assert!(store.revoke_authorisation(subject, grant.id).await.unwrap());
+    assert!(!authorised("某银行", "xyd", 2026, 6, 1).await, "withdrawn");
+}
+
+fn event(n: i64, subject_id: Option<i64>, action: &str) -> Event {
+    Event {
+        at: Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap() + Duration::microseconds(n * 1_000_001),
+        actor: "account:1:admin".into(),
+        action: action.into(),
+        subject_id,
+        purpose: Some("xzsp".into()),
+        detail: format!("{{\"n\":{n}}}"),
+        origin: Some("127.0.0.1".into()),
+    }
+}
+
+pub(super) async fn audit_chain(store: Arc<dyn Store>) {
+    assert_eq!(store.checkpoint().await.unwrap(), None, "nothing to checkpoint yet");
+    let first = store
+        .append_audit(vec![
+            event(1, Some(5), "subject.read"),
+            event(2, None, "account.create"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(first, vec![1, 2]);
+    let checkpoint = store.checkpoint().await.unwrap().unwrap();
+    assert_eq!(checkpoint.seq, 2);
+    let more = store
+        .append_audit(vec![
+            event(3, Some(5), "subject.read"),
+            event(4, Some(6), "subject.read"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(more, vec![3, 4]);
+
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[0].prev_hash, GENESIS);
+    assert_eq!(entries[0].event, event(1, Some(5), "subject.read"), "stored exactly");
+    assert_eq!(entries[0].hash, link(&GENESIS, &entries[0].event));
+    let mut verifier = Verifier::default();
+    for entry in &entries {
+        verifier.check(entry, |_| None).unwrap();
+    }
+    assert_eq!(store.audit_entries(2, 1).await.unwrap()[0].seq, 3);
+    assert_eq!(store.audit_position(&entries[2].hash).await.unwrap(), Some(3));
+    assert_eq!(store.audit_position(&[9; 32]).await.unwrap(), None);
+    assert_eq!(store.audit_hash(2).await.unwrap(), Some(checkpoint.hash));
+    assert_eq!(store.audit_hash(9).await.unwrap(), None);
+    assert_eq!(store.checkpoints().await.unwrap(), vec![checkpoint]);
+
+    let reads = store.audit_reads_of(5, &PageRequest::first(1)).await.unwrap();
+    assert_eq!(reads.items[0].seq, 3, "newest first");
+    let rest = store
+        .audit_reads_of(
+            5,
+            &PageRequest {
+                after: reads.next,
+                limit: 10,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1]);
+    assert!(rest.next.is_none());
+
+    let from = event(2, None, "x").at;
+    let to = event(3, None, "x").at;
+    let between = store.audit_between(from, to, &PageRequest::first(10)).await.unwrap();
+    assert_eq!(between.items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
+}
