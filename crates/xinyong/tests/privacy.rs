@@ -1,0 +1,100 @@
+//! No identity document number is stored in clear: after importing a file
+//! full of them, neither the SQLite file (with its WAL) nor a `pg_dump`
+//! contains any of them. (Uploaded originals are kept beside the database
+//! under `uploads/`, owner-only; they are not part of the database.)
+#![expect(clippy::unwrap_used, reason = "tests")]
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use xinyong_testkit::Platform;
+
+/// Every 18-character citizen ID number in a text: 17 digits and a digit or X.
+fn id_numbers(text: &str) -> BTreeSet<String> {
+    let bytes = text.as_bytes();
+    let mut found = BTreeSet::new();
+    for start in 0..bytes.len().saturating_sub(17) {
+        let window = &bytes[start..start + 18];
+        let bounded = |idx: Option<usize>| {
+            idx.and_then(|i| bytes.get(i))
+                .is_none_or(|b| !b.is_ascii_alphanumeric())
+        };
+        if window[..17].iter().all(u8::is_ascii_digit)
+            && (window[17].is_ascii_digit() || window[17] == b'X')
+            && bounded(start.checked_sub(1))
+            && bounded(Some(start + 18))
+        {
+            found.insert(String::from_utf8_lossy(window).into_owned());
+        }
+    }
+    found
+}
+
+fn database_bytes(platform: &Platform) -> Vec<u8> {
+    match platform.schema() {
+        None => {
+            let mut bytes = Vec::new();
+            for name in ["xinyong.db", "xinyong.db-wal"] {
+                if let Ok(mut content) = std::fs::read(platform.dir.join(name)) {
+                    bytes.append(&mut content);
+                }
+            }
+            bytes
+        }
+        Some(schema) => {
+            let output = Command::new("pg_dump")
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-n", schema])
+                .output()
+                .expect("pg_dump is installed by scripts/setup");
+            assert!(output.status.success());
+            output.stdout
+        }
+    }
+}
+
+async fn no_id_number_in_clear(platform: Platform) {
+    let file = platform.dir.join("people.csv");
+    let status = Command::new(env!("CARGO_BIN_EXE_xinyong"))
+        .args([
+            "gen",
+            "--type",
+            "xzcf",
+            "--rows",
+            "400",
+            "--seed",
+            "11",
+            "--error-rate",
+            "0.2",
+            "--out",
+        ])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ids = id_numbers(&std::fs::read_to_string(&file).unwrap());
+    assert!(ids.len() > 50, "the file holds many ID numbers: {}", ids.len());
+    let batch = platform.import(&file, "xzcf", "淮北市公安局").await;
+    assert!(
+        batch.summary.n_accepted > 0 && batch.summary.n_rejected > 0,
+        "accepted and rejected rows both kept"
+    );
+    let stored = database_bytes(&platform);
+    // Look for each number as raw bytes: stored text, JSON, FTS and index pages alike.
+    let leaked: Vec<&String> = ids
+        .iter()
+        .filter(|id| stored.windows(id.len()).any(|w| w == id.as_bytes()))
+        .collect();
+    assert!(
+        leaked.is_empty(),
+        "{:?}: ID numbers in clear: {leaked:?}",
+        platform.backend()
+    );
+    platform.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_database_dump_holds_no_id_number_in_clear() {
+    for platform in xinyong_testkit::backends().await {
+        no_id_number_in_clear(platform).await;
+    }
+}
