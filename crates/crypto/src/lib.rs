@@ -6,7 +6,9 @@ use std::fmt;
 
 use aes_gcm::AesGcm;
 use aes_gcm::aead::consts::U12;
-use aes_gcm::aead::{Aead, KeyInit};
+use std::io::{Read, Write};
+
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use hmac::{Hmac, Mac};
 use sm3::{Digest, Sm3};
 
@@ -31,6 +33,9 @@ pub enum CryptoError {
     /// The operating system's random source failed.
     #[error("random source unavailable: {0}")]
     Random(String),
+    /// Reading or writing a sealed file failed.
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 /// SM3 digest (GB/T 32905-2016).
@@ -134,14 +139,131 @@ impl Keys {
             .map_err(|_| CryptoError::Open)
     }
 
+    /// Seals a whole file (an uploaded original) as a stream of SM4-GCM
+    /// chunks: `XYSEAL01`, then per chunk its length, nonce and ciphertext.
+    /// Each chunk's position and whether it is the last are authenticated,
+    /// so chunks cannot be dropped, reordered or the file cut short.
+    pub fn seal_file(&self, mut input: impl Read, mut output: impl Write) -> Result<u64, CryptoError> {
+        output.write_all(FILE_MAGIC)?;
+        let cipher = self.cipher();
+        let mut buffer = vec![0u8; FILE_CHUNK];
+        let mut total = 0u64;
+        for index in 0u64.. {
+            let n = read_full(&mut input, &mut buffer)?;
+            let last = n < FILE_CHUNK;
+            let mut nonce = [0u8; NONCE_LEN];
+            getrandom::fill(&mut nonce).map_err(|e| CryptoError::Random(e.to_string()))?;
+            let aad = chunk_aad(index, last);
+            let ciphertext = cipher
+                .encrypt(
+                    (&nonce).into(),
+                    Payload {
+                        msg: &buffer[..n],
+                        aad: &aad,
+                    },
+                )
+                .map_err(|_| CryptoError::Open)?;
+            let len = u32::try_from(ciphertext.len()).map_err(|_| CryptoError::Open)?;
+            output.write_all(&len.to_be_bytes())?;
+            output.write_all(&nonce)?;
+            output.write_all(&ciphertext)?;
+            total += n as u64;
+            if last {
+                break;
+            }
+        }
+        output.flush()?;
+        Ok(total)
+    }
+
+    /// Opens a file made by [`Keys::seal_file`]; fails if any part of it
+    /// was altered, reordered or cut.
+    pub fn open_file(&self, mut input: impl Read, mut output: impl Write) -> Result<u64, CryptoError> {
+        let mut magic = [0u8; 8];
+        if read_full(&mut input, &mut magic)? != magic.len() || &magic != FILE_MAGIC {
+            return Err(CryptoError::Open);
+        }
+        let cipher = self.cipher();
+        let mut total = 0u64;
+        for index in 0u64.. {
+            let mut head = [0u8; 4 + NONCE_LEN];
+            if read_full(&mut input, &mut head)? != head.len() {
+                return Err(CryptoError::Open);
+            }
+            let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            if len > FILE_CHUNK + TAG_LEN {
+                return Err(CryptoError::Open);
+            }
+            let mut ciphertext = vec![0u8; len];
+            if read_full(&mut input, &mut ciphertext)? != len {
+                return Err(CryptoError::Open);
+            }
+            let nonce: [u8; NONCE_LEN] = head[4..].try_into().map_err(|_| CryptoError::Open)?;
+            // The sender marked exactly one chunk as the last: try both.
+            let (plain, last) = [false, true]
+                .into_iter()
+                .find_map(|last| {
+                    let aad = chunk_aad(index, last);
+                    cipher
+                        .decrypt(
+                            (&nonce).into(),
+                            Payload {
+                                msg: &ciphertext,
+                                aad: &aad,
+                            },
+                        )
+                        .ok()
+                        .map(|plain| (plain, last))
+                })
+                .ok_or(CryptoError::Open)?;
+            output.write_all(&plain)?;
+            total += plain.len() as u64;
+            if last {
+                let mut rest = [0u8; 1];
+                if read_full(&mut input, &mut rest)? != 0 {
+                    return Err(CryptoError::Open);
+                }
+                break;
+            }
+        }
+        output.flush()?;
+        Ok(total)
+    }
+
     fn cipher(&self) -> Sm4Gcm {
         Sm4Gcm::new((&self.seal_key).into())
     }
 }
 
+/// First bytes of a sealed file.
+const FILE_MAGIC: &[u8; 8] = b"XYSEAL01";
+/// Plaintext bytes per sealed chunk.
+const FILE_CHUNK: usize = 64 * 1024;
+
+fn chunk_aad(index: u64, last: bool) -> [u8; 9] {
+    let mut aad = [0u8; 9];
+    aad[..8].copy_from_slice(&index.to_be_bytes());
+    aad[8] = u8::from(last);
+    aad
+}
+
+/// Reads until `buffer` is full or the input ends; returns the bytes read.
+fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match input.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Keys, sm3};
+    use super::{FILE_CHUNK, Keys, NONCE_LEN, TAG_LEN, sm3};
 
     fn hex(bytes: &[u8]) -> String {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -196,5 +318,42 @@ mod tests {
         assert!(Keys::from_hex(&"zz".repeat(48)).is_err());
         assert!(Keys::from_hex(&"é".repeat(48)).is_err());
         assert_eq!(format!("{keys:?}"), "Keys { .. }");
+    }
+
+    #[test]
+    fn files_round_trip_and_refuse_any_change() {
+        let keys = Keys::generate().unwrap();
+        for size in [0, 1, FILE_CHUNK - 1, FILE_CHUNK, FILE_CHUNK * 2 + 17] {
+            let plain: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
+            let mut sealed = Vec::new();
+            assert_eq!(keys.seal_file(&plain[..], &mut sealed).unwrap(), size as u64);
+            let mut opened = Vec::new();
+            keys.open_file(&sealed[..], &mut opened).unwrap();
+            assert_eq!(opened, plain, "size {size}");
+            if size > 0 {
+                let mut flipped = sealed.clone();
+                let at = flipped.len() - 1;
+                flipped[at] ^= 1;
+                assert!(
+                    keys.open_file(&flipped[..], &mut Vec::new()).is_err(),
+                    "flipped, size {size}"
+                );
+            }
+            let cut = &sealed[..sealed.len() - 1];
+            assert!(keys.open_file(cut, &mut Vec::new()).is_err(), "cut, size {size}");
+        }
+        // Dropping the last chunk of a multi-chunk file is caught.
+        let plain = vec![7u8; FILE_CHUNK * 2];
+        let mut sealed = Vec::new();
+        keys.seal_file(&plain[..], &mut sealed).unwrap();
+        let first_chunk = 8 + 4 + NONCE_LEN + FILE_CHUNK + TAG_LEN;
+        assert!(keys.open_file(&sealed[..first_chunk], &mut Vec::new()).is_err());
+        assert!(
+            Keys::generate()
+                .unwrap()
+                .open_file(&sealed[..], &mut Vec::new())
+                .is_err(),
+            "another key"
+        );
     }
 }

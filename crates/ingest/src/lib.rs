@@ -69,7 +69,7 @@ impl Importer {
     /// means a technical failure, after which nothing of the batch is stored.
     pub async fn import(&self, request: ImportRequest, progress: &Progress) -> Result<Batch, IngestError> {
         let original_file = match &request.data_dir {
-            Some(dir) => Some(keep_original(dir, &request.path, &request.file_name)?),
+            Some(dir) => Some(keep_original(dir, &self.keys, &request.path, &request.file_name)?),
             None => None,
         };
         let mut new = NewBatch {
@@ -202,9 +202,10 @@ enum ChunkError {
     Ingest(IngestError),
 }
 
-/// Copies the uploaded file to `uploads/YYYY-MM/` in the data directory
-/// (owner-only permissions) and returns its path relative to that directory.
-fn keep_original(data_dir: &Path, path: &Path, file_name: &str) -> Result<String, IngestError> {
+/// Keeps the uploaded file, SM4-sealed, in `uploads/YYYY-MM/` in the data
+/// directory (owner-only permissions); returns its path relative to that
+/// directory. `xinyong batch original` opens it.
+fn keep_original(data_dir: &Path, keys: &Keys, path: &Path, file_name: &str) -> Result<String, IngestError> {
     let now = chrono::Utc::now();
     let month = now.format("%Y-%m").to_string();
     let dir = data_dir.join("uploads").join(&month);
@@ -219,10 +220,15 @@ fn keep_original(data_dir: &Path, path: &Path, file_name: &str) -> Result<String
             }
         })
         .collect();
-    let stored = format!("{}-{}", now.format("%Y%m%dT%H%M%S%.6f"), safe_name);
+    let stored = format!("{}-{}.sm4", now.format("%Y%m%dT%H%M%S%.6f"), safe_name);
     let target = dir.join(&stored);
-    std::fs::copy(path, &target)?;
+    let output = std::fs::File::create(&target)?;
     restrict_permissions(&target)?;
+    // Uploads hold identity numbers in clear: the kept copy is sealed (SM4).
+    keys.seal_file(
+        std::io::BufReader::new(std::fs::File::open(path)?),
+        std::io::BufWriter::new(output),
+    )?;
     Ok(format!("uploads/{month}/{stored}"))
 }
 

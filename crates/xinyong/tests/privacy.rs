@@ -1,7 +1,7 @@
 //! No identity document number is stored in clear: after importing a file
-//! full of them, neither the SQLite file (with its WAL) nor a `pg_dump`
-//! contains any of them. (Uploaded originals are kept beside the database
-//! under `uploads/`, owner-only; they are not part of the database.)
+//! full of them, neither the SQLite file (with its WAL), nor a `pg_dump`,
+//! nor the kept (sealed) copy of the upload contains any of them; and
+//! `xinyong batch original` gives the upload back byte for byte.
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::collections::BTreeSet;
@@ -78,7 +78,9 @@ async fn no_id_number_in_clear(platform: Platform) {
         batch.summary.n_accepted > 0 && batch.summary.n_rejected > 0,
         "accepted and rejected rows both kept"
     );
-    let stored = database_bytes(&platform);
+    let mut stored = database_bytes(&platform);
+    let kept = platform.dir.join(batch.new.original_file.as_deref().unwrap());
+    stored.extend(std::fs::read(&kept).unwrap());
     // Look for each number as raw bytes: stored text, JSON, FTS and index pages alike.
     let leaked: Vec<&String> = ids
         .iter()
@@ -88,6 +90,24 @@ async fn no_id_number_in_clear(platform: Platform) {
         leaked.is_empty(),
         "{:?}: ID numbers in clear: {leaked:?}",
         platform.backend()
+    );
+
+    let restored = platform.dir.join("restored.csv");
+    let output = Command::new(env!("CARGO_BIN_EXE_xinyong"))
+        .arg("--data")
+        .arg(&platform.dir)
+        .arg("--database-url")
+        .arg(platform.database_url())
+        .args(["batch", "original", &batch.id.to_string(), "-o"])
+        .arg(&restored)
+        .env("XINYONG_CRYPTO__KEY", platform.keys.to_hex())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        std::fs::read(&restored).unwrap(),
+        std::fs::read(&file).unwrap(),
+        "the kept copy opens to the upload, byte for byte"
     );
     platform.cleanup().await;
 }

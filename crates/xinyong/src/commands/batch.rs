@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use serde::Serialize;
 use xinyong_ingest::{export, report};
 use xinyong_store::{IssueSeverity, PageRequest};
@@ -23,6 +25,14 @@ pub enum Command {
     },
     /// Write a batch's rejected rows, in the uploaded format, with an added 错误原因 column.
     Rejected {
+        /// The batch id.
+        id: i64,
+        /// Output file.
+        #[arg(short = 'o', long = "out", value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Write the file a batch was uploaded as (kept sealed), opened.
+    Original {
         /// The batch id.
         id: i64,
         /// Output file.
@@ -85,6 +95,33 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
                     ))?;
                 }
             }
+        }
+        Command::Original { id, out } => {
+            let batch = store.batch(id).await.map_err(|e| not_found(e, id))?;
+            let kept = batch
+                .new
+                .original_file
+                .as_deref()
+                .with_context(|| format!("批次 {id} 没有保存原始文件"))?;
+            platform
+                .access()
+                .journal()
+                .record(
+                    &crate::commands::accounts::console(),
+                    "batch.original_download",
+                    None,
+                    None,
+                    serde_json::json!({ "batch": id }),
+                )
+                .await?;
+            let input = std::fs::File::open(platform.config.data_dir.join(kept))
+                .with_context(|| format!("无法打开保存的原始文件 {kept}"))?;
+            let output = std::fs::File::create(&out).with_context(|| format!("无法创建 {}", out.display()))?;
+            let n = platform
+                .keys
+                .open_file(std::io::BufReader::new(input), std::io::BufWriter::new(output))
+                .with_context(|| format!("保存的原始文件 {kept} 无法解密：已被改动或密钥不符"))?;
+            print_line(&format!("已写出批次 {id} 的原始文件（{n} 字节）：{}", out.display()))?;
         }
         Command::Rejected { id, out } => {
             let batch = store.batch(id).await.map_err(|e| not_found(e, id))?;
