@@ -370,7 +370,9 @@ impl AdminDesk {
         if self.access.store.key(key_id).await?.is_none() {
             return Err(AccessError::NotFound(format!("未找到密钥 {key_id}")));
         }
-        if self.access.store.revoke_key(key_id).await? {
+        let revoked = self.access.store.revoke_key(key_id).await?;
+        self.access.keys_seen.forget(key_id);
+        if revoked {
             self.access
                 .journal
                 .record(&self.principal, "key.revoke", None, None, json!({ "key": key_id }))

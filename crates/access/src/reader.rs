@@ -17,6 +17,15 @@ pub struct FileReader {
     subject: Subject,
     viewer: Viewer,
     purpose: Option<String>,
+    authorisation: Option<Authorisation>,
+}
+
+/// A subject's authorisation to look up when the file is read: whether it
+/// authorised `client` for the reader's purpose on `today`.
+#[derive(Debug, Clone)]
+pub(crate) struct Authorisation {
+    pub(crate) client: String,
+    pub(crate) today: NaiveDate,
 }
 
 /// A record with what the viewer may see of it.
@@ -57,22 +66,51 @@ impl FileReader {
             subject,
             viewer,
             purpose,
+            authorisation: None,
         }
     }
 
-    /// The viewer this reader reads as.
-    pub fn viewer(&self) -> Viewer {
-        self.viewer
+    /// An official reader with a purpose; a system client's reads also
+    /// depend on the subject's authorisation, looked up with the records.
+    pub(crate) fn official(
+        access: Access,
+        principal: Principal,
+        subject: Subject,
+        purpose: String,
+        authorisation: Option<Authorisation>,
+    ) -> Self {
+        Self {
+            authorisation,
+            ..Self::new(
+                access,
+                principal,
+                subject,
+                Viewer::Official { authorised: false },
+                Some(purpose),
+            )
+        }
     }
 
     /// Reads the file: `record_type` finds each record's type in the
     /// catalogue (a type no longer there is shown to no one).
     pub async fn read<'c>(
-        self,
+        mut self,
         record_type: impl Fn(&str) -> Option<&'c RecordType>,
         today: NaiveDate,
     ) -> Result<SubjectFile, AccessError> {
-        let stored = self.access.store.records_of_subject(self.subject.id, false).await?;
+        let store = &self.access.store;
+        let records = store.records_of_subject(self.subject.id, false);
+        let stored = match (&self.authorisation, &self.purpose) {
+            (Some(grant), Some(purpose)) => {
+                let authorised = store.is_authorised(self.subject.id, &grant.client, purpose, grant.today);
+                let (stored, authorised) = tokio::join!(records, authorised);
+                self.viewer = Viewer::Official {
+                    authorised: authorised?,
+                };
+                stored?
+            }
+            _ => records.await?,
+        };
         let mut records = Vec::new();
         for record in stored {
             let Some(record_type) = record_type(&record.key.record_type) else {

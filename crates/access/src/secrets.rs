@@ -5,7 +5,12 @@
 //! digits) finds the stored key, the secret (64 hexadecimal digits, 256
 //! bits) proves possession.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
 use xinyong_crypto::{random_hex, sm3};
+use xinyong_store::ApiKey;
 
 use crate::AccessError;
 
@@ -70,6 +75,44 @@ pub fn parse_api_key(presented: &str) -> Option<(&str, [u8; 32])> {
     let (key_id, secret) = rest.split_once('_')?;
     let hex = |s: &str, len| s.len() == len && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     (hex(key_id, KEY_ID_HEX) && hex(secret, SECRET_HEX)).then(|| (key_id, digest(secret)))
+}
+
+/// How long a looked-up key is trusted without asking the database again.
+/// A key revoked through this process is dropped at once; one revoked by
+/// another process (the CLI) stops working within this time.
+const KEY_CACHE_TTL: Duration = Duration::from_secs(5);
+/// Keys remembered at most (a flood of made-up key ids cannot grow it: only
+/// keys found in the database are remembered).
+const KEY_CACHE_MAX: usize = 10_000;
+
+/// Recently looked-up API keys, so that a system calling many times a
+/// second costs one key lookup per few seconds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct KeyCache(Arc<Mutex<HashMap<String, (ApiKey, Instant)>>>);
+
+impl KeyCache {
+    pub(crate) fn get(&self, key_id: &str) -> Option<ApiKey> {
+        let cache = self.0.lock().ok()?;
+        let (key, at) = cache.get(key_id)?;
+        (at.elapsed() < KEY_CACHE_TTL).then(|| key.clone())
+    }
+
+    pub(crate) fn put(&self, key: ApiKey) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= KEY_CACHE_MAX {
+                cache.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
+            }
+            if cache.len() < KEY_CACHE_MAX {
+                cache.insert(key.new.key_id.clone(), (key, Instant::now()));
+            }
+        }
+    }
+
+    pub(crate) fn forget(&self, key_id: &str) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.remove(key_id);
+        }
+    }
 }
 
 /// Whether a presented session token is shaped like one of ours (so that

@@ -12,8 +12,8 @@ use xinyong_domain::visibility::Viewer;
 use xinyong_store::{Account, NewSession, Store, Subject};
 
 use crate::desks::{AdminDesk, AuditDesk, BatchScope, DepartmentDesk, OwnFile};
-use crate::reader::FileReader;
-use crate::secrets::{SessionToken, digest, is_session_token, parse_api_key};
+use crate::reader::{Authorisation, FileReader};
+use crate::secrets::{KeyCache, SessionToken, digest, is_session_token, parse_api_key};
 use crate::{AccessError, Caller, Journal, Principal, verify_password};
 
 /// Access settings (`[access]` in the configuration file).
@@ -51,6 +51,7 @@ pub struct Access {
     pub(crate) keys: Arc<Keys>,
     pub(crate) settings: Arc<AccessSettings>,
     pub(crate) journal: Journal,
+    pub(crate) keys_seen: KeyCache,
 }
 
 impl Access {
@@ -58,6 +59,7 @@ impl Access {
     pub fn new(store: Arc<dyn Store>, keys: Arc<Keys>, settings: AccessSettings) -> Self {
         Self {
             journal: Journal::new(Arc::clone(&store)),
+            keys_seen: KeyCache::default(),
             store,
             keys,
             settings: Arc::new(settings),
@@ -96,7 +98,14 @@ impl Access {
         today: NaiveDate,
     ) -> Result<Principal, AccessError> {
         let (key_id, secret_hash) = parse_api_key(presented).ok_or(AccessError::KeyUnknown)?;
-        let key = self.store.key(key_id).await?.ok_or(AccessError::KeyUnknown)?;
+        let key = match self.keys_seen.get(key_id) {
+            Some(key) => key,
+            None => {
+                let key = self.store.key(key_id).await?.ok_or(AccessError::KeyUnknown)?;
+                self.keys_seen.put(key.clone());
+                key
+            }
+        };
         if key.new.secret_hash != secret_hash {
             return Err(AccessError::KeyUnknown);
         }
@@ -209,29 +218,31 @@ impl Access {
             ));
         };
         let purpose = self.purpose(code)?.code.clone();
-        let authorised = match &principal.caller {
+        let authorisation = match &principal.caller {
             Caller::Anonymous => return Err(AccessError::Unauthenticated),
             Caller::Account(account) if !account.new.role.is_government() => {
                 return Err(AccessError::Forbidden(
                     "信用主体账号只能查看本主体的信用档案（/api/v1/me/file）".into(),
                 ));
             }
-            Caller::Account(_) | Caller::Console(_) => false,
+            Caller::Account(_) | Caller::Console(_) => None,
             Caller::Client(key) => {
                 if !key.new.purposes.contains(&purpose) {
                     return Err(AccessError::PurposeNotAllowed(purpose));
                 }
-                self.store
-                    .is_authorised(subject.id, &key.new.client, &purpose, today)
-                    .await?
+                // Looked up together with the records, when the file is read.
+                Some(Authorisation {
+                    client: key.new.client.clone(),
+                    today,
+                })
             }
         };
-        Ok(FileReader::new(
+        Ok(FileReader::official(
             self.clone(),
             principal.clone(),
             subject,
-            Viewer::Official { authorised },
-            Some(purpose),
+            purpose,
+            authorisation,
         ))
     }
 
