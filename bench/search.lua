@@ -17,9 +17,3 @@ function request()
   local q = queries[math.random(#queries)]
   return wrk.format("GET", "/api/v1/subjects?q=" .. q .. "&limit=20")
 end
-
-function response(status)
-  if status ~= 200 then
-    io.stderr:write("unexpected status " .. status .. "\n")
-  end
-end

@@ -68,9 +68,15 @@ impl Importer {
     /// Imports one file. Returns the batch, applied or refused; an `Err`
     /// means a technical failure, after which nothing of the batch is stored.
     pub async fn import(&self, request: ImportRequest, progress: &Progress) -> Result<Batch, IngestError> {
-        let original_file = match &request.data_dir {
-            Some(dir) => Some(keep_original(dir, &self.keys, &request.path, &request.file_name)?),
-            None => None,
+        // The original is sealed and kept while the rows are read and applied.
+        let (original_file, mut keeping) = match &request.data_dir {
+            Some(dir) => {
+                let (target, relative) = original_target(dir, &request.file_name)?;
+                let (keys, path) = (Arc::clone(&self.keys), request.path.clone());
+                let sealing = tokio::task::spawn_blocking(move || keep_original(&keys, &path, &target));
+                (Some(relative), Keeping(Some(sealing)))
+            }
+            None => (None, Keeping(None)),
         };
         let mut new = NewBatch {
             record_type: request.record_type.record_type.code.clone(),
@@ -101,19 +107,25 @@ impl Importer {
             }
             Ok((format, Err(error))) => {
                 new.format = format;
-                return Ok(self.store.record_refusal(&new, &error.to_string()).await?);
+                return self.refuse(&new, &error.to_string(), keeping).await;
             }
-            Err(error) => return Ok(self.store.record_refusal(&new, &error.to_string()).await?),
+            Err(error) => return self.refuse(&new, &error.to_string(), keeping).await,
         };
         new.encoding = table.encoding.map(|e| e.name().to_owned());
         new.headers = table.headers.clone();
         let record_type = Arc::clone(&request.record_type.record_type);
         let map = match record_type.map_headers(&table.headers) {
             Ok(map) => map,
-            Err(problem) => return Ok(self.store.record_refusal(&new, &problem.to_string()).await?),
+            Err(problem) => return self.refuse(&new, &problem.to_string(), keeping).await,
         };
         new.generation = Some(map.generation.code().to_owned());
-        self.apply(new, table, record_type, map, &request).await
+        self.apply(new, table, record_type, map, &request, &mut keeping).await
+    }
+
+    /// Records a refusal once the original is kept.
+    async fn refuse(&self, new: &NewBatch, reason: &str, mut keeping: Keeping) -> Result<Batch, IngestError> {
+        keeping.done().await?;
+        Ok(self.store.record_refusal(new, reason).await?)
     }
 
     async fn apply(
@@ -123,6 +135,7 @@ impl Importer {
         record_type: Arc<RecordType>,
         map: ColumnMap,
         request: &ImportRequest,
+        keeping: &mut Keeping,
     ) -> Result<Batch, IngestError> {
         let tx = self.store.begin_import(&new).await?;
         let mut applier = apply::Applier {
@@ -181,6 +194,7 @@ impl Importer {
                     // Dropping the transaction undoes every row applied so far.
                     drop(applier);
                     let reason = format!("{reason}（文件未导入任何数据）");
+                    keeping.done().await?;
                     return Ok(self.store.record_refusal(&new, &reason).await?);
                 }
             }
@@ -190,9 +204,12 @@ impl Importer {
             .map_err(|e| IngestError::Internal(format!("validation thread: {e}")))?;
         if applier.summary.n_rows == 0 {
             drop(applier);
+            keeping.done().await?;
             return Ok(self.store.record_refusal(&new, "文件中没有数据行").await?);
         }
         let summary = applier.summary.clone();
+        // A batch commits only with its original kept.
+        keeping.done().await?;
         Ok(applier.tx.commit(&summary).await?)
     }
 }
@@ -202,10 +219,25 @@ enum ChunkError {
     Ingest(IngestError),
 }
 
-/// Keeps the uploaded file, SM4-sealed, in `uploads/YYYY-MM/` in the data
-/// directory (owner-only permissions); returns its path relative to that
-/// directory. `xinyong batch original` opens it.
-fn keep_original(data_dir: &Path, keys: &Keys, path: &Path, file_name: &str) -> Result<String, IngestError> {
+/// The sealing of an upload's kept copy, running beside the import.
+struct Keeping(Option<tokio::task::JoinHandle<Result<(), IngestError>>>);
+
+impl Keeping {
+    /// Waits for the copy to be kept (once).
+    async fn done(&mut self) -> Result<(), IngestError> {
+        match self.0.take() {
+            Some(sealing) => sealing
+                .await
+                .map_err(|e| IngestError::Internal(format!("keeping the original: {e}")))?,
+            None => Ok(()),
+        }
+    }
+}
+
+/// Where an upload's kept copy goes: `uploads/YYYY-MM/` in the data
+/// directory (created owner-only); returns (absolute, relative to the data
+/// directory).
+fn original_target(data_dir: &Path, file_name: &str) -> Result<(PathBuf, String), IngestError> {
     let now = chrono::Utc::now();
     let month = now.format("%Y-%m").to_string();
     let dir = data_dir.join("uploads").join(&month);
@@ -221,15 +253,19 @@ fn keep_original(data_dir: &Path, keys: &Keys, path: &Path, file_name: &str) -> 
         })
         .collect();
     let stored = format!("{}-{}.sm4", now.format("%Y%m%dT%H%M%S%.6f"), safe_name);
-    let target = dir.join(&stored);
-    let output = std::fs::File::create(&target)?;
-    restrict_permissions(&target)?;
-    // Uploads hold identity numbers in clear: the kept copy is sealed (SM4).
+    Ok((dir.join(&stored), format!("uploads/{month}/{stored}")))
+}
+
+/// Keeps the uploaded file, SM4-sealed (uploads hold identity numbers in
+/// clear), with owner-only permissions. `xinyong batch original` opens it.
+fn keep_original(keys: &Keys, path: &Path, target: &Path) -> Result<(), IngestError> {
+    let output = std::fs::File::create(target)?;
+    restrict_permissions(target)?;
     keys.seal_file(
         std::io::BufReader::new(std::fs::File::open(path)?),
         std::io::BufWriter::new(output),
     )?;
-    Ok(format!("uploads/{month}/{stored}"))
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -95,7 +95,11 @@ impl BatchStore for PostgresStore {
     async fn begin_import(&self, new: &NewBatch) -> Result<Box<dyn ImportTx>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         let batch_id = insert_batch(&mut tx, new, BatchStatus::Applied, None).await?;
-        Ok(Box::new(crate::import::PostgresImport::new(tx, batch_id)))
+        Ok(Box::new(crate::import::PostgresImport::new(
+            tx,
+            self.pool.clone(),
+            batch_id,
+        )))
     }
 
     async fn record_refusal(&self, new: &NewBatch, reason: &str) -> Result<Batch, StoreError> {

@@ -20,8 +20,16 @@ use crate::rows::tsvector_literal;
 
 pub(crate) struct PostgresImport {
     tx: Transaction<'static, Postgres>,
+    pool: sqlx::PgPool,
     batch_id: i64,
 }
+
+/// Rows (accepted or new subjects) from which a batch counts as bulk: the
+/// planner's statistics and the search index's pending list are brought up
+/// to date after it, rather than whenever autovacuum comes by. Without it,
+/// name search right after a large import estimates phrase matches as one
+/// row and rechecks hundreds of thousands.
+const BULK_ROWS: i64 = 10_000;
 
 impl std::fmt::Debug for PostgresImport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -32,8 +40,8 @@ impl std::fmt::Debug for PostgresImport {
 }
 
 impl PostgresImport {
-    pub(crate) fn new(tx: Transaction<'static, Postgres>, batch_id: i64) -> Self {
-        Self { tx, batch_id }
+    pub(crate) fn new(tx: Transaction<'static, Postgres>, pool: sqlx::PgPool, batch_id: i64) -> Self {
+        Self { tx, pool, batch_id }
     }
 
     async fn copy(&mut self, statement: &str, buffer: CopyBuffer) -> Result<(), StoreError> {
@@ -344,6 +352,18 @@ impl ImportTx for PostgresImport {
         .map_err(map_error)?;
         let batch = read_batch(&mut self.tx, self.batch_id).await?;
         self.tx.commit().await.map_err(map_error)?;
+        if summary.n_accepted >= BULK_ROWS || summary.n_new_subjects >= BULK_ROWS {
+            // The batch is committed; upkeep that fails is logged, not an import failure.
+            for statement in [
+                "ANALYZE subjects",
+                "ANALYZE records",
+                "SELECT gin_clean_pending_list('subjects_search'::regclass)",
+            ] {
+                if let Err(error) = sqlx::query(statement).execute(&self.pool).await {
+                    tracing::warn!(%error, statement, "upkeep after a bulk import failed");
+                }
+            }
+        }
         Ok(batch)
     }
 }

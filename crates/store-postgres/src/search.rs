@@ -41,17 +41,17 @@ impl SearchStore for PostgresStore {
             }),
             SubjectQuery::Name(chars) => {
                 let after: i64 = after.and_then(|a| a.parse().ok()).unwrap_or(0);
-                let items = sqlx::query(AssertSqlSafe(format!(
-                    "SELECT {SUBJECT_COLUMNS} FROM subjects s
-                     WHERE s.search_tokens @@ $1::tsquery AND s.id > $2 ORDER BY s.id LIMIT $3"
-                )))
-                .bind(tsquery_literal(chars))
-                .bind(after)
-                .bind(limit)
-                .try_map(|row: PgRow| subject(&row))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(map_error)?;
+                let tsquery = tsquery_literal(chars);
+                let mut items = self.search_window(&tsquery, after, limit).await?;
+                if (items.len() as i64) < limit {
+                    // Fewer matches than a page in the window: the word is rare
+                    // enough for the index to find the rest quickly.
+                    let window_end = self.window_end(after).await?;
+                    if let Some(window_end) = window_end {
+                        let rest = limit - items.len() as i64;
+                        items.extend(self.search_index(&tsquery, window_end, rest).await?);
+                    }
+                }
                 Ok(Page::from_overfetch(items, page.limit, |s| s.id.to_string()))
             }
             SubjectQuery::CodePrefix(prefix) => {
@@ -72,6 +72,70 @@ impl SearchStore for PostgresStore {
                 }))
             }
         }
+    }
+}
+
+/// Subjects scanned in key order before the search falls back to the index.
+///
+/// A name word shared by many subjects (有限, 公司, a county's name) fills a
+/// page from the first few thousand subjects; walking them in key order is
+/// cheap and needs no estimate. A rarer word leaves the page short, and the
+/// bigram index then finds its (few) remaining matches. The planner cannot
+/// choose between the two itself: it estimates bigram phrases badly, and a
+/// wrong bitmap plan for a common word rechecks hundreds of thousands of rows.
+/// The size balances the two worst cases (a whole window scanned, or a word
+/// just too rare to fill a page from it, all of whose matches the index
+/// then rechecks); measured in bench/RESULTS.md.
+const WINDOW: i64 = 8_000;
+
+impl PostgresStore {
+    /// Matches among the `WINDOW` subjects after `after`, in key order.
+    async fn search_window(&self, tsquery: &str, after: i64, limit: i64) -> Result<Vec<Subject>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {SUBJECT_COLUMNS} FROM subjects s WHERE s.id IN (
+                 SELECT w.id FROM (SELECT id, search_tokens FROM subjects WHERE id > $2 ORDER BY id LIMIT $4) w
+                 WHERE ts_match_vq(w.search_tokens, $1::tsquery) ORDER BY w.id LIMIT $3)
+             ORDER BY s.id"
+        )))
+        .bind(tsquery)
+        .bind(after)
+        .bind(limit)
+        .bind(WINDOW)
+        .try_map(|row: PgRow| subject(&row))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    /// The last key of the window after `after`, if anything lies beyond it.
+    async fn window_end(&self, after: i64) -> Result<Option<i64>, StoreError> {
+        sqlx::query_scalar("SELECT id FROM subjects WHERE id > $1 ORDER BY id OFFSET $2 - 1 LIMIT 1")
+            .bind(after)
+            .bind(WINDOW)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)
+    }
+
+    /// Matches after `after` through the bigram index. Only rare words get
+    /// here (a page's worth did not fit in the window), so all their matches
+    /// are collected through the index first: left to choose, the planner
+    /// walks the primary key for a word it cannot estimate and scans the
+    /// whole table for a single match.
+    async fn search_index(&self, tsquery: &str, after: i64, limit: i64) -> Result<Vec<Subject>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "WITH m AS MATERIALIZED (SELECT id FROM subjects WHERE search_tokens @@ $1::tsquery AND id > $2)
+             SELECT {SUBJECT_COLUMNS} FROM subjects s
+             WHERE s.id IN (SELECT id FROM m ORDER BY id LIMIT $3) ORDER BY s.id"
+        )))
+        .persistent(false)
+        .bind(tsquery)
+        .bind(after)
+        .bind(limit)
+        .try_map(|row: PgRow| subject(&row))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
     }
 }
 

@@ -46,6 +46,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("batch_pages", |s| Box::pin(batches::batch_pages(s))),
     ("name_search", |s| Box::pin(search::name_search(s))),
     ("code_prefix_search", |s| Box::pin(search::code_prefix_search(s))),
+    ("search_across_many_subjects", |s| {
+        Box::pin(search::search_across_many_subjects(s))
+    }),
     ("foreign_cursors_give_empty_pages", |s| {
         Box::pin(search::foreign_cursors_give_empty_pages(s))
     }),

@@ -125,3 +125,54 @@ pub(super) async fn foreign_cursors_give_empty_pages(store: Arc<dyn Store>) {
     assert!(store.list_batches(None, &bad).await.unwrap().items.is_empty());
     assert!(store.name_flags(&bad).await.unwrap().items.is_empty());
 }
+
+/// Many subjects: a common word fills pages from the first subjects, a rare
+/// one is found wherever it lies (the PostgreSQL store switches strategy
+/// past its first few thousand subjects), and paging stays in key order.
+pub(super) async fn search_across_many_subjects(store: Arc<dyn Store>) {
+    let rare_at = [10, 12_050, 12_090, 13_500];
+    let subjects = (0..14_000)
+        .map(|i| {
+            let name = if rare_at.contains(&i) {
+                format!("淮北市稀有{i}号工贸有限公司")
+            } else {
+                format!("淮北市第{i}号商贸有限公司")
+            };
+            org(&name, &format!("91340600{i:010}"))
+        })
+        .collect();
+    seed(store.as_ref(), subjects).await;
+    let query = SubjectQuery::Name("稀有".into());
+    let mut seen = Vec::new();
+    let mut page = PageRequest::first(2);
+    loop {
+        let found = store.search_subjects(&query, &page).await.unwrap();
+        assert!(found.items.len() <= 2);
+        seen.extend(found.items.into_iter().map(|s| s.name));
+        match found.next {
+            Some(next) => {
+                page = PageRequest {
+                    after: Some(next),
+                    limit: 2,
+                }
+            }
+            None => break,
+        }
+    }
+    let expected: Vec<String> = rare_at.iter().map(|i| format!("淮北市稀有{i}号工贸有限公司")).collect();
+    assert_eq!(seen, expected, "every match, once, in order, across the strategies");
+    let common = store
+        .search_subjects(&SubjectQuery::Name("商贸有限".into()), &PageRequest::first(3))
+        .await
+        .unwrap();
+    let names: Vec<String> = common.items.into_iter().map(|s| s.name).collect();
+    assert_eq!(
+        names,
+        vec![
+            "淮北市第0号商贸有限公司",
+            "淮北市第1号商贸有限公司",
+            "淮北市第2号商贸有限公司"
+        ]
+    );
+    assert!(common.next.is_some());
+}
