@@ -9,6 +9,7 @@ mod copy;
 mod error;
 mod import;
 mod records;
+mod rekey;
 mod rows;
 mod search;
 mod subjects;

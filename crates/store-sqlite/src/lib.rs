@@ -10,6 +10,7 @@ mod import;
 mod migrate;
 mod pool;
 mod records;
+mod rekey;
 mod rows;
 mod search;
 mod subjects;

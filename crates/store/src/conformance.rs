@@ -11,6 +11,7 @@
 mod access;
 mod batches;
 mod fixtures;
+mod rekey;
 mod search;
 
 use std::future::Future;
@@ -59,6 +60,9 @@ pub const CASES: &[(&str, Case)] = &[
         Box::pin(access::keys_and_authorisations(s))
     }),
     ("audit_chain", |s| Box::pin(access::audit_chain(s))),
+    ("rekey_reseals_everything_or_nothing", |s| {
+        Box::pin(rekey::rekey_reseals_everything_or_nothing(s))
+    }),
 ];
 
 /// Runs every case, each on a fresh store from `fresh`.

@@ -9,6 +9,7 @@ mod catalog;
 mod error;
 mod page;
 mod records;
+mod rekey;
 mod search;
 mod subjects;
 
@@ -28,6 +29,7 @@ pub use catalog::{CatalogStore, CatalogVersion};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};
+pub use rekey::{Rekey, RekeyCounts, RekeyStore, Transform};
 pub use search::{SearchStore, SubjectQuery};
 pub use subjects::{
     AliasKind, KnownSubject, NameFlag, NewAlias, NewNameFlag, NewSubject, PersonIdentity, Subject, SubjectId,
@@ -65,6 +67,7 @@ pub trait Store:
     + SearchStore
     + AccessStore
     + AuditStore
+    + RekeyStore
     + std::fmt::Debug
     + Send
     + Sync

@@ -9,6 +9,7 @@ pub mod generate;
 pub mod id;
 pub mod import;
 pub mod migrate;
+pub mod rotate;
 pub mod serve;
 pub mod subjects;
 

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    accounts, audit, batch, catalog, config as config_command, generate, id, import, migrate, serve, subjects,
+    accounts, audit, batch, catalog, config as config_command, generate, id, import, migrate, rotate, serve, subjects,
 };
 
 /// Xinyong 公共信用信息共享服务平台
@@ -62,6 +62,9 @@ enum Command {
     /// The audit log: verify its hash chain, export it, keep checkpoints.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// Re-encrypt every sealed value (identities, records, rejected rows,
+    /// kept uploads) under a new key and retire the old key file.
+    RotateKey,
 }
 
 fn main() -> ExitCode {
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
             Command::Admin(command) => accounts::admin(&cli.global, command).await,
             Command::Key(command) => accounts::key(&cli.global, command).await,
             Command::Audit(command) => audit::run(&cli.global, command).await,
+            Command::RotateKey => rotate::run(&cli.global).await,
         }
     });
     match result {

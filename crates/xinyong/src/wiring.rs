@@ -31,14 +31,18 @@ impl Platform {
         create_private_dir(&config.data_dir)
             .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
         let store = open_store(&config).await?;
-        let keys = Arc::new(load_keys(&config)?);
+        let mut keys = Arc::new(load_keys(&config)?);
         // A key that differs from the one the data was sealed with would make
         // every stored identity unreadable and every person a stranger.
-        let fingerprint: String = keys.keyed_hash(b"xinyong key fingerprint")[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let mut fingerprint = fingerprint(&keys);
         let stored = store.ensure_meta("key_fingerprint", &fingerprint).await?;
+        if stored != fingerprint
+            && let Some(next) = crate::commands::rotate::finish_interrupted(&config, &stored)?
+        {
+            // A rotation committed the database and stopped before its files were swapped.
+            keys = Arc::new(next);
+            fingerprint = stored.clone();
+        }
         if stored != fingerprint {
             bail!(
                 "密钥与数据库中已有数据使用的密钥不一致（指纹 {stored}，当前 {fingerprint}）：请使用原密钥文件或配置"
@@ -92,6 +96,14 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(Arc::new(store))
 }
 
+/// A short public fingerprint of the keys, pinned in the database.
+pub fn fingerprint(keys: &Keys) -> String {
+    keys.keyed_hash(b"xinyong key fingerprint")[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Keys from configuration, or from the key file (created at first start
 /// with owner-only permissions).
 fn load_keys(config: &Config) -> anyhow::Result<Keys> {
@@ -136,18 +148,18 @@ fn catalog_files(config: &Config) -> anyhow::Result<Vec<(String, String)>> {
 }
 
 #[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
 }
 
 #[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)
 }
 
 #[cfg(unix)]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -159,6 +171,6 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     std::fs::write(path, text)
 }

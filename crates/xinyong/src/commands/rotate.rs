@@ -1,0 +1,190 @@
+//! `xinyong rotate-key`: re-encrypts every sealed value under a new key.
+//!
+//! The order makes an interruption recoverable at every point:
+//! 1. the new key is written beside the old one (`platform.key.next`);
+//! 2. each kept upload is re-sealed to `<file>.next` (the originals stay);
+//! 3. one database transaction re-seals identities, records and rejected
+//!    rows, recomputes people's keyed hashes and pins the new fingerprint;
+//! 4. the old key file is retired (`platform.key.retired-<time>`, owner-only,
+//!    for backups made before the rotation) and the new one takes its place;
+//! 5. the re-sealed uploads replace the old ones.
+//!
+//! Stopped before 3, nothing has changed (the `.next` files are redone on
+//! the next run). Stopped after 3, the next start finds the database pinned
+//! to the new key's fingerprint and `platform.key.next` matching it, and
+//! finishes 4 and 5 ([`finish_interrupted`]).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use xinyong_crypto::Keys;
+use xinyong_store::{PageRequest, Rekey};
+
+use crate::commands::accounts::console;
+use crate::commands::print_line;
+use crate::config::{Config, GlobalArgs};
+use crate::wiring::{Platform, fingerprint, write_private};
+
+fn next_key_file(config: &Config) -> PathBuf {
+    config.key_file().with_extension("key.next")
+}
+
+fn next_of(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".next");
+    PathBuf::from(name)
+}
+
+/// Re-seals one kept upload from the old key to the new, into `<file>.next`,
+/// streaming through a pipe so that no plaintext touches the disk.
+fn reseal_file(old: &Keys, new: &Keys, path: &Path) -> anyhow::Result<()> {
+    let input = std::io::BufReader::new(std::fs::File::open(path)?);
+    let target = next_of(path);
+    let output = std::io::BufWriter::new(std::fs::File::create(&target)?);
+    let (reader, writer) = std::io::pipe()?;
+    std::thread::scope(|scope| {
+        let opening = scope.spawn(move || old.open_file(input, writer));
+        let sealed = new.seal_file(reader, output);
+        let opened = opening.join().map_err(|_| anyhow::anyhow!("opening thread failed"))?;
+        opened.with_context(|| format!("保存的原始文件 {} 无法用当前密钥解密", path.display()))?;
+        sealed.with_context(|| format!("无法重新加密 {}", path.display()))?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Every `*.next` file under `uploads/`.
+fn resealed_uploads(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut stack = vec![data_dir.join("uploads")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "next") {
+                found.push(path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Steps 4 and 5: the new key file and the re-sealed uploads take over.
+fn swap_files(config: &Config) -> anyhow::Result<()> {
+    let key_file = config.key_file();
+    let retired = key_file.with_extension(format!("key.retired-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
+    if key_file.exists() {
+        std::fs::rename(&key_file, &retired).context("无法保留旧密钥文件")?;
+    }
+    std::fs::rename(next_key_file(config), &key_file).context("无法启用新密钥文件")?;
+    for next in resealed_uploads(&config.data_dir)? {
+        let original = next.with_extension("");
+        std::fs::rename(&next, &original).with_context(|| format!("无法替换 {}", original.display()))?;
+    }
+    Ok(())
+}
+
+/// At start: if a rotation committed the database (pinned to `stored`) and
+/// stopped before swapping its files, finishes it and returns the new keys.
+pub fn finish_interrupted(config: &Config, stored: &str) -> anyhow::Result<Option<Keys>> {
+    let next = next_key_file(config);
+    if config.crypto.key.is_some() || !next.exists() {
+        return Ok(None);
+    }
+    let keys = Keys::from_hex(&std::fs::read_to_string(&next)?).context("新密钥文件无效")?;
+    if fingerprint(&keys) != stored {
+        return Ok(None);
+    }
+    swap_files(config)?;
+    tracing::warn!("finished an interrupted key rotation");
+    Ok(Some(keys))
+}
+
+pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
+    let platform = Platform::open(Config::load(global)?).await?;
+    let config = &platform.config;
+    if config.crypto.key.is_some() {
+        bail!(
+            "密钥来自配置（crypto.key），无法自动轮换：请改用密钥文件（删除该配置项，将其值写入 keys/platform.key）后再运行"
+        );
+    }
+    let old = Arc::clone(&platform.keys);
+    let new = Arc::new(Keys::generate()?);
+    write_private(&next_key_file(config), &new.to_hex()).context("无法写入新密钥文件")?;
+
+    let mut page = PageRequest::first(500);
+    let mut n_files = 0;
+    loop {
+        let batches = platform.store.list_batches(None, &page).await?;
+        for batch in &batches.items {
+            if let Some(kept) = &batch.new.original_file {
+                let path = config.data_dir.join(kept);
+                if path.exists() {
+                    reseal_file(&old, &new, &path)?;
+                    n_files += 1;
+                }
+            }
+        }
+        match batches.next {
+            Some(next) => {
+                page = PageRequest {
+                    after: Some(next),
+                    limit: 500,
+                }
+            }
+            None => break,
+        }
+    }
+
+    let (open_old, seal_new) = (Arc::clone(&old), Arc::clone(&new));
+    let (open_for_hash, hash_new) = (Arc::clone(&old), Arc::clone(&new));
+    let counts = platform
+        .store
+        .rekey(Rekey {
+            reseal: Box::new(move |value: &[u8]| {
+                let clear = open_old.open(value).map_err(|e| e.to_string())?;
+                seal_new.seal(&clear).map_err(|e| e.to_string())
+            }),
+            rehash: Box::new(move |value: &[u8]| {
+                let identity = open_for_hash.open(value).map_err(|e| e.to_string())?;
+                Ok(hash_new.keyed_hash(&identity))
+            }),
+            fingerprint: fingerprint(&new),
+        })
+        .await
+        .context("重新加密数据库中的数据失败，数据库未作任何改动")?;
+    swap_files(config)?;
+    // Journaled under the new key's platform: the chain itself is unaffected.
+    platform
+        .access()
+        .journal()
+        .record(
+            &console(),
+            "key.rotate",
+            None,
+            None,
+            serde_json::json!({
+                "subjects": counts.subjects, "records": counts.records,
+                "rejections": counts.rejections, "uploads": n_files,
+            }),
+        )
+        .await?;
+    print_line(&format!(
+        "密钥已轮换：重新加密 {} 个自然人身份、{} 条记录、{} 行被拒数据、{} 个原始文件；旧密钥已保存为 {}（仅用于此前的备份，请离线保管后删除）",
+        counts.subjects,
+        counts.records,
+        counts.rejections,
+        n_files,
+        config.key_file().with_extension("key.retired-*").display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
