@@ -67,6 +67,22 @@ impl DepartmentDesk {
         &self.department.new.name
     }
 
+    /// Journals an upload before it is imported, so that even an import
+    /// cut short by a failure leaves a trace.
+    pub async fn record_upload(&self, record_type: &str, file_name: &str) -> Result<(), AccessError> {
+        self.access
+            .journal
+            .record(
+                &self.principal,
+                "batch.upload",
+                None,
+                None,
+                json!({ "type": record_type, "file": file_name, "source": self.source() }),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Journals an import this desk made.
     pub async fn record_import(&self, batch: &Batch) -> Result<(), AccessError> {
         self.access.journal.batch_imported(&self.principal, batch).await?;
@@ -102,12 +118,28 @@ impl BatchScope {
 
     /// Batches in scope, newest first.
     pub async fn list(&self, page: &PageRequest) -> Result<Page<Batch>, AccessError> {
-        Ok(self.access.store.list_batches(self.source.as_deref(), page).await?)
+        let found = self.access.store.list_batches(self.source.as_deref(), page).await?;
+        let ids: Vec<i64> = found.items.iter().map(|b| b.id).collect();
+        self.access
+            .journal
+            .record(&self.principal, "batch.list", None, None, json!({ "batches": ids }))
+            .await?;
+        Ok(found)
+    }
+
+    /// One batch's report in scope.
+    pub async fn batch(&self, id: i64) -> Result<Batch, AccessError> {
+        let batch = self.find(id).await?;
+        self.access
+            .journal
+            .record(&self.principal, "batch.read", None, None, json!({ "batch": id }))
+            .await?;
+        Ok(batch)
     }
 
     /// One batch in scope; another department's is "not found", so that its
     /// existence is not revealed either.
-    pub async fn batch(&self, id: i64) -> Result<Batch, AccessError> {
+    async fn find(&self, id: i64) -> Result<Batch, AccessError> {
         let not_found = || AccessError::NotFound(format!("未找到批次 {id}"));
         let batch = match self.access.store.batch(id).await {
             Err(StoreError::NotFound) => return Err(not_found()),
@@ -122,7 +154,7 @@ impl BatchScope {
     /// Opens a batch's rejected rows for download: they hold the uploaded
     /// cells in clear, so the read is journaled.
     pub async fn open_rejected(&self, id: i64) -> Result<Batch, AccessError> {
-        let batch = self.batch(id).await?;
+        let batch = self.find(id).await?;
         self.access
             .journal
             .record(
@@ -221,7 +253,16 @@ impl AdminDesk {
 
     /// Every department.
     pub async fn departments(&self) -> Result<Vec<Department>, AccessError> {
+        self.journal_read("department.list").await?;
         Ok(self.access.store.departments().await?)
+    }
+
+    async fn journal_read(&self, action: &str) -> Result<(), AccessError> {
+        self.access
+            .journal
+            .record(&self.principal, action, None, None, json!({}))
+            .await?;
+        Ok(())
     }
 
     /// Creates an account.
@@ -274,6 +315,7 @@ impl AdminDesk {
 
     /// Every account.
     pub async fn accounts(&self) -> Result<Vec<Account>, AccessError> {
+        self.journal_read("account.list").await?;
         Ok(self.access.store.accounts().await?)
     }
 
@@ -362,6 +404,7 @@ impl AdminDesk {
 
     /// Every key (never their secrets).
     pub async fn keys(&self) -> Result<Vec<ApiKey>, AccessError> {
+        self.journal_read("key.list").await?;
         Ok(self.access.store.keys().await?)
     }
 
@@ -432,13 +475,31 @@ impl AuditDesk {
         Ok(report)
     }
 
-    /// Keeps the current head as a checkpoint.
+    /// Keeps the current head as a checkpoint (journaled after, so the
+    /// checkpoint names the head it was asked for).
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, AccessError> {
-        Ok(self.access.store.checkpoint().await?)
+        let kept = self.access.store.checkpoint().await?;
+        if let Some(c) = &kept {
+            self.access
+                .journal
+                .record(&self.principal, "audit.checkpoint", None, None, json!({ "seq": c.seq }))
+                .await?;
+        }
+        Ok(kept)
     }
 
     /// Every kept checkpoint.
     pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>, AccessError> {
+        self.access
+            .journal
+            .record(
+                &self.principal,
+                "audit.read",
+                None,
+                None,
+                json!({ "checkpoints": true }),
+            )
+            .await?;
         Ok(self.access.store.checkpoints().await?)
     }
 }

@@ -88,29 +88,47 @@ const KEY_CACHE_MAX: usize = 10_000;
 /// Recently looked-up API keys, so that a system calling many times a
 /// second costs one key lookup per few seconds.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct KeyCache(Arc<Mutex<HashMap<String, (ApiKey, Instant)>>>);
+pub(crate) struct KeyCache(Arc<Mutex<KeyCacheState>>);
+
+#[derive(Debug, Default)]
+pub(crate) struct KeyCacheState {
+    seen: HashMap<String, (ApiKey, Instant)>,
+    /// Keys revoked here recently: a lookup that read the key just before
+    /// its revocation must not put it back.
+    revoked: HashMap<String, Instant>,
+}
 
 impl KeyCache {
     pub(crate) fn get(&self, key_id: &str) -> Option<ApiKey> {
         let cache = self.0.lock().ok()?;
-        let (key, at) = cache.get(key_id)?;
+        let (key, at) = cache.seen.get(key_id)?;
         (at.elapsed() < KEY_CACHE_TTL).then(|| key.clone())
     }
 
-    pub(crate) fn put(&self, key: ApiKey) {
+    /// Remembers a key read from the database at `read_at`.
+    pub(crate) fn put(&self, key: ApiKey, read_at: Instant) {
         if let Ok(mut cache) = self.0.lock() {
-            if cache.len() >= KEY_CACHE_MAX {
-                cache.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
+            if cache
+                .revoked
+                .get(&key.new.key_id)
+                .is_some_and(|revoked| *revoked >= read_at)
+            {
+                return;
             }
-            if cache.len() < KEY_CACHE_MAX {
-                cache.insert(key.new.key_id.clone(), (key, Instant::now()));
+            if cache.seen.len() >= KEY_CACHE_MAX {
+                cache.seen.retain(|_, (_, at)| at.elapsed() < KEY_CACHE_TTL);
+                cache.revoked.retain(|_, at| at.elapsed() < KEY_CACHE_TTL);
+            }
+            if cache.seen.len() < KEY_CACHE_MAX {
+                cache.seen.insert(key.new.key_id.clone(), (key, read_at));
             }
         }
     }
 
     pub(crate) fn forget(&self, key_id: &str) {
         if let Ok(mut cache) = self.0.lock() {
-            cache.remove(key_id);
+            cache.seen.remove(key_id);
+            cache.revoked.insert(key_id.to_owned(), Instant::now());
         }
     }
 }

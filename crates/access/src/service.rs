@@ -101,8 +101,9 @@ impl Access {
         let key = match self.keys_seen.get(key_id) {
             Some(key) => key,
             None => {
+                let read_at = std::time::Instant::now();
                 let key = self.store.key(key_id).await?.ok_or(AccessError::KeyUnknown)?;
-                self.keys_seen.put(key.clone());
+                self.keys_seen.put(key.clone(), read_at);
                 key
             }
         };

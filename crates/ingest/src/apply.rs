@@ -8,11 +8,13 @@
 //! row, exactly as if it came in a later batch.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use xinyong_crypto::Keys;
 use xinyong_domain::subject::{Resolution, StoredName, resolve};
 use xinyong_store::{
-    BatchSummary, ImportTx, IssueSeverity, NaturalKey, NewAlias, NewNameFlag, NewRecord, NewSubject, RecordId,
-    RowIssue, StoreError, SubjectId, SubjectLookup,
+    BatchSummary, ImportTx, IssueSeverity, NaturalKey, NewAlias, NewNameFlag, NewRecord, NewRejection, NewSubject,
+    RecordId, RowIssue, StoreError, SubjectId, SubjectLookup,
 };
 
 use crate::validate::{Accepted, Prepared};
@@ -20,6 +22,10 @@ use crate::validate::{Accepted, Prepared};
 /// The state of one import across its chunks.
 pub(crate) struct Applier {
     pub(crate) tx: Box<dyn ImportTx>,
+    /// To seal the cells of a row refused here.
+    pub(crate) keys: Arc<Keys>,
+    /// How the file names the document-number column (for issues raised here).
+    pub(crate) doc_label: String,
     pub(crate) record_type: String,
     pub(crate) catalog_version: i32,
     pub(crate) summary: BatchSummary,
@@ -35,6 +41,7 @@ enum SubjectRef {
 /// What the chunk knows of a natural key: the current version's number and
 /// hash, and where that version is (stored, or pending in this chunk).
 struct Head {
+    source: String,
     version: i32,
     content_hash: [u8; 16],
     stored: Option<RecordId>,
@@ -58,7 +65,8 @@ impl Applier {
             }
         }
         let subjects = self.resolve_subjects(&accepted).await?;
-        self.store_records(&accepted, &subjects, &mut issues).await?;
+        self.store_records(&accepted, &subjects, &mut issues, &mut rejections)
+            .await?;
         self.tx.insert_rejections(rejections).await?;
         self.tx.insert_issues(issues).await
     }
@@ -139,6 +147,7 @@ impl Applier {
         rows: &[Accepted],
         subjects: &[SubjectId],
         issues: &mut Vec<RowIssue>,
+        rejections: &mut Vec<NewRejection>,
     ) -> Result<(), StoreError> {
         let key_of = |row: &Accepted, subject_id: SubjectId| NaturalKey {
             record_type: self.record_type.clone(),
@@ -161,6 +170,7 @@ impl Applier {
                 (
                     h.key,
                     Head {
+                        source: h.source,
                         version: h.version,
                         content_hash: h.content_hash,
                         stored: Some(h.id),
@@ -176,6 +186,24 @@ impl Applier {
         for (row, subject_id) in rows.iter().zip(subjects) {
             let key = key_of(row, *subject_id);
             let version = match heads.get_mut(&key) {
+                // A department changes only its own records: the same
+                // document number for the same subject from another
+                // department is refused, never a new version of theirs.
+                Some(head) if head.source != row.source => {
+                    self.summary.n_rejected += 1;
+                    rejections.push(self.seal_cells(row)?);
+                    issues.push(RowIssue {
+                        row_no: row.row_no,
+                        severity: IssueSeverity::Error,
+                        field: self.doc_label.clone(),
+                        code: "other_source".to_owned(),
+                        message: format!(
+                            "该主体的决定书文号“{}”已由“{}”报送，“{}”不能更改",
+                            row.doc_no, head.source, row.source
+                        ),
+                    });
+                    continue;
+                }
                 Some(head) if head.content_hash == row.content_hash => {
                     self.summary.n_duplicates += 1;
                     continue;
@@ -197,6 +225,7 @@ impl Applier {
                     heads.insert(
                         key.clone(),
                         Head {
+                            source: row.source.clone(),
                             version: 1,
                             content_hash: row.content_hash,
                             stored: None,
@@ -231,5 +260,17 @@ impl Applier {
         }
         self.tx.supersede(superseded).await?;
         self.tx.insert_records(records).await
+    }
+
+    /// The cells of a row refused at this stage, sealed like every rejected row.
+    fn seal_cells(&self, row: &Accepted) -> Result<NewRejection, StoreError> {
+        let json = serde_json::to_string(&row.cells).map_err(|e| StoreError::Other(e.to_string()))?;
+        Ok(NewRejection {
+            row_no: row.row_no,
+            sealed_cells: self
+                .keys
+                .seal(json.as_bytes())
+                .map_err(|e| StoreError::Other(e.to_string()))?,
+        })
     }
 }

@@ -52,6 +52,9 @@ pub struct ImportRequest {
     pub today: NaiveDate,
     /// The data directory, where the uploaded file is kept under `uploads/`.
     pub data_dir: Option<PathBuf>,
+    /// Refuse rows whose 数据来源单位 is not `source` (a department's own
+    /// upload); the credit office's console imports for any department.
+    pub own_source_only: bool,
 }
 
 impl Importer {
@@ -138,8 +141,15 @@ impl Importer {
         keeping: &mut Keeping,
     ) -> Result<Batch, IngestError> {
         let tx = self.store.begin_import(&new).await?;
+        let labels = Validator::labels_for(&record_type, &map, &table.headers);
+        let doc_label = record_type
+            .field_with_role(xinyong_domain::catalog::Role::DocNo)
+            .map(|idx| labels[idx.0].clone())
+            .unwrap_or_default();
         let mut applier = apply::Applier {
             tx,
+            keys: Arc::clone(&self.keys),
+            doc_label,
             record_type: record_type.code.clone(),
             catalog_version: request.record_type.version,
             summary: BatchSummary {
@@ -149,9 +159,8 @@ impl Importer {
         };
         let (sender, mut receiver) = mpsc::channel::<Result<Vec<Prepared>, ChunkError>>(CHUNKS_IN_FLIGHT);
         let (keys, policy) = (Arc::clone(&self.keys), Arc::clone(&self.policy));
-        let (today, source) = (request.today, request.source.clone());
+        let (today, source, own_source_only) = (request.today, request.source.clone(), request.own_source_only);
         let validation = tokio::task::spawn_blocking(move || {
-            let labels = Validator::labels_for(&record_type, &map, &table.headers);
             let validator = Validator {
                 record_type: &record_type,
                 map: &map,
@@ -159,6 +168,7 @@ impl Importer {
                 keys: &keys,
                 today,
                 source: &source,
+                own_source_only,
                 labels,
             };
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);

@@ -26,6 +26,9 @@ pub(crate) struct Validator<'a> {
     pub(crate) keys: &'a Keys,
     pub(crate) today: NaiveDate,
     pub(crate) source: &'a str,
+    /// Refuse rows whose 数据来源单位 is not `source` (uploads through a
+    /// department's desk: a department files only its own records).
+    pub(crate) own_source_only: bool,
     /// For each field, the label issues carry: the file's own header if the
     /// file has a column for it, else the catalogue's name.
     pub(crate) labels: Vec<String>,
@@ -47,6 +50,9 @@ pub(crate) struct Accepted {
     pub(crate) sealed: Option<Vec<u8>>,
     pub(crate) content_hash: [u8; 16],
     pub(crate) warnings: Vec<RowIssue>,
+    /// The row's cells as uploaded, sealed only if the row is refused when
+    /// applied (another department's record).
+    pub(crate) cells: Vec<String>,
 }
 
 /// A row refused with its problems.
@@ -119,6 +125,27 @@ impl<'a> Validator<'a> {
             }));
         };
 
+        if self.own_source_only
+            && let Some(idx) = self.record_type.field_with_role(Role::Source)
+            && let Some((_, value)) = checked.values.iter().find(|(f, _)| *f == idx)
+            && value.to_text() != self.source
+        {
+            let issue = RowIssue {
+                row_no: row.row_no,
+                severity: IssueSeverity::Error,
+                field: self.labels[idx.0].clone(),
+                code: "foreign_source".to_owned(),
+                message: format!(
+                    "数据来源单位“{}”不是报送单位“{}”：各单位只能报送本单位的信息",
+                    value.to_text(),
+                    self.source
+                ),
+            };
+            return Ok(Prepared::Rejected(Rejected {
+                rejection: self.seal_row(&row)?,
+                issues: vec![issue],
+            }));
+        }
         let mut payload = serde_json::Map::with_capacity(checked.values.len());
         let mut personal = serde_json::Map::new();
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -208,6 +235,7 @@ impl<'a> Validator<'a> {
                 .iter()
                 .map(|p| self.issue(row.row_no, IssueSeverity::Warning, p))
                 .collect(),
+            cells: row.cells.into_iter().take(self.map.columns.len()).collect(),
         })))
     }
 

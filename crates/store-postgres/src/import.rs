@@ -217,7 +217,7 @@ impl ImportTx for PostgresImport {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT k.ord, r.id, r.version, r.content_hash
+            "SELECT k.ord, r.id, r.version, r.content_hash, r.source
              FROM UNNEST($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS k(subject_id, record_type, doc_no, ord)
              JOIN records r ON r.subject_id = k.subject_id AND r.record_type = k.record_type
                            AND r.doc_no = k.doc_no AND r.is_current
@@ -229,18 +229,25 @@ impl ImportTx for PostgresImport {
         .try_map(|row: PgRow| {
             let hash: Vec<u8> = row.try_get("content_hash")?;
             let content_hash: [u8; 16] = hash.try_into().map_err(|_| corrupt("content hash is not 16 bytes"))?;
-            Ok((row.try_get::<i64, _>("ord")?, row.try_get::<i64, _>("id")?, row.try_get::<i32, _>("version")?, content_hash))
+            Ok((
+                row.try_get::<i64, _>("ord")?,
+                row.try_get::<i64, _>("id")?,
+                row.try_get::<i32, _>("version")?,
+                content_hash,
+                row.try_get::<String, _>("source")?,
+            ))
         })
         .fetch_all(&mut *self.tx)
         .await
         .map_err(map_error)?;
         Ok(rows
             .into_iter()
-            .map(|(ord, id, version, content_hash)| RecordHead {
+            .map(|(ord, id, version, content_hash, source)| RecordHead {
                 key: keys[(ord - 1) as usize].clone(),
                 id,
                 version,
                 content_hash,
+                source,
             })
             .collect())
     }

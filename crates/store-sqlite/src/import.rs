@@ -230,23 +230,29 @@ impl ImportTx for SqliteImport {
     async fn find_current_records(&mut self, keys: Vec<NaturalKey>) -> Result<Vec<RecordHead>, StoreError> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, version, content_hash FROM records
+                "SELECT id, version, content_hash, source FROM records
                  WHERE subject_id = ?1 AND record_type = ?2 AND doc_no = ?3 AND is_current = 1",
             )?;
             let mut heads = Vec::new();
             for key in keys {
                 let found = stmt
                     .query_row(params![key.subject_id, key.record_type, key.doc_no], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get::<_, Vec<u8>>(2)?))
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get::<_, Vec<u8>>(2)?,
+                            row.get::<_, String>(3)?,
+                        ))
                     })
                     .optional()?;
-                if let Some((id, version, hash)) = found {
+                if let Some((id, version, hash, source)) = found {
                     let content_hash = hash.try_into().map_err(|_| corrupt("content hash is not 16 bytes"))?;
                     heads.push(RecordHead {
                         key,
                         id,
                         version,
                         content_hash,
+                        source,
                     });
                 }
             }

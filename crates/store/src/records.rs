@@ -32,6 +32,8 @@ pub struct RecordHead {
     pub version: i32,
     /// Hash of its content.
     pub content_hash: [u8; 16],
+    /// The department that supplied it.
+    pub source: String,
 }
 
 /// One version of a record to write.

@@ -139,6 +139,7 @@ impl Platform {
             source: source.to_owned(),
             today: today(),
             data_dir: Some(self.dir.clone()),
+            own_source_only: false,
         };
         self.importer.import(request, &Progress::default()).await.unwrap()
     }

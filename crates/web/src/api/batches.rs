@@ -130,6 +130,7 @@ pub(crate) async fn upload(
         .get(&record_type)
         .ok_or_else(|| Error::UnknownRecordType(record_type.chars().take(40).collect()))?
         .clone();
+    desk.record_upload(&entry.record_type.code, &file_name).await?;
     let batch = state
         .importer
         .import(
@@ -140,6 +141,7 @@ pub(crate) async fn upload(
                 source: desk.source().to_owned(),
                 today: today(),
                 data_dir: Some(state.data_dir.clone()),
+                own_source_only: true,
             },
             &Progress::default(),
         )

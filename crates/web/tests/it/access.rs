@@ -81,7 +81,7 @@ async fn sign_in(server: &TestServer, username: &str) -> Cred {
         .unwrap()
         .to_owned();
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
         "{cookie}"
     );
     let token = cookie
@@ -446,6 +446,64 @@ async fn operators_see_and_file_only_their_own_department() {
             "A still sees only its own"
         );
 
+        // A full, valid row from B: naming A as its source, or reusing the
+        // document number of A's record for the same subject, is refused.
+        let row_from_b = |doc: &str, source: &str| {
+            json!({ "type": "xzcf", "rows": [{
+                "CF_XDR_MC": "淮北市鑫源商贸有限公司", "CF_XDR_LB": "法人及非法人组织",
+                "CF_XDR_SHXYM": COMPANY, "CF_FRDB": "王五", "CF_FR_ZJLX": "身份证",
+                "CF_FR_ZJHM": "34060219810702269X", "CF_WSH": doc, "CF_WFXW": "超标排放",
+                "CF_SY": "经查超标排放", "CF_YJ": "《大气污染防治法》第九十九条", "CF_CFLB": "罚款",
+                "CF_NR": "罚款", "CF_NR_FK": "1", "CF_JDRQ": today().to_string(),
+                "CF_YXQ": (today() + Days::new(365)).to_string(), "CF_CFJG": DEPT_B,
+                "CF_CFJGDM": government_code(2), "CF_SJLY": source, "CF_SJLYDM": government_code(2)
+            }]})
+        };
+        for (doc, source, code) in [
+            ("淮环罚〔2026〕99号", DEPT_A, "foreign_source"),
+            ("淮市监罚〔2026〕1号", DEPT_B, "other_source"),
+        ] {
+            let (status, report) = call(
+                server,
+                Method::POST,
+                "/api/v1/batches",
+                &b,
+                Some(&row_from_b(doc, source)),
+            )
+            .await;
+            assert_eq!(status, 201, "{report}");
+            assert_eq!(
+                (report["accepted"].as_i64(), report["rejected"].as_i64()),
+                (Some(0), Some(1)),
+                "{report}"
+            );
+            assert_eq!(report["errors"][0]["code"], code, "{report}");
+        }
+        let (_, own) = call(
+            server,
+            Method::POST,
+            "/api/v1/batches",
+            &b,
+            Some(&row_from_b("淮环罚〔2026〕99号", DEPT_B)),
+        )
+        .await;
+        assert_eq!(own["accepted"], 1, "B files its own record: {own}");
+        let (_, company) = call(
+            server,
+            Method::GET,
+            &format!("/api/v1/subjects/{COMPANY}"),
+            &Cred::None,
+            None,
+        )
+        .await;
+        let first = company["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["doc_no"] == "淮市监罚〔2026〕1号")
+            .unwrap();
+        assert_eq!(first["source"], DEPT_A, "A's record is untouched");
+
         // A multipart upload of a CSV file, then its rejected rows as a file.
         let file = std::fs::read(penalty_file(&server.platform)).unwrap();
         let Cred::Session { cookie, csrf } = &a else {
@@ -466,7 +524,18 @@ async fn operators_see_and_file_only_their_own_department() {
         assert_eq!(response.status(), 201);
         let report: Value = response.json().await.unwrap();
         assert_eq!(report["source"], DEPT_A);
-        assert_eq!(report["duplicates"], 5, "the same rows again: {report}");
+        assert_eq!(report["duplicates"], 3, "A's own rows again: {report}");
+        assert_eq!(
+            report["rejected"], 2,
+            "the file's rows of 公安局 and 生态环境局 are not A's: {report}"
+        );
+        assert!(
+            report["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["code"] == "foreign_source")
+        );
         world.server.stop().await;
     }
 }

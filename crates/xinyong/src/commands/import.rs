@@ -49,6 +49,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         source: args.source.trim().to_owned(),
         today: xinyong_domain::date::china_date(chrono::Utc::now()),
         data_dir: Some(platform.config.data_dir.clone()),
+        own_source_only: false,
     };
     let progress = Progress::default();
     let bar = progress_bar(&args.file, progress.clone());

@@ -133,6 +133,7 @@ async fn load_demo(platform: &Platform) -> anyhow::Result<()> {
             source: "演示数据".into(),
             today,
             data_dir: Some(platform.config.data_dir.clone()),
+            own_source_only: false,
         };
         let batch = platform.importer().import(request, &Progress::default()).await?;
         tracing::info!(
