@@ -195,6 +195,44 @@ impl Access {
         Ok(())
     }
 
+    /// Changes a signed-in account's own password, given its current one.
+    /// Every session of the account ends, this one included.
+    pub async fn change_own_password(
+        &self,
+        principal: &Principal,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AccessError> {
+        let Caller::Account(account) = &principal.caller else {
+            return Err(AccessError::Unauthenticated);
+        };
+        // Read afresh: the principal's copy may predate another change.
+        let stored = self
+            .store
+            .account(account.id)
+            .await?
+            .filter(|a| !a.disabled)
+            .ok_or(AccessError::SessionEnded)?;
+        if !verify_password(&stored.new.password_hash, current) {
+            return Err(AccessError::WrongCredentials);
+        }
+        if current == new {
+            return Err(AccessError::Invalid("新密码不能与原密码相同".into()));
+        }
+        let hash = crate::hash_password(new)?;
+        self.store.set_password_hash(account.id, &hash).await?;
+        self.journal
+            .record(
+                principal,
+                "account.password_own",
+                None,
+                None,
+                json!({ "account": account.id }),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// A reader of `subject`'s file for `principal`, stating `purpose`.
     ///
     /// Without a purpose every caller reads the public view. With one, the

@@ -19,6 +19,7 @@ const MAX_TRACKED: usize = 100_000;
 pub(crate) struct Limits {
     search: DefaultKeyedRateLimiter<IpAddr>,
     sign_in: DefaultKeyedRateLimiter<IpAddr>,
+    password: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -30,6 +31,7 @@ impl Limits {
         Self {
             search: RateLimiter::dashmap(per_minute(settings.search_per_minute)),
             sign_in: RateLimiter::dashmap(per_minute(settings.sign_in_per_minute)),
+            password: RateLimiter::dashmap(per_minute(settings.sign_in_per_minute)),
         }
     }
 }
@@ -66,6 +68,15 @@ pub(crate) async fn limit_search(State(state): State<AppState>, request: Request
 /// Limits sign-in attempts.
 pub(crate) async fn limit_sign_in(State(state): State<AppState>, request: Request, next: Next) -> Response {
     match check(&state.limits.sign_in, &request) {
+        Ok(()) => next.run(request).await,
+        Err(error) => axum::response::IntoResponse::into_response(error),
+    }
+}
+
+/// Limits password changes (guessing the current password is guessing a
+/// password: the sign-in quota, counted apart).
+pub(crate) async fn limit_password(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match check(&state.limits.password, &request) {
         Ok(()) => next.run(request).await,
         Err(error) => axum::response::IntoResponse::into_response(error),
     }

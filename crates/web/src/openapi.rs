@@ -17,6 +17,7 @@ use crate::api;
         api::session::sign_in,
         api::session::sign_out,
         api::session::get_me,
+        api::session::change_password,
         api::audit::purposes,
         api::me::get_file,
         api::me::get_queries,

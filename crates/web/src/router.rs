@@ -20,6 +20,7 @@ pub fn router(state: AppState) -> Router {
     let max_upload = state.settings.max_upload_bytes;
     let search_limit = axum::middleware::from_fn_with_state(state.clone(), limits::limit_search);
     let sign_in_limit = axum::middleware::from_fn_with_state(state.clone(), limits::limit_sign_in);
+    let password_limit = axum::middleware::from_fn_with_state(state.clone(), limits::limit_password);
     let api = Router::new()
         .route("/health", get(health::get_health))
         .route("/purposes", get(audit::purposes))
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
             post(session::sign_in).layer(sign_in_limit).delete(session::sign_out),
         )
         .route("/me", get(session::get_me))
+        .route("/me/password", post(session::change_password).layer(password_limit))
         .route("/me/file", get(me::get_file))
         .route("/me/queries", get(me::get_queries))
         .route("/me/authorisations", get(me::list_authorisations).post(me::authorise))

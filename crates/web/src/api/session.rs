@@ -127,3 +127,34 @@ pub(crate) async fn sign_out(
 pub(crate) async fn get_me(Caller(caller): Caller, Session(session): Session) -> Json<Me> {
     Json(me(&caller.caller, session.map(|s| s.csrf)))
 }
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PasswordChange {
+    /// 当前密码.
+    current: String,
+    /// 新密码 (at least 10 characters).
+    new: String,
+}
+
+/// Changes the signed-in account's own password; every session of the
+/// account ends (sign in again with the new password).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "access", request_body = PasswordChange,
+    responses((status = 204), (status = 400, body = crate::error::Problem),
+              (status = 401, body = crate::error::Problem), (status = 429, body = crate::error::Problem)))]
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(form): JsonBody<PasswordChange>,
+) -> Result<Response, Error> {
+    state
+        .access
+        .change_own_password(&caller, &form.current, &form.new)
+        .await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0)?);
+    Ok(response)
+}

@@ -780,6 +780,47 @@ async fn sessions_need_csrf_for_writes_and_end_on_sign_out() {
         let (_, me) = call(server, Method::GET, "/api/v1/me", &session, None).await;
         assert_eq!(me["kind"], "anonymous");
 
+        // A password change needs the current password and ends every session.
+        let person = sign_in(server, "person").await;
+        let change = |current: &str, new: &str| json!({ "current": current, "new": new });
+        let (status, answer) = call(
+            server,
+            Method::POST,
+            "/api/v1/me/password",
+            &person,
+            Some(&change("wrong-password", "another-long-one")),
+        )
+        .await;
+        assert_eq!((status, answer["code"].as_str()), (401, Some("wrong_credentials")));
+        let (status, answer) = call(
+            server,
+            Method::POST,
+            "/api/v1/me/password",
+            &person,
+            Some(&change(PASSWORD, "short")),
+        )
+        .await;
+        assert_eq!(status, 400, "{answer}");
+        let (status, _) = call(
+            server,
+            Method::POST,
+            "/api/v1/me/password",
+            &person,
+            Some(&change(PASSWORD, "another-long-one")),
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = call(server, Method::GET, "/api/v1/me/file", &person, None).await;
+        assert_eq!(status, 401, "the session ended with the change");
+        let response = server
+            .client
+            .post(server.url("/api/v1/session"))
+            .json(&json!({ "username": "person", "password": "another-long-one" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "the new password signs in");
+
         // Wrong passwords and unknown users get the same answer.
         for (username, password) in [("company", "wrong-password"), ("nobody", PASSWORD)] {
             let response = server

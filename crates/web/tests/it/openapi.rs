@@ -32,6 +32,7 @@ async fn the_document_is_served_and_matches_the_snapshot() {
             "/api/v1/records",
             "/api/v1/session",
             "/api/v1/me",
+            "/api/v1/me/password",
             "/api/v1/purposes",
             "/api/v1/me/file",
             "/api/v1/me/queries",

@@ -18,8 +18,15 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server with the default settings, except a sign-in limit that
+    /// tests signing in many accounts from one address stay under (the
+    /// limit itself is tested with its own server).
     pub async fn start(platform: Platform) -> Self {
-        Self::start_with(platform, Settings::default()).await
+        let settings = Settings {
+            sign_in_per_minute: 100,
+            ..Settings::default()
+        };
+        Self::start_with(platform, settings).await
     }
 
     pub async fn start_with(platform: Platform, settings: Settings) -> Self {
