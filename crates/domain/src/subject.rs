@@ -7,6 +7,34 @@ pub use resolve::{Resolution, StoredName, resolve};
 
 use crate::id::{CitizenId, Uscc};
 
+/// How a subject is named in URLs and commands: by its unified social
+/// credit code, or — for a person, whose ID number is never shown — by the
+/// platform's reference (`p` and 16 lowercase hexadecimal digits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubjectRef {
+    /// A person's platform reference.
+    Person(String),
+    /// A unified social credit code (normalised; not checked here).
+    Code(String),
+}
+
+impl SubjectRef {
+    /// Reads a reference as given.
+    pub fn parse(text: &str) -> Self {
+        let text = text.trim();
+        let is_person = text.len() == 17
+            && text.starts_with('p')
+            && text[1..]
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        if is_person {
+            Self::Person(text.to_owned())
+        } else {
+            Self::Code(crate::id::normalize(text))
+        }
+    }
+}
+
 /// 行政相对人类别, as the national 双公示 item sets enumerate it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubjectCategory {
@@ -89,5 +117,23 @@ impl SubjectKey {
             Self::Citizen(id) => crate::id::mask_citizen_id(id),
             Self::Document { number, .. } => crate::id::mask_identifier(number),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SubjectRef;
+
+    #[test]
+    fn references_are_person_refs_or_codes() {
+        assert_eq!(
+            SubjectRef::parse(" p0123456789abcdef "),
+            SubjectRef::Person("p0123456789abcdef".into())
+        );
+        assert_eq!(
+            SubjectRef::parse("p0123456789ABCDEF"),
+            SubjectRef::Code("P0123456789ABCDEF".into())
+        );
+        assert!(matches!(SubjectRef::parse("91340000711771143j"), SubjectRef::Code(c) if c == "91340000711771143J"));
     }
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use xinyong_domain::names::{QueryKind, classify_query};
+use xinyong_domain::subject::SubjectRef;
 use xinyong_domain::visibility::Viewer;
 use xinyong_store::{Subject, SubjectQuery};
 
@@ -59,19 +60,9 @@ pub(crate) async fn list_subjects(
 /// Finds a subject by its URL reference: a person's platform reference
 /// (`p` and 16 hexadecimal digits) or a unified social credit code.
 pub(crate) async fn find_subject(state: &AppState, reference: &str) -> Result<Subject, Error> {
-    let reference = reference.trim();
-    let is_person_ref = reference.len() == 17
-        && reference.starts_with('p')
-        && reference[1..]
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    let found = if is_person_ref {
-        state.store.subject_by_ref(reference).await?
-    } else {
-        state
-            .store
-            .subject_by_uscc(&xinyong_domain::id::normalize(reference))
-            .await?
+    let found = match SubjectRef::parse(reference) {
+        SubjectRef::Person(person_ref) => state.store.subject_by_ref(&person_ref).await?,
+        SubjectRef::Code(code) => state.store.subject_by_uscc(&code).await?,
     };
     found.ok_or(Error::SubjectNotFound)
 }

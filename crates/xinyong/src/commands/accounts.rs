@@ -11,6 +11,7 @@ use serde::Serialize;
 use xinyong_access::{AccountRequest, AdminDesk, KeyRequest, Principal};
 use xinyong_domain::Role;
 use xinyong_domain::date::china_date;
+use xinyong_domain::subject::SubjectRef;
 
 use crate::commands::{print_json, print_line};
 use crate::config::{Config, GlobalArgs};
@@ -188,16 +189,11 @@ async fn create_user(platform: &Platform, desk: &AdminDesk, user: NewUser) -> an
     })?;
     let subject = match &user.subject {
         Some(reference) => {
-            let reference = reference.trim();
-            let found = if reference.starts_with('p') {
-                platform.store.subject_by_ref(reference).await?
-            } else {
-                platform
-                    .store
-                    .subject_by_uscc(&xinyong_domain::id::normalize(reference))
-                    .await?
+            let found = match SubjectRef::parse(reference) {
+                SubjectRef::Person(person_ref) => platform.store.subject_by_ref(&person_ref).await?,
+                SubjectRef::Code(code) => platform.store.subject_by_uscc(&code).await?,
             };
-            Some(found.with_context(|| format!("未找到信用主体 {reference}"))?)
+            Some(found.with_context(|| format!("未找到信用主体 {}", reference.trim()))?)
         }
         None => None,
     };
