@@ -1,6 +1,5 @@
 //! Who is calling: resolved once per request from its credentials.
 
-use xinyong_domain::Role;
 use xinyong_store::{Account, ApiKey};
 
 /// The authenticated party behind a request.
@@ -50,24 +49,6 @@ impl Principal {
             Caller::Account(account) => format!("account:{}:{}", account.id, account.new.username),
             Caller::Client(key) => format!("key:{}:{}", key.new.key_id, key.new.client),
             Caller::Console(user) => format!("cli:{user}"),
-        }
-    }
-
-    /// The account's role, for signed-in accounts.
-    pub fn role(&self) -> Option<Role> {
-        match &self.caller {
-            Caller::Account(account) => Some(account.new.role),
-            _ => None,
-        }
-    }
-
-    /// Whether the caller is government staff or a government system,
-    /// entitled to shared (有条件共享) data for a stated purpose.
-    pub fn is_official(&self) -> bool {
-        match &self.caller {
-            Caller::Account(account) => account.new.role.is_government(),
-            Caller::Client(_) | Caller::Console(_) => true,
-            Caller::Anonymous => false,
         }
     }
 }

@@ -57,11 +57,6 @@ impl DepartmentDesk {
         }
     }
 
-    /// The department.
-    pub fn department(&self) -> &Department {
-        &self.department
-    }
-
     /// The name batches are filed under: always the desk's own department.
     pub fn source(&self) -> &str {
         &self.department.new.name
@@ -487,21 +482,6 @@ impl AuditDesk {
         }
         Ok(kept)
     }
-
-    /// Every kept checkpoint.
-    pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>, AccessError> {
-        self.access
-            .journal
-            .record(
-                &self.principal,
-                "audit.read",
-                None,
-                None,
-                json!({ "checkpoints": true }),
-            )
-            .await?;
-        Ok(self.access.store.checkpoints().await?)
-    }
 }
 
 /// A signed-in subject's own file, its query log and its authorisations.
@@ -519,11 +499,6 @@ impl OwnFile {
             principal,
             subject,
         }
-    }
-
-    /// The subject.
-    pub fn subject(&self) -> &Subject {
-        &self.subject
     }
 
     /// A reader of the whole file, as its owner.

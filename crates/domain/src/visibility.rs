@@ -151,16 +151,6 @@ pub fn subject_name(category: SubjectCategory, viewer: Viewer) -> Visibility {
     }
 }
 
-/// How much of a subject's identifier (a person's ID number) `viewer` sees
-/// outside any record.
-pub fn subject_identifier(category: SubjectCategory, viewer: Viewer) -> Visibility {
-    match (viewer, category) {
-        (_, SubjectCategory::Organisation | SubjectCategory::IndividualBusiness) => Visibility::Full,
-        (Viewer::Owner | Viewer::Official { authorised: true }, SubjectCategory::Person) => Visibility::Full,
-        (_, SubjectCategory::Person) => Visibility::Masked,
-    }
-}
-
 fn is_name(field: &crate::catalog::Field) -> bool {
     field.role == Some(crate::catalog::Role::SubjectName)
 }
