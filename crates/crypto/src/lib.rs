@@ -43,12 +43,17 @@ pub fn sm3(data: &[u8]) -> [u8; 32] {
     Sm3::digest(data).into()
 }
 
+/// Lowercase hexadecimal of `bytes`: digests, fingerprints and tokens as text.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `n_bytes` from the operating system's random source, as lowercase
 /// hexadecimal: session tokens, CSRF tokens and API key secrets.
 pub fn random_hex(n_bytes: usize) -> Result<String, CryptoError> {
     let mut bytes = vec![0u8; n_bytes];
     getrandom::fill(&mut bytes).map_err(|e| CryptoError::Random(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&bytes))
 }
 
 /// The platform's secret keys: one for keyed hashes, one for sealing.
@@ -97,11 +102,7 @@ impl Keys {
 
     /// The keys as hexadecimal text, for the key file.
     pub fn to_hex(&self) -> String {
-        self.hash_key
-            .iter()
-            .chain(&self.seal_key)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&[self.hash_key.as_slice(), self.seal_key.as_slice()].concat())
     }
 
     /// HMAC-SM3 of `data`: a stable lookup key that reveals nothing of the
@@ -263,11 +264,7 @@ fn read_full(input: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize>
 
 #[cfg(test)]
 mod tests {
-    use super::{FILE_CHUNK, Keys, NONCE_LEN, TAG_LEN, sm3};
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
+    use super::{FILE_CHUNK, Keys, NONCE_LEN, TAG_LEN, hex, sm3};
 
     #[test]
     fn sm3_matches_the_standards_test_vectors() {

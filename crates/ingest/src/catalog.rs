@@ -73,10 +73,7 @@ pub async fn load_catalog(store: &dyn Store, files: &[(String, String)]) -> Resu
     }
     let mut entries = BTreeMap::new();
     for (record_type, text) in parsed {
-        let digest: String = xinyong_crypto::sm3(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let digest = xinyong_crypto::hex(&xinyong_crypto::sm3(text.as_bytes()));
         let version = store.register_catalog(&record_type.code, &digest, text).await?;
         entries.insert(
             record_type.code.clone(),

@@ -192,7 +192,7 @@ impl<'a> Validator<'a> {
             },
             Some(identity) => {
                 let hash = self.keys.keyed_hash(identity.as_bytes());
-                let public_ref = format!("p{}", hash[..8].iter().map(|b| format!("{b:02x}")).collect::<String>());
+                let public_ref = format!("p{}", xinyong_crypto::hex(&hash[..8]));
                 let person = PersonIdentity {
                     hash,
                     sealed: self.keys.seal(identity.as_bytes())?,

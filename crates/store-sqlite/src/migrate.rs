@@ -9,10 +9,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
 ];
 
 fn digest(sql: &str) -> String {
-    xinyong_crypto::sm3(sql.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    xinyong_crypto::hex(&xinyong_crypto::sm3(sql.as_bytes()))
 }
 
 /// Applies pending migrations; fails if an applied one was edited since.

@@ -98,10 +98,7 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 /// A short public fingerprint of the keys, pinned in the database.
 pub fn fingerprint(keys: &Keys) -> String {
-    keys.keyed_hash(b"xinyong key fingerprint")[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    xinyong_crypto::hex(&keys.keyed_hash(b"xinyong key fingerprint")[..8])
 }
 
 /// Keys from configuration, or from the key file (created at first start

@@ -6,16 +6,13 @@ use axum::extract::State;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use xinyong_crypto::hex;
 use xinyong_domain::audit::Entry;
 
 use crate::api::page_request;
 use crate::auth::Caller;
 use crate::extract::Query;
 use crate::{AppState, Error};
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// One audit entry.
 #[derive(Debug, Serialize, ToSchema)]

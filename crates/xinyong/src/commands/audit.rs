@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
+use xinyong_crypto::hex;
 use xinyong_domain::audit::Hash;
 use xinyong_store::PageRequest;
 
@@ -43,10 +44,6 @@ pub enum Command {
     /// Keep the chain's current head as a checkpoint and print it (store
     /// the line somewhere the database's administrators cannot change).
     Checkpoint,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn parse_hash(text: &str) -> Option<Hash> {
