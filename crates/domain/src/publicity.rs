@@ -20,6 +20,13 @@ pub enum PublicityPolicy {
     /// Public from the decision date for as long as the record is current
     /// (行政许可 and other neutral or positive records).
     Permanent,
+    /// A list entry (严重失信主体名单, 守信激励对象, 经营异常名录): public
+    /// from the listing date for as long as the subject stays listed, that is
+    /// until the day before its removal (移出日期) or through its validity
+    /// (有效期至), whichever comes first. 国办发〔2020〕49号 has the listing
+    /// authority publish both entry and removal; a removed entry is no longer
+    /// shown and no longer triggers measures.
+    Listed,
     /// Adverse records, sorted into classes with their own periods.
     Classed {
         /// The period of each class.
@@ -116,7 +123,8 @@ pub struct OutOfBounds {
 
 impl PublicityPolicy {
     /// The window of a record decided on `decided` whose enumerated values
-    /// are given by `values_of`, with the department's own end date if any.
+    /// are given by `values_of`, with the department's own end date if any
+    /// (for a list entry: its last listed day).
     ///
     /// A supplied end inside the class's bounds is honoured; one outside them
     /// is replaced by the class's maximum and reported.
@@ -126,22 +134,26 @@ impl PublicityPolicy {
         values_of: impl Fn(FieldIdx) -> Vec<&'a str>,
         supplied: Option<NaiveDate>,
     ) -> (PublicityWindow, Option<OutOfBounds>) {
-        let PublicityPolicy::Classed {
-            classes,
-            rules,
-            default_class,
-            ..
-        } = self
-        else {
-            return (
-                PublicityWindow {
+        let (classes, rules, default_class) = match self {
+            PublicityPolicy::Permanent | PublicityPolicy::Listed => {
+                let until = match self {
+                    PublicityPolicy::Listed => supplied,
+                    _ => None,
+                };
+                let window = PublicityWindow {
                     severity: None,
                     published: true,
                     from: decided,
-                    until: None,
-                },
-                None,
-            );
+                    until,
+                };
+                return (window, None);
+            }
+            PublicityPolicy::Classed {
+                classes,
+                rules,
+                default_class,
+                ..
+            } => (classes, rules, default_class),
         };
         let severity = rules
             .iter()
@@ -187,7 +199,13 @@ impl PublicityPolicy {
 impl PublicityWindow {
     /// Whether the record is public on `day` (China Standard Time civil date).
     pub fn is_public_on(&self, day: NaiveDate) -> bool {
-        self.published && day >= self.from && self.until.is_none_or(|until| day <= until)
+        self.published && self.covers(day)
+    }
+
+    /// Whether `day` lies inside the window, published or not: for a list
+    /// entry, whether the subject is listed on that day.
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        day >= self.from && self.until.is_none_or(|until| day <= until)
     }
 }
 
@@ -272,6 +290,22 @@ mod tests {
         assert!(window.is_public_on(ymd(2024, 1, 5)));
         assert!(window.is_public_on(ymd(2025, 1, 5)));
         assert!(!window.is_public_on(ymd(2025, 1, 6)));
+    }
+
+    #[rstest]
+    #[case(None, ymd(2099, 1, 1), true)]
+    #[case(Some(ymd(2024, 6, 30)), ymd(2024, 6, 30), true)]
+    #[case(Some(ymd(2024, 6, 30)), ymd(2024, 7, 1), false)]
+    #[case(Some(ymd(2024, 6, 30)), ymd(2024, 1, 4), false)]
+    fn list_entries_stand_until_their_last_day(
+        #[case] last_day: Option<NaiveDate>,
+        #[case] day: NaiveDate,
+        #[case] listed: bool,
+    ) {
+        let (window, out_of_bounds) = PublicityPolicy::Listed.window(ymd(2024, 1, 5), |_| Vec::new(), last_day);
+        assert!(out_of_bounds.is_none());
+        assert_eq!(window.covers(day), listed);
+        assert_eq!(window.is_public_on(day), listed);
     }
 
     #[test]

@@ -291,15 +291,25 @@ fn assemble(record_type: &RecordType, values: Vec<Option<Value>>) -> Result<Chec
         _ => return Err(missing(Role::DecisionDate)),
     };
 
+    let date_at = |idx: FieldIdx| match &values[idx.0] {
+        Some(Value::Date(date)) => Some(*date),
+        Some(Value::LongTerm) => Some(crate::date::LONG_TERM),
+        _ => None,
+    };
     let supplied_until = match &record_type.publicity {
         crate::publicity::PublicityPolicy::Classed {
             supplied_until: Some(idx),
             ..
-        } => match &values[idx.0] {
-            Some(Value::Date(date)) => Some(*date),
-            Some(Value::LongTerm) => Some(crate::date::LONG_TERM),
-            _ => None,
-        },
+        } => date_at(*idx),
+        // The last listed day: the day before removal, or the validity date.
+        crate::publicity::PublicityPolicy::Listed => {
+            let removed = record_type
+                .field_with_role(Role::RemovalDate)
+                .and_then(date_at)
+                .map(|date| date.pred_opt().unwrap_or(date));
+            let expires = record_type.field_with_role(Role::ValidUntil).and_then(date_at);
+            removed.into_iter().chain(expires).min()
+        }
         _ => None,
     };
     let enum_values = |idx: FieldIdx| canonical_values(record_type, &values, idx);

@@ -16,6 +16,9 @@ pub fn builtin_catalog() -> Vec<(String, String)> {
     [
         ("xzcf.toml", include_str!("../../../catalog/xzcf.toml")),
         ("xzxk.toml", include_str!("../../../catalog/xzxk.toml")),
+        ("yzsx.toml", include_str!("../../../catalog/yzsx.toml")),
+        ("sxjl.toml", include_str!("../../../catalog/sxjl.toml")),
+        ("jyyc.toml", include_str!("../../../catalog/jyyc.toml")),
     ]
     .into_iter()
     .map(|(name, text)| (name.to_owned(), text.to_owned()))

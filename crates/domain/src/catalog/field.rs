@@ -187,6 +187,10 @@ pub enum Role {
     Authority,
     /// 数据来源单位.
     Source,
+    /// 移出日期 / 撤销日期 of a list entry: no longer listed from this day on.
+    RemovalDate,
+    /// 有效期至 of a list entry: listed through this day.
+    ValidUntil,
 }
 
 impl Role {
@@ -206,6 +210,8 @@ impl Role {
             "penalty_kinds" => Self::PenaltyKinds,
             "authority" => Self::Authority,
             "source" => Self::Source,
+            "removal_date" => Self::RemovalDate,
+            "valid_until" => Self::ValidUntil,
             _ => return None,
         })
     }

@@ -154,11 +154,11 @@ struct FieldSpec {
 }
 
 /// Roles every record type needs for subject resolution and the natural key.
-const NEEDED_ROLES: [(Role, &str); 6] = [
+/// (`id_number` too, unless the type's subjects cannot be natural persons.)
+const NEEDED_ROLES: [(Role, &str); 5] = [
     (Role::SubjectName, "subject_name"),
     (Role::SubjectCategory, "subject_category"),
     (Role::SubjectUscc, "subject_uscc"),
-    (Role::IdNumber, "id_number"),
     (Role::DocNo, "doc_no"),
     (Role::DecisionDate, "decision_date"),
 ];
@@ -325,6 +325,7 @@ fn convert_publicity(
     let severity = |label: &str| Severity::from_label(label).ok_or_else(|| unknown(code, "公示等级", label));
     match spec.kind.as_str() {
         "permanent" => Ok(PublicityPolicy::Permanent),
+        "listed" => Ok(PublicityPolicy::Listed),
         "classed" => {
             let classes = spec
                 .classes
@@ -373,6 +374,45 @@ fn check_coherence(record_type: &RecordType) -> Result<(), CatalogError> {
             return Err(CatalogError::MissingRole(name));
         }
     }
+    let admits_persons =
+        record_type
+            .field_with_role(Role::SubjectCategory)
+            .is_some_and(|idx| match &record_type.field(idx).kind {
+                FieldKind::Enum(spec) => spec.values.iter().any(|v| v == "自然人"),
+                _ => true,
+            });
+    if admits_persons && record_type.field_with_role(Role::IdNumber).is_none() {
+        return Err(CatalogError::MissingRole("id_number"));
+    }
+    // A list entry ends by removal or by expiry; without either it would
+    // stand for ever. The two roles mean nothing to other record types.
+    let end_roles = [Role::RemovalDate, Role::ValidUntil];
+    let has_end = end_roles
+        .iter()
+        .any(|role| record_type.field_with_role(*role).is_some());
+    match (&record_type.publicity, has_end) {
+        (PublicityPolicy::Listed, false) => return Err(CatalogError::MissingRole("removal_date")),
+        (PublicityPolicy::Listed, true) => {}
+        (_, true) => {
+            return Err(unknown(
+                &record_type.code,
+                "公示规则（removal_date、valid_until 仅用于名单）",
+                "listed",
+            ));
+        }
+        (_, false) => {}
+    }
+    for role in end_roles {
+        if let Some(idx) = record_type.field_with_role(role)
+            && !matches!(record_type.field(idx).kind, FieldKind::Date { .. })
+        {
+            return Err(unknown(
+                &record_type.field(idx).key,
+                "类型（名单的移出日期、有效期须为日期）",
+                "text",
+            ));
+        }
+    }
     let mut roles = Vec::new();
     for field in &record_type.fields {
         if let Some(role) = field.role {
@@ -399,7 +439,7 @@ fn check_coherence(record_type: &RecordType) -> Result<(), CatalogError> {
                 .iter()
                 .map(|r| (record_type.code.as_str(), &r.when))
                 .collect::<Vec<_>>(),
-            PublicityPolicy::Permanent => Vec::new(),
+            PublicityPolicy::Permanent | PublicityPolicy::Listed => Vec::new(),
         });
     for (from, condition) in conditions {
         let target = record_type.field(condition.field);

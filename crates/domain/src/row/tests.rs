@@ -471,3 +471,131 @@ mod never_panics {
         }
     }
 }
+
+fn list_type(text: &str) -> RecordType {
+    RecordType::from_toml(text).unwrap()
+}
+
+/// Checks one row of a list file whose header is `header`.
+fn check_list(
+    record_type: &RecordType,
+    header: &[&str],
+    row: &[&str],
+) -> (Option<super::CheckedRow>, Vec<super::Problem>) {
+    let map = record_type.map_headers(&headers(header)).unwrap();
+    let policy = IdPolicy::default();
+    check(record_type, &map, row, &ctx(&policy))
+}
+
+const YZSX_HEADER: &[&str] = &[
+    "主体名称",
+    "主体类别",
+    "统一社会信用代码",
+    "名单名称",
+    "列入决定文书号",
+    "列入原因",
+    "列入依据",
+    "列入机关",
+    "列入日期",
+    "移出日期",
+    "移出原因",
+];
+
+#[test]
+fn a_black_list_entry_stands_until_the_day_before_its_removal() {
+    let record_type = list_type(include_str!("../../../../catalog/yzsx.toml"));
+    let mut row = vec![
+        "淮北市鑫源商贸有限公司",
+        "法人",
+        "91340000711771143J",
+        "政府采购严重违法失信行为记录名单",
+        "皖财购罚〔2024〕3号",
+        "提供虚假材料谋取中标",
+        "《中华人民共和国政府采购法》第七十七条",
+        "安徽省财政厅",
+        "2024-03-01",
+        "",
+        "",
+    ];
+    let (listed, problems) = check_list(&record_type, YZSX_HEADER, &row);
+    assert!(problems.is_empty(), "{problems:?}");
+    let listed = listed.unwrap();
+    assert_eq!(listed.publicity.until, None);
+    assert!(listed.publicity.covers(NaiveDate::from_ymd_opt(2030, 1, 1).unwrap()));
+
+    row[9] = "2025-03-01";
+    row[10] = "期满移出";
+    let (removed, problems) = check_list(&record_type, YZSX_HEADER, &row);
+    assert!(problems.is_empty(), "{problems:?}");
+    let removed = removed.unwrap();
+    assert_eq!(
+        removed.doc_no, listed.doc_no,
+        "a removal is a new version of the same entry"
+    );
+    assert_eq!(removed.publicity.until, NaiveDate::from_ymd_opt(2025, 2, 28));
+    assert!(!removed.publicity.covers(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()));
+
+    row[9] = "2024-02-01";
+    let (early, problems) = check_list(&record_type, YZSX_HEADER, &row);
+    assert!(early.is_none());
+    assert_eq!(problems[0].code, ProblemCode::DateOrder, "{problems:?}");
+}
+
+#[test]
+fn a_red_list_honour_ends_at_its_validity_or_revocation() {
+    let record_type = list_type(include_str!("../../../../catalog/sxjl.toml"));
+    let header = [
+        "主体名称",
+        "主体类别",
+        "统一社会信用代码",
+        "荣誉名称",
+        "认定文书号",
+        "认定机关",
+        "认定日期",
+        "有效期至",
+        "撤销日期",
+    ];
+    let mut row = vec![
+        "淮北市鑫源商贸有限公司",
+        "法人及非法人组织",
+        "91340000711771143J",
+        "A级纳税人",
+        "淮税信〔2025〕1号",
+        "国家税务总局淮北市税务局",
+        "2025-04-01",
+        "2026-03-31",
+        "",
+    ];
+    let (honour, problems) = check_list(&record_type, &header, &row);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(honour.unwrap().publicity.until, NaiveDate::from_ymd_opt(2026, 3, 31));
+    row[8] = "2025-10-10";
+    let (revoked, _) = check_list(&record_type, &header, &row);
+    assert_eq!(revoked.unwrap().publicity.until, NaiveDate::from_ymd_opt(2025, 10, 9));
+}
+
+#[test]
+fn natural_persons_are_not_put_on_the_abnormal_operations_list() {
+    let record_type = list_type(include_str!("../../../../catalog/jyyc.toml"));
+    let header = [
+        "主体名称",
+        "主体类别",
+        "统一社会信用代码",
+        "列入经营异常名录原因",
+        "列入决定书文号",
+        "作出决定机关",
+        "列入日期",
+    ];
+    let row = [
+        "张三",
+        "自然人",
+        "",
+        "未公示年报",
+        "淮市监异〔2025〕8号",
+        "淮北市市场监督管理局",
+        "2025-07-01",
+    ];
+    let (checked, problems) = check_list(&record_type, &header, &row);
+    assert!(checked.is_none());
+    assert_eq!(problems[0].code, ProblemCode::InvalidEnum, "{problems:?}");
+}

@@ -10,6 +10,7 @@
 mod export;
 mod formats;
 mod idempotence;
+mod lists;
 mod readers;
 mod refusals;
 mod subjects;

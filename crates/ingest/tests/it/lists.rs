@@ -1,0 +1,73 @@
+//! Lists (严重失信主体名单, 守信激励对象, 经营异常名录) come through the same
+//! pipeline: an entry is a record keyed by its decision document, and its
+//! removal is a new version of the same entry that ends its window.
+
+use xinyong_store::Store;
+use xinyong_testkit::{backends, today};
+
+use crate::{ORG_USCC, Text, write_csv};
+
+const HEADERS: &[&str] = &[
+    "主体名称",
+    "主体类别",
+    "统一社会信用代码",
+    "名单名称",
+    "列入决定文书号",
+    "列入原因",
+    "列入依据",
+    "列入机关",
+    "列入日期",
+    "移出日期",
+    "移出原因",
+];
+
+fn entry(removed: &str) -> Vec<String> {
+    [
+        "淮北市鑫源商贸有限公司",
+        "法人及非法人组织",
+        ORG_USCC,
+        "政府采购严重违法失信行为记录名单",
+        "皖财购〔2025〕7号",
+        "提供虚假材料谋取中标",
+        "《中华人民共和国政府采购法》第七十七条",
+        "安徽省财政厅",
+        "2025-03-01",
+        removed,
+        if removed.is_empty() { "" } else { "期满移出" },
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+#[tokio::test]
+async fn a_list_entry_and_its_removal_are_versions_of_one_record() {
+    for platform in backends().await {
+        let store = platform.store.as_ref();
+        let listed = write_csv(&platform.dir.join("列入.csv"), HEADERS, &[entry("")], Text::Gbk);
+        let batch = platform.import(&listed, "yzsx", "安徽省财政厅").await;
+        assert_eq!(batch.summary.n_accepted, 1, "{:?}", batch.summary);
+        let subject = store.subject_by_uscc(ORG_USCC).await.unwrap().unwrap();
+        let records = store.records_of_subject(subject.id, false).await.unwrap();
+        assert_eq!(records[0].key.record_type, "yzsx");
+        assert!(records[0].publicity.covers(today()));
+
+        let removed = write_csv(
+            &platform.dir.join("移出.csv"),
+            HEADERS,
+            &[entry("2026-03-01")],
+            Text::Utf8,
+        );
+        let batch = platform.import(&removed, "yzsx", "安徽省财政厅").await;
+        assert_eq!(batch.summary.n_new_versions, 1, "{:?}", batch.summary);
+        let history = store.records_of_subject(subject.id, true).await.unwrap();
+        assert_eq!(history.len(), 2);
+        let current = history.iter().find(|r| r.current).unwrap();
+        assert_eq!(current.version, 2);
+        assert_eq!(
+            current.publicity.until.map(|d| d.to_string()).as_deref(),
+            Some("2026-02-28")
+        );
+        assert!(!current.publicity.covers(today()));
+        platform.cleanup().await;
+    }
+}
