@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalog;
 pub mod date;
 pub mod id;
+pub mod measures;
 pub mod names;
 pub mod publicity;
 pub mod role;
