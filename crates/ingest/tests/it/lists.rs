@@ -2,7 +2,6 @@
 //! pipeline: an entry is a record keyed by its decision document, and its
 //! removal is a new version of the same entry that ends its window.
 
-use xinyong_store::Store;
 use xinyong_testkit::{backends, today};
 
 use crate::{ORG_USCC, Text, write_csv};
