@@ -60,37 +60,67 @@ async fn lock(conn: &mut sqlx::PgConnection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Appends `events` to the chain inside the caller's transaction, in one
+/// statement however many there are.
+pub(crate) async fn append_in(conn: &mut sqlx::PgConnection, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
+    lock(conn).await?;
+    let (mut seq, mut prev) = head(conn).await?;
+    let n = events.len();
+    let (mut seqs, mut ats, mut actors, mut actions) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut subjects, mut purposes, mut details, mut origins) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut prevs, mut hashes) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for mut event in events {
+        event.at = Event::stored_at(event.at);
+        let next = audit::link(&prev, &event);
+        seq += 1;
+        seqs.push(seq);
+        ats.push(event.at);
+        actors.push(event.actor);
+        actions.push(event.action);
+        subjects.push(event.subject_id);
+        purposes.push(event.purpose);
+        details.push(event.detail);
+        origins.push(event.origin);
+        prevs.push(prev.to_vec());
+        hashes.push(next.to_vec());
+        prev = next;
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                              $7::text[], $8::text[], $9::bytea[], $10::bytea[])",
+    )
+    .bind(&seqs)
+    .bind(&ats)
+    .bind(&actors)
+    .bind(&actions)
+    .bind(&subjects)
+    .bind(&purposes)
+    .bind(&details)
+    .bind(&origins)
+    .bind(&prevs)
+    .bind(&hashes)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_error)?;
+    Ok(seqs)
+}
+
 #[async_trait]
 impl AuditStore for PostgresStore {
     async fn append_audit(&self, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
-        lock(&mut tx).await?;
-        let (mut seq, mut prev) = head(&mut tx).await?;
-        let mut positions = Vec::with_capacity(events.len());
-        for mut event in events {
-            event.at = Event::stored_at(event.at);
-            let next = audit::link(&prev, &event);
-            seq += 1;
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(seq)
-            .bind(event.at)
-            .bind(&event.actor)
-            .bind(&event.action)
-            .bind(event.subject_id)
-            .bind(&event.purpose)
-            .bind(&event.detail)
-            .bind(&event.origin)
-            .bind(prev.as_slice())
-            .bind(next.as_slice())
-            .execute(&mut *tx)
-            .await
-            .map_err(map_error)?;
-            positions.push(seq);
-            prev = next;
-        }
+        let positions = append_in(&mut tx, events).await?;
         tx.commit().await.map_err(map_error)?;
         Ok(positions)
     }

@@ -5,6 +5,7 @@ mod access;
 mod audit;
 mod batches;
 mod catalog;
+mod checks;
 mod copy;
 mod error;
 mod import;

@@ -48,38 +48,40 @@ fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, Hash)> {
     Ok(found.unwrap_or((0, GENESIS)))
 }
 
+/// Appends `events` to the chain inside the caller's write transaction.
+pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, events: Vec<Event>) -> rusqlite::Result<Vec<i64>> {
+    let (mut seq, mut prev) = head(tx)?;
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut positions = Vec::with_capacity(events.len());
+    for mut event in events {
+        event.at = Event::stored_at(event.at);
+        let next = audit::link(&prev, &event);
+        seq += 1;
+        stmt.execute(params![
+            seq,
+            stored_at(event.at),
+            event.actor,
+            event.action,
+            event.subject_id,
+            event.purpose,
+            event.detail,
+            event.origin,
+            prev.as_slice(),
+            next.as_slice()
+        ])?;
+        positions.push(seq);
+        prev = next;
+    }
+    Ok(positions)
+}
+
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
-        self.write(move |tx| {
-            let (mut seq, mut prev) = head(tx)?;
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?;
-            let mut positions = Vec::with_capacity(events.len());
-            for mut event in events {
-                event.at = Event::stored_at(event.at);
-                let next = audit::link(&prev, &event);
-                seq += 1;
-                stmt.execute(params![
-                    seq,
-                    stored_at(event.at),
-                    event.actor,
-                    event.action,
-                    event.subject_id,
-                    event.purpose,
-                    event.detail,
-                    event.origin,
-                    prev.as_slice(),
-                    next.as_slice()
-                ])?;
-                positions.push(seq);
-                prev = next;
-            }
-            Ok(positions)
-        })
-        .await
+        self.write(move |tx| append_in(tx, events)).await
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {

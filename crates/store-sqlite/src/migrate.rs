@@ -6,6 +6,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_access", include_str!("../migrations/0002_access.sql")),
+    ("0003_checks", include_str!("../migrations/0003_checks.sql")),
 ];
 
 fn digest(sql: &str) -> String {

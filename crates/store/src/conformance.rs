@@ -10,6 +10,7 @@
 
 mod access;
 mod batches;
+mod checks;
 mod fixtures;
 mod rekey;
 mod search;
@@ -60,6 +61,7 @@ pub const CASES: &[(&str, Case)] = &[
         Box::pin(access::keys_and_authorisations(s))
     }),
     ("audit_chain", |s| Box::pin(access::audit_chain(s))),
+    ("checks_and_feedback", |s| Box::pin(checks::checks_and_feedback(s))),
     ("rekey_reseals_everything_or_nothing", |s| {
         Box::pin(rekey::rekey_reseals_everything_or_nothing(s))
     }),

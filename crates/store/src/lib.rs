@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod batches;
 mod catalog;
+mod checks;
 mod error;
 mod page;
 mod records;
@@ -26,6 +27,7 @@ pub use batches::{
     RowIssue,
 };
 pub use catalog::{CatalogStore, CatalogVersion};
+pub use checks::{Check, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};
@@ -67,6 +69,7 @@ pub trait Store:
     + SearchStore
     + AccessStore
     + AuditStore
+    + CheckStore
     + RekeyStore
     + std::fmt::Debug
     + Send

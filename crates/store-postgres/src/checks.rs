@@ -1,0 +1,253 @@
+//! Credit checks in PostgreSQL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, Row};
+use xinyong_domain::audit::Event;
+use xinyong_store::{
+    Check, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoreError,
+};
+
+use crate::PostgresStore;
+use crate::audit::append_in;
+use crate::error::{corrupt, map_error};
+
+const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
+     book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no";
+
+fn check(row: PgRow) -> sqlx::Result<Check> {
+    let feedback = match row.try_get::<Option<DateTime<Utc>>, _>("feedback_at")? {
+        None => None,
+        Some(at) => {
+            let applied: serde_json::Value = row.try_get("applied")?;
+            Some(Feedback {
+                applied: serde_json::from_value(applied).map_err(|e| corrupt(format!("applied: {e}")))?,
+                outcome: row.try_get("outcome")?,
+                case_no: row.try_get("case_no")?,
+                at,
+            })
+        }
+    };
+    Ok(Check {
+        new: NewCheck {
+            id: row.try_get("id")?,
+            client: row.try_get("client")?,
+            department_id: row.try_get("department_id")?,
+            subject_id: row.try_get("subject_id")?,
+            subject_shown: row.try_get("subject_shown")?,
+            matter: row.try_get("matter")?,
+            purpose: row.try_get("purpose")?,
+            checked_at: row.try_get("checked_at")?,
+            month: row.try_get("month")?,
+            book: row.try_get("book")?,
+            n_measures: row.try_get("n_measures")?,
+            n_mandatory: row.try_get("n_mandatory")?,
+            answer: row.try_get("answer")?,
+        },
+        feedback,
+    })
+}
+
+async fn load(conn: &mut sqlx::PgConnection, id: &str) -> Result<Option<Check>, StoreError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {CHECK_COLUMNS} FROM checks WHERE id = $1"
+    )))
+    .bind(id)
+    .try_map(check)
+    .fetch_optional(conn)
+    .await
+    .map_err(map_error)
+}
+
+/// The sort key of a check in the overdue listing.
+fn overdue_key(check: &Check) -> String {
+    format!(
+        "{}|{}",
+        check.new.checked_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+        check.new.id
+    )
+}
+
+#[async_trait]
+impl CheckStore for PostgresStore {
+    async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
+        let n = checks.len();
+        let mut columns: (
+            Vec<String>,
+            Vec<String>,
+            Vec<Option<i64>>,
+            Vec<Option<i64>>,
+            Vec<String>,
+        ) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut more: (Vec<String>, Vec<String>, Vec<DateTime<Utc>>, Vec<String>, Vec<String>) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let mut counts: (Vec<i32>, Vec<i32>, Vec<String>) =
+            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut events = Vec::with_capacity(n);
+        for (new, event) in checks {
+            columns.0.push(new.id);
+            columns.1.push(new.client);
+            columns.2.push(new.department_id);
+            columns.3.push(new.subject_id);
+            columns.4.push(new.subject_shown);
+            more.0.push(new.matter);
+            more.1.push(new.purpose);
+            more.2.push(new.checked_at);
+            more.3.push(new.month);
+            more.4.push(new.book);
+            counts.0.push(new.n_measures);
+            counts.1.push(new.n_mandatory);
+            counts.2.push(new.answer);
+            events.push(event);
+        }
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        sqlx::query(
+            "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at,
+                month, book, n_measures, n_mandatory, answer)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+                $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[])",
+        )
+        .bind(&columns.0)
+        .bind(&columns.1)
+        .bind(&columns.2)
+        .bind(&columns.3)
+        .bind(&columns.4)
+        .bind(&more.0)
+        .bind(&more.1)
+        .bind(&more.2)
+        .bind(&more.3)
+        .bind(&more.4)
+        .bind(&counts.0)
+        .bind(&counts.1)
+        .bind(&counts.2)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        append_in(&mut tx, events).await?;
+        tx.commit().await.map_err(map_error)
+    }
+
+    async fn check(&self, id: &str) -> Result<Option<Check>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(map_error)?;
+        load(&mut conn, id).await
+    }
+
+    async fn record_feedback(
+        &self,
+        id: &str,
+        feedback: &Feedback,
+        event: Event,
+    ) -> Result<Result<Check, FeedbackRefusal>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let changed = sqlx::query(
+            "UPDATE checks SET feedback_at = $2, applied = $3, n_applied = $4, outcome = $5, case_no = $6
+             WHERE id = $1 AND feedback_at IS NULL",
+        )
+        .bind(id)
+        .bind(feedback.at)
+        .bind(serde_json::json!(feedback.applied))
+        .bind(i32::try_from(feedback.applied.len()).unwrap_or(i32::MAX))
+        .bind(&feedback.outcome)
+        .bind(&feedback.case_no)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?
+        .rows_affected();
+        if changed == 0 {
+            let refusal = match load(&mut tx, id).await? {
+                None => FeedbackRefusal::Unknown,
+                Some(_) => FeedbackRefusal::AlreadyGiven,
+            };
+            return Ok(Err(refusal));
+        }
+        append_in(&mut tx, vec![event]).await?;
+        let check = load(&mut tx, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("check vanished inside its transaction".into()))?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(Ok(check))
+    }
+
+    async fn overdue_checks(
+        &self,
+        client: Option<&str>,
+        before: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> Result<Page<Check>, StoreError> {
+        let (after_at, after_id) = match &page.after {
+            None => (DateTime::<Utc>::UNIX_EPOCH, String::new()),
+            Some(cursor) => {
+                let parsed = cursor.decode().and_then(|key| {
+                    let (at, id) = key.split_once('|')?;
+                    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+                    Some((at, id.to_owned()))
+                });
+                match parsed {
+                    Some(after) => after,
+                    None => {
+                        return Ok(Page {
+                            items: Vec::new(),
+                            next: None,
+                        });
+                    }
+                }
+            }
+        };
+        let items = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CHECK_COLUMNS} FROM checks
+             WHERE feedback_at IS NULL AND n_measures > 0 AND checked_at < $1
+               AND ($2::text IS NULL OR client = $2) AND (checked_at, id) > ($3, $4)
+             ORDER BY checked_at, id LIMIT $5"
+        )))
+        .bind(before)
+        .bind(client)
+        .bind(after_at)
+        .bind(after_id)
+        .bind(i64::from(page.limit) + 1)
+        .try_map(check)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(Page::from_overfetch(items, page.limit, overdue_key))
+    }
+
+    async fn check_stats(&self, from: &str, to: &str) -> Result<Vec<CheckStats>, StoreError> {
+        sqlx::query(
+            "SELECT month, client, department_id, matter, COUNT(*) AS checks,
+                    COUNT(*) FILTER (WHERE n_measures > 0) AS with_measures,
+                    COUNT(feedback_at) AS answered, COALESCE(SUM(n_applied), 0)::bigint AS applied
+             FROM checks WHERE month BETWEEN $1 AND $2
+             GROUP BY month, client, department_id, matter
+             ORDER BY month, client COLLATE \"C\", matter COLLATE \"C\"",
+        )
+        .bind(from)
+        .bind(to)
+        .try_map(|row: PgRow| {
+            Ok(CheckStats {
+                month: row.try_get("month")?,
+                client: row.try_get("client")?,
+                department_id: row.try_get("department_id")?,
+                matter: row.try_get("matter")?,
+                checks: row.try_get("checks")?,
+                with_measures: row.try_get("with_measures")?,
+                answered: row.try_get("answered")?,
+                applied: row.try_get("applied")?,
+            })
+        })
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+}

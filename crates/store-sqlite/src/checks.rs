@@ -1,0 +1,211 @@
+//! Credit checks in SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{OptionalExtension, Row, params};
+use xinyong_domain::audit::Event;
+use xinyong_store::{
+    Check, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoreError,
+};
+
+use crate::SqliteStore;
+use crate::audit::append_in;
+use crate::error::corrupt;
+use crate::rows::timestamp;
+
+const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
+     book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no";
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn check(row: &Row<'_>) -> rusqlite::Result<Check> {
+    let feedback = match row.get::<_, Option<String>>(13)? {
+        None => None,
+        Some(at) => {
+            let applied: String = row.get(14)?;
+            Some(Feedback {
+                applied: serde_json::from_str(&applied).map_err(|e| corrupt(format!("applied: {e}")))?,
+                outcome: row.get(15)?,
+                case_no: row.get(16)?,
+                at: timestamp(&at)?,
+            })
+        }
+    };
+    Ok(Check {
+        new: NewCheck {
+            id: row.get(0)?,
+            client: row.get(1)?,
+            department_id: row.get(2)?,
+            subject_id: row.get(3)?,
+            subject_shown: row.get(4)?,
+            matter: row.get(5)?,
+            purpose: row.get(6)?,
+            checked_at: timestamp(&row.get::<_, String>(7)?)?,
+            month: row.get(8)?,
+            book: row.get(9)?,
+            n_measures: row.get(10)?,
+            n_mandatory: row.get(11)?,
+            answer: row.get(12)?,
+        },
+        feedback,
+    })
+}
+
+/// Where a page of overdue checks starts; `None` for a cursor not made here.
+fn after(page: &PageRequest) -> Option<(String, String)> {
+    match &page.after {
+        None => Some((String::new(), String::new())),
+        Some(cursor) => {
+            let key = cursor.decode()?;
+            let (at, id) = key.split_once('|')?;
+            Some((at.to_owned(), id.to_owned()))
+        }
+    }
+}
+
+fn load(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Check>> {
+    conn.prepare_cached(&format!("SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?1"))?
+        .query_row([id], check)
+        .optional()
+}
+
+#[async_trait]
+impl CheckStore for SqliteStore {
+    async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            let mut events = Vec::with_capacity(checks.len());
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose,
+                        checked_at, month, book, n_measures, n_mandatory, answer)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )?;
+                for (new, event) in checks {
+                    stmt.execute(params![
+                        new.id,
+                        new.client,
+                        new.department_id,
+                        new.subject_id,
+                        new.subject_shown,
+                        new.matter,
+                        new.purpose,
+                        rfc3339(new.checked_at),
+                        new.month,
+                        new.book,
+                        new.n_measures,
+                        new.n_mandatory,
+                        new.answer,
+                    ])?;
+                    events.push(event);
+                }
+            }
+            append_in(tx, events)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn check(&self, id: &str) -> Result<Option<Check>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| load(conn, &id)).await
+    }
+
+    async fn record_feedback(
+        &self,
+        id: &str,
+        feedback: &Feedback,
+        event: Event,
+    ) -> Result<Result<Check, FeedbackRefusal>, StoreError> {
+        let id = id.to_owned();
+        let feedback = feedback.clone();
+        self.write(move |tx| {
+            let applied = serde_json::to_string(&feedback.applied).map_err(|e| corrupt(e.to_string()))?;
+            let changed = tx.execute(
+                "UPDATE checks SET feedback_at = ?2, applied = ?3, n_applied = ?4, outcome = ?5, case_no = ?6
+                 WHERE id = ?1 AND feedback_at IS NULL",
+                params![
+                    id,
+                    rfc3339(feedback.at),
+                    applied,
+                    feedback.applied.len() as i64,
+                    feedback.outcome,
+                    feedback.case_no
+                ],
+            )?;
+            if changed == 0 {
+                return Ok(Err(match load(tx, &id)? {
+                    None => FeedbackRefusal::Unknown,
+                    Some(_) => FeedbackRefusal::AlreadyGiven,
+                }));
+            }
+            append_in(tx, vec![event])?;
+            load(tx, &id)?
+                .map(Ok)
+                .ok_or_else(|| corrupt("check vanished inside its transaction"))
+        })
+        .await
+    }
+
+    async fn overdue_checks(
+        &self,
+        client: Option<&str>,
+        before: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> Result<Page<Check>, StoreError> {
+        let client = client.map(str::to_owned);
+        let Some((after_at, after_id)) = after(page) else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        let limit = page.limit;
+        let items = self
+            .read(move |conn| {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {CHECK_COLUMNS} FROM checks
+                     WHERE feedback_at IS NULL AND n_measures > 0 AND checked_at < ?1
+                       AND (?2 IS NULL OR client = ?2) AND (checked_at, id) > (?3, ?4)
+                     ORDER BY checked_at, id LIMIT ?5"
+                ))?;
+                stmt.query_map(
+                    params![rfc3339(before), client, after_at, after_id, i64::from(limit) + 1],
+                    check,
+                )?
+                .collect()
+            })
+            .await?;
+        Ok(Page::from_overfetch(items, limit, |c: &Check| {
+            format!("{}|{}", rfc3339(c.new.checked_at), c.new.id)
+        }))
+    }
+
+    async fn check_stats(&self, from: &str, to: &str) -> Result<Vec<CheckStats>, StoreError> {
+        let (from, to) = (from.to_owned(), to.to_owned());
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT month, client, department_id, matter, COUNT(*), COUNT(*) FILTER (WHERE n_measures > 0),
+                        COUNT(feedback_at), COALESCE(SUM(n_applied), 0)
+                 FROM checks WHERE month BETWEEN ?1 AND ?2
+                 GROUP BY month, client, department_id, matter
+                 ORDER BY month, client, matter",
+            )?;
+            stmt.query_map(params![from, to], |row| {
+                Ok(CheckStats {
+                    month: row.get(0)?,
+                    client: row.get(1)?,
+                    department_id: row.get(2)?,
+                    matter: row.get(3)?,
+                    checks: row.get(4)?,
+                    with_measures: row.get(5)?,
+                    answered: row.get(6)?,
+                    applied: row.get(7)?,
+                })
+            })?
+            .collect()
+        })
+        .await
+    }
+}

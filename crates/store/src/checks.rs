@@ -1,0 +1,124 @@
+//! Credit checks (逢办必查) and their feedback: each check is kept with the
+//! answer it got, and written together with its audit entry, so that the
+//! count of checks and the audit log cannot disagree.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use xinyong_domain::audit::Event;
+
+use crate::{Page, PageRequest, StoreError, SubjectId};
+
+/// A check as answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCheck {
+    /// Public identifier (random, so that ids reveal no volumes).
+    pub id: String,
+    /// The checking system (the key's client, or the account).
+    pub client: String,
+    /// The checking department, when the caller belongs to one.
+    pub department_id: Option<i64>,
+    /// The subject found, if any.
+    pub subject_id: Option<SubjectId>,
+    /// The subject as the caller named it, masked as the caller may see it.
+    pub subject_shown: String,
+    /// 事项 code.
+    pub matter: String,
+    /// 查询用途 code.
+    pub purpose: String,
+    /// When it was answered.
+    pub checked_at: DateTime<Utc>,
+    /// Month of the answer in China Standard Time (`2026-11`), for statistics.
+    pub month: String,
+    /// Digest of the measure book that answered.
+    pub book: String,
+    /// Number of measures returned.
+    pub n_measures: i32,
+    /// Number of mandatory measures returned.
+    pub n_mandatory: i32,
+    /// The answer as JSON.
+    pub answer: String,
+}
+
+/// What the checking system did with the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feedback {
+    /// The measures it applied, by code.
+    pub applied: Vec<String>,
+    /// The outcome (不予受理, 限制参与, 正常办理 …).
+    pub outcome: String,
+    /// Its own case number.
+    pub case_no: Option<String>,
+    /// When it answered.
+    pub at: DateTime<Utc>,
+}
+
+/// A stored check with its feedback, if given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    /// The check.
+    pub new: NewCheck,
+    /// The feedback.
+    pub feedback: Option<Feedback>,
+}
+
+/// Checks and applied measures of one department (or client) in one matter
+/// and month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckStats {
+    /// `2026-11`.
+    pub month: String,
+    /// The checking client.
+    pub client: String,
+    /// Its department, if any.
+    pub department_id: Option<i64>,
+    /// The matter.
+    pub matter: String,
+    /// Checks made.
+    pub checks: i64,
+    /// Checks whose answer held at least one measure.
+    pub with_measures: i64,
+    /// Checks answered with feedback.
+    pub answered: i64,
+    /// Measures the callers reported as applied.
+    pub applied: i64,
+}
+
+/// Why feedback was not recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedbackRefusal {
+    /// No check with this id.
+    Unknown,
+    /// Feedback was already given (it is not overwritten).
+    AlreadyGiven,
+}
+
+/// Checks.
+#[async_trait]
+pub trait CheckStore {
+    /// Stores checks with their audit entries, all in one transaction.
+    async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError>;
+
+    /// The check with this id.
+    async fn check(&self, id: &str) -> Result<Option<Check>, StoreError>;
+
+    /// Records feedback on a check that has none, with its audit entry.
+    async fn record_feedback(
+        &self,
+        id: &str,
+        feedback: &Feedback,
+        event: Event,
+    ) -> Result<Result<Check, FeedbackRefusal>, StoreError>;
+
+    /// Checks of `client` (all clients if `None`) that returned measures and
+    /// got no feedback, answered before `before`; oldest first.
+    async fn overdue_checks(
+        &self,
+        client: Option<&str>,
+        before: DateTime<Utc>,
+        page: &PageRequest,
+    ) -> Result<Page<Check>, StoreError>;
+
+    /// Statistics for the months `from..=to` (`2026-01`), by month, client
+    /// and matter.
+    async fn check_stats(&self, from: &str, to: &str) -> Result<Vec<CheckStats>, StoreError>;
+}

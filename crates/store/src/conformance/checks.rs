@@ -1,0 +1,154 @@
+//! Credit checks: stored with their audit entries, feedback once, overdue
+//! listing and monthly statistics.
+
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use xinyong_domain::audit::{Event, Verifier};
+
+use super::fixtures::{org, seed};
+use crate::{Feedback, FeedbackRefusal, NewCheck, PageRequest, Store};
+
+fn event(action: &str, detail: &str) -> Event {
+    Event {
+        at: Utc::now(),
+        actor: "key:k1:公共资源交易平台".into(),
+        action: action.into(),
+        subject_id: None,
+        purpose: Some("zfcg".into()),
+        detail: detail.into(),
+        origin: Some("127.0.0.1".into()),
+    }
+}
+
+fn new_check(id: &str, client: &str, matter: &str, minutes: i64, n_measures: i32) -> NewCheck {
+    let checked_at = Utc.with_ymd_and_hms(2026, 10, 31, 16, 30, 0).unwrap() + Duration::minutes(minutes);
+    NewCheck {
+        id: id.into(),
+        client: client.into(),
+        department_id: None,
+        subject_id: None,
+        subject_shown: "淮北市鑫源商贸有限公司".into(),
+        matter: matter.into(),
+        purpose: "zfcg".into(),
+        checked_at,
+        month: xinyong_domain::date::china_date(checked_at).format("%Y-%m").to_string(),
+        book: "ab".repeat(32),
+        n_measures,
+        n_mandatory: n_measures.min(1),
+        answer: format!("{{\"measures\":{n_measures}}}"),
+    }
+}
+
+pub(super) async fn checks_and_feedback(store: Arc<dyn Store>) {
+    let subject = seed(
+        store.as_ref(),
+        vec![org("淮北市鑫源商贸有限公司", "91340000711771143J")],
+    )
+    .await[0];
+    let mut first = new_check("ck1", "公共资源交易平台", "zfcg", 0, 1);
+    first.subject_id = Some(subject);
+    let checks = vec![
+        first.clone(),
+        new_check("ck2", "公共资源交易平台", "zfcg", 30, 0),
+        new_check("ck3", "公共资源交易平台", "ztb", 60, 2),
+        new_check("ck4", "工程建设项目审批系统", "gcjs", 90, 1),
+    ];
+    let with_events = checks
+        .iter()
+        .map(|c| (c.clone(), event("check", &format!("{{\"check\":\"{}\"}}", c.id))))
+        .collect();
+    store.record_checks(with_events).await.unwrap();
+    let stored = store.check("ck1").await.unwrap().unwrap();
+    assert_eq!(stored.new, first);
+    assert_eq!(stored.feedback, None);
+    assert_eq!(store.check("nope").await.unwrap(), None);
+    // 16:30 UTC on 31 October is already November in China.
+    assert_eq!(stored.new.month, "2026-11");
+
+    let entries = store.audit_entries(0, 100).await.unwrap();
+    assert_eq!(entries.len(), 4, "one entry per check");
+    let mut verifier = Verifier::default();
+    for entry in &entries {
+        verifier.check(entry, |_| None).unwrap();
+    }
+
+    let late = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+    let overdue = |client: Option<&'static str>| {
+        let store = Arc::clone(&store);
+        async move {
+            let mut ids = Vec::new();
+            let mut page = PageRequest::first(1);
+            loop {
+                let found = store.overdue_checks(client, late, &page).await.unwrap();
+                ids.extend(found.items.into_iter().map(|c| c.new.id));
+                match found.next {
+                    Some(next) => page.after = Some(next),
+                    None => return ids,
+                }
+            }
+        }
+    };
+    // A check without measures needs no feedback.
+    assert_eq!(overdue(None).await, ["ck1", "ck3", "ck4"]);
+    assert_eq!(overdue(Some("公共资源交易平台")).await, ["ck1", "ck3"]);
+    let early = Utc.with_ymd_and_hms(2026, 10, 31, 17, 15, 0).unwrap();
+    let page = store
+        .overdue_checks(None, early, &PageRequest::first(10))
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1, "only checks answered before the cut-off");
+
+    let feedback = Feedback {
+        applied: vec!["CJ-ZFCG".into()],
+        outcome: "限制参与".into(),
+        case_no: Some("CG-2026-118".into()),
+        at: Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap(),
+    };
+    let answered = store
+        .record_feedback("ck1", &feedback, event("check.feedback", "{}"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answered.feedback.as_ref(), Some(&feedback));
+    let again = store
+        .record_feedback("ck1", &feedback, event("check.feedback", "{}"))
+        .await
+        .unwrap();
+    assert_eq!(again, Err(FeedbackRefusal::AlreadyGiven));
+    let unknown = store
+        .record_feedback("nope", &feedback, event("check.feedback", "{}"))
+        .await
+        .unwrap();
+    assert_eq!(unknown, Err(FeedbackRefusal::Unknown));
+    assert_eq!(
+        store.audit_entries(0, 100).await.unwrap().len(),
+        5,
+        "refusals leave no entry"
+    );
+    assert_eq!(overdue(None).await, ["ck3", "ck4"]);
+
+    let stats = store.check_stats("2026-11", "2026-11").await.unwrap();
+    let rows: Vec<(&str, &str, i64, i64, i64, i64)> = stats
+        .iter()
+        .map(|s| {
+            (
+                s.client.as_str(),
+                s.matter.as_str(),
+                s.checks,
+                s.with_measures,
+                s.answered,
+                s.applied,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("公共资源交易平台", "zfcg", 2, 1, 1, 1),
+            ("公共资源交易平台", "ztb", 1, 1, 0, 0),
+            ("工程建设项目审批系统", "gcjs", 1, 1, 0, 0),
+        ]
+    );
+    assert!(store.check_stats("2026-10", "2026-10").await.unwrap().is_empty());
+}
