@@ -48,7 +48,7 @@ pub(super) async fn checks_and_feedback(store: Arc<dyn Store>) {
     .await[0];
     let mut first = new_check("ck1", "公共资源交易平台", "zfcg", 0, 1);
     first.subject_id = Some(subject);
-    let checks = vec![
+    let checks = [
         first.clone(),
         new_check("ck2", "公共资源交易平台", "zfcg", 30, 0),
         new_check("ck3", "公共资源交易平台", "ztb", 60, 2),
