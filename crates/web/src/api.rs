@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod audit;
 pub(crate) mod batches;
+pub(crate) mod checks;
 pub mod dto;
 pub(crate) mod health;
 pub(crate) mod me;

@@ -36,6 +36,13 @@ use crate::api;
         api::admin::list_keys,
         api::admin::issue_key,
         api::admin::revoke_key,
+        api::checks::check,
+        api::checks::show,
+        api::checks::feedback,
+        api::checks::overdue,
+        api::checks::statistics,
+        api::checks::book,
+        api::checks::reload,
         api::audit::list,
         api::audit::verify,
     ),
@@ -49,6 +56,7 @@ use crate::api;
         (name = "me", description = "信用主体本人"),
         (name = "batches", description = "数据报送"),
         (name = "admin", description = "单位、账号与密钥管理"),
+        (name = "checks", description = "信用核查（逢办必查）与联合奖惩措施"),
         (name = "audit", description = "审计日志")
     )
 )]

@@ -11,7 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{admin, audit, batches, health, me, records, session, subjects};
+use crate::api::{admin, audit, batches, checks, health, me, records, session, subjects};
 use crate::{AppState, Error, auth, limits};
 
 /// The application: routes, state and middleware.
@@ -53,6 +53,13 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{username}", patch(admin::change_account))
         .route("/keys", get(admin::list_keys).post(admin::issue_key))
         .route("/keys/{key_id}", delete(admin::revoke_key))
+        .route("/checks", post(checks::check))
+        .route("/checks/overdue", get(checks::overdue))
+        .route("/checks/statistics", get(checks::statistics))
+        .route("/checks/{id}", get(checks::show))
+        .route("/checks/{id}/feedback", post(checks::feedback))
+        .route("/measures", get(checks::book))
+        .route("/measures/reload", post(checks::reload))
         .route("/audit", get(audit::list))
         .route("/audit/verify", post(audit::verify))
         .route("/openapi.json", get(openapi_json))

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use xinyong_access::Access;
+use xinyong_checks::Checks;
 use xinyong_ingest::{Catalog, Importer};
 use xinyong_store::Store;
 
@@ -20,6 +21,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     /// Who may do what.
     pub access: Access,
+    /// Credit checks and the measure book.
+    pub checks: Checks,
     /// Imports uploaded files.
     pub importer: Importer,
     /// Where uploads are received and kept.
@@ -35,6 +38,7 @@ impl AppState {
         store: Arc<dyn Store>,
         catalog: Catalog,
         access: Access,
+        checks: Checks,
         importer: Importer,
         data_dir: PathBuf,
         settings: Settings,
@@ -44,6 +48,7 @@ impl AppState {
             store,
             catalog: Arc::new(catalog),
             access,
+            checks,
             importer,
             data_dir,
             settings: Arc::new(settings),

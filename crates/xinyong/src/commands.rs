@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod batch;
 pub mod catalog;
+pub mod check;
 pub mod config;
 pub mod generate;
 pub mod id;

@@ -37,10 +37,15 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Directory of catalogue files replacing the built-in catalogue.
     pub catalog_dir: Option<PathBuf>,
+    /// Directory holding measures.toml, matters.toml and rules.toml,
+    /// replacing the built-in measure book.
+    pub measures_dir: Option<PathBuf>,
     /// HTTP settings.
     pub web: xinyong_web::Settings,
     /// Sessions and purposes.
     pub access: xinyong_access::AccessSettings,
+    /// Credit checks.
+    pub checks: xinyong_checks::CheckSettings,
     /// Identifier policy.
     pub identifiers: IdentifierSettings,
     /// Key material.
@@ -82,8 +87,10 @@ impl Default for Config {
             data_dir: PathBuf::from("./xinyong-data"),
             database_url: None,
             catalog_dir: None,
+            measures_dir: None,
             web: xinyong_web::Settings::default(),
             access: xinyong_access::AccessSettings::default(),
+            checks: xinyong_checks::CheckSettings::default(),
             identifiers: IdentifierSettings::default(),
             crypto: CryptoSettings::default(),
         }
@@ -106,11 +113,13 @@ impl Config {
         // Only variables naming a setting are read: XINYONG_DATA, _DATABASE_URL and
         // _CONFIG are command-line options (read by clap), and other tools use the
         // prefix too (XINYONG_LOG, the tests' XINYONG_TEST_DATABASE_URL).
-        const SETTINGS: [&str; 6] = [
+        const SETTINGS: [&str; 8] = [
             "data_dir",
             "catalog_dir",
+            "measures_dir",
             "web__",
             "access__",
+            "checks__",
             "identifiers__",
             "crypto__",
         ];

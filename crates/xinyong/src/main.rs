@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    accounts, audit, batch, catalog, config as config_command, generate, id, import, migrate, rotate, serve, subjects,
+    accounts, audit, batch, catalog, check, config as config_command, generate, id, import, migrate, rotate, serve,
+    subjects,
 };
 
 /// Xinyong 公共信用信息共享服务平台
@@ -59,6 +60,9 @@ enum Command {
     /// API keys of system clients.
     #[command(subcommand)]
     Key(accounts::KeyCommand),
+    /// Check a subject in a business matter (逢办必查): the lists and
+    /// records that matter and the reward and punishment measures that apply.
+    Check(check::Args),
     /// The audit log: verify its hash chain, export it, keep checkpoints.
     #[command(subcommand)]
     Audit(audit::Command),
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
             Command::User(command) => accounts::user(&cli.global, command).await,
             Command::Admin(command) => accounts::admin(&cli.global, command).await,
             Command::Key(command) => accounts::key(&cli.global, command).await,
+            Command::Check(args) => check::run(&cli.global, args).await,
             Command::Audit(command) => audit::run(&cli.global, command).await,
             Command::RotateKey => rotate::run(&cli.global).await,
         }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use xinyong_access::Access;
+use xinyong_checks::{BookSource, CheckPlatform, Checks};
 use xinyong_crypto::Keys;
 use xinyong_domain::id::IdPolicy;
 use xinyong_ingest::{Catalog, Importer, builtin_catalog, load_catalog};
@@ -70,6 +71,23 @@ impl Platform {
             Arc::clone(&self.keys),
             self.config.access.clone(),
         )
+    }
+
+    /// The credit check service (starts its log writer: call inside the runtime).
+    pub fn checks(&self) -> anyhow::Result<Checks> {
+        let source = match &self.config.measures_dir {
+            Some(dir) => BookSource::Dir(dir.clone()),
+            None => BookSource::Builtin,
+        };
+        let platform = CheckPlatform {
+            access: self.access(),
+            store: Arc::clone(&self.store),
+            keys: Arc::clone(&self.keys),
+            policy: Arc::clone(&self.policy),
+            types: self.catalog.entries().map(|e| Arc::clone(&e.record_type)).collect(),
+        };
+        Checks::new(platform, source, self.config.checks.clone())
+            .map_err(|message| anyhow::anyhow!("奖惩措施和规则无效：{message}"))
     }
 
     /// An importer for this platform.

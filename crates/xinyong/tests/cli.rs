@@ -207,6 +207,7 @@ fn every_verb_has_help_and_the_example_configuration_is_valid() {
         vec!["catalog", "list", "--help"],
         vec!["migrate", "--help"],
         vec!["config", "example", "--help"],
+        vec!["check", "--help"],
     ] {
         let output = xinyong(dir.path(), &verb);
         assert!(output.status.success(), "{verb:?}");
@@ -288,4 +289,64 @@ fn get(address: &str, path: &str) -> String {
         return text;
     }
     body.to_owned()
+}
+
+#[test]
+fn check_answers_with_the_measures_of_the_lists_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("名单.csv");
+    std::fs::write(
+        &file,
+        "主体名称,主体类别,统一社会信用代码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期\n\
+         淮北市鑫源商贸有限公司,法人及非法人组织,91340000711771143J,政府采购严重违法失信行为记录名单,皖财购〔2026〕7号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,安徽省财政厅,2026-01-05\n",
+    )
+    .unwrap();
+    let imported = xinyong(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "yzsx",
+            "--source",
+            "安徽省财政厅",
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+
+    let output = xinyong(
+        dir.path(),
+        &["check", "91340000711771143J", "--matter", "zfcg", "--json"],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["measures"][0]["code"], "CJ-ZFCG");
+    assert_eq!(answer["purpose"], "zfcg", "the matter's usual purpose");
+
+    let text = stdout(&xinyong(
+        dir.path(),
+        &["check", "91340000711771143J", "--matter", "xzxk"],
+    ));
+    assert!(
+        text.contains("CJ-CSC") && text.contains("依据：") && text.contains("皖财购〔2026〕7号"),
+        "{text}"
+    );
+
+    let refused = xinyong(dir.path(), &["check", "91340000711771143J", "--matter", "nope"]);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("未知的事项"),
+        "{refused:?}"
+    );
+
+    let verified = xinyong(dir.path(), &["audit", "verify"]);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
 }

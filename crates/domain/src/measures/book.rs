@@ -64,6 +64,9 @@ pub struct Matter {
     pub name: String,
     /// The group it belongs to (行政许可, 公共资源交易 …).
     pub group: String,
+    /// The purpose (查询用途) a check in this matter states when its
+    /// caller names none (the console); API callers always name one.
+    pub purpose: Option<String>,
 }
 
 /// What in a subject's file makes a rule fire.

@@ -84,6 +84,7 @@ struct MatterSpec {
     code: String,
     name: String,
     group: String,
+    purpose: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +165,7 @@ impl MeasureBook {
                 code: m.code,
                 name: m.name,
                 group: m.group,
+                purpose: m.purpose,
             })
             .collect();
         unique(MATTERS, matters.iter().map(|m| m.code.as_str()))?;

@@ -56,6 +56,19 @@ pub(crate) struct QueryEntry {
     purpose_name: Option<String>,
     /// The records the reader was shown.
     records: Vec<i64>,
+    /// For a credit check (信用核查): the check and the matter it was for.
+    check: Option<CheckRef>,
+}
+
+/// The credit check behind a read.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CheckRef {
+    /// Check id.
+    id: String,
+    /// Matter code.
+    matter: String,
+    /// Matter name.
+    matter_name: Option<String>,
 }
 
 /// A page of reads.
@@ -91,6 +104,7 @@ pub(crate) async fn get_queries(
     let own = state.access.own_file(&caller).await?;
     let page = page_request(&state, params.cursor, params.limit)?;
     let found = own.queries(&page).await?;
+    let book = state.checks.book();
     let items = found
         .items
         .into_iter()
@@ -106,12 +120,21 @@ pub(crate) async fn get_queries(
                 .as_deref()
                 .and_then(|code| state.access.purpose(code).ok())
                 .map(|p| p.name.clone());
+            let check = match (detail["check"].as_str(), detail["matter"].as_str()) {
+                (Some(id), Some(matter)) => Some(CheckRef {
+                    id: id.to_owned(),
+                    matter: matter.to_owned(),
+                    matter_name: book.matter(matter).map(|m| m.name.clone()),
+                }),
+                _ => None,
+            };
             QueryEntry {
                 at: entry.event.at,
                 reader: reader_name(&entry.event.actor),
                 purpose: entry.event.purpose,
                 purpose_name,
                 records,
+                check,
             }
         })
         .collect();

@@ -371,6 +371,41 @@ async fn the_authorisation_matrix_holds_for_every_endpoint_and_caller() {
                 None,
                 only(&["auditor"], 200, 403),
             ),
+            (Method::GET, "/api/v1/measures".into(), None, everyone(200)),
+            (
+                Method::POST,
+                "/api/v1/measures/reload".into(),
+                None,
+                only(&["admin"], 200, 403),
+            ),
+            (
+                Method::POST,
+                "/api/v1/checks".into(),
+                Some(json!({ "subject": COMPANY, "matter": "xzxk", "purpose": "xzsp" })),
+                only(&["operator_a", "reviewer", "admin", "system_key"], 200, 403),
+            ),
+            (
+                Method::GET,
+                "/api/v1/checks/overdue".into(),
+                None,
+                only(
+                    &["operator_a", "reviewer", "admin", "system_key", "bank_key", "dept_key"],
+                    200,
+                    403,
+                ),
+            ),
+            (
+                Method::GET,
+                "/api/v1/checks/overdue?scope=all".into(),
+                None,
+                only(&["reviewer", "admin", "auditor"], 200, 403),
+            ),
+            (
+                Method::GET,
+                format!("/api/v1/checks/statistics?from={}", &today().to_string()[..7]),
+                None,
+                only(&["reviewer", "admin", "auditor"], 200, 403),
+            ),
         ];
         for (method, path, body, expected) in &cases {
             for (caller, status) in expected {

@@ -3,6 +3,7 @@
 #![expect(clippy::unwrap_used, reason = "tests")]
 
 mod access;
+mod checks;
 mod errors;
 mod openapi;
 mod records;

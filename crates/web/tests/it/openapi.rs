@@ -46,6 +46,13 @@ async fn the_document_is_served_and_matches_the_snapshot() {
             "/api/v1/accounts/{username}",
             "/api/v1/keys",
             "/api/v1/keys/{key_id}",
+            "/api/v1/checks",
+            "/api/v1/checks/{id}",
+            "/api/v1/checks/{id}/feedback",
+            "/api/v1/checks/overdue",
+            "/api/v1/checks/statistics",
+            "/api/v1/measures",
+            "/api/v1/measures/reload",
             "/api/v1/audit",
             "/api/v1/audit/verify",
         ]

@@ -5,7 +5,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use chrono::{Days, NaiveDate};
+use std::sync::Arc;
+
 use xinyong_access::{Access, AccessSettings};
+use xinyong_checks::{BookSource, CheckPlatform, CheckSettings, Checks};
+use xinyong_domain::id::IdPolicy;
 use xinyong_testkit::Platform;
 use xinyong_web::{AppState, Settings};
 
@@ -30,13 +34,30 @@ impl TestServer {
     }
 
     pub async fn start_with(platform: Platform, settings: Settings) -> Self {
+        Self::start_full(platform, settings, CheckSettings::default()).await
+    }
+
+    pub async fn start_full(platform: Platform, settings: Settings, check_settings: CheckSettings) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let access = Access::new(platform.store.clone(), platform.keys.clone(), AccessSettings::default());
+        let checks = Checks::new(
+            CheckPlatform {
+                access: access.clone(),
+                store: platform.store.clone(),
+                keys: platform.keys.clone(),
+                policy: Arc::new(IdPolicy::default()),
+                types: platform.catalog.entries().map(|e| e.record_type.clone()).collect(),
+            },
+            BookSource::Builtin,
+            check_settings,
+        )
+        .unwrap();
         let state = AppState::new(
             platform.store.clone(),
             platform.catalog.clone(),
             access,
+            checks,
             platform.importer.clone(),
             platform.dir.clone(),
             settings,

@@ -45,6 +45,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         platform.store.clone(),
         platform.catalog.clone(),
         platform.access(),
+        platform.checks()?,
         platform.importer(),
         platform.config.data_dir.clone(),
         platform.config.web.clone(),

@@ -1,0 +1,310 @@
+//! Credit checks (逢办必查) for other systems' workflows, their feedback,
+//! the credit office's statistics, and the measure book.
+
+use axum::Json;
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xinyong_checks::{CheckAnswer, CheckRequest, FeedbackRequest};
+use xinyong_domain::measures::MeasureBook;
+use xinyong_store::{Check, CheckStats};
+
+use crate::api::page_request;
+use crate::auth::Caller;
+use crate::extract::{JsonBody, PathText, Query};
+use crate::{AppState, Error};
+
+/// A check with its answer and the feedback, if given.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CheckView {
+    answer: CheckAnswer,
+    feedback: Option<FeedbackView>,
+}
+
+/// Feedback as recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct FeedbackView {
+    applied: Vec<String>,
+    outcome: String,
+    case_no: Option<String>,
+    at: DateTime<Utc>,
+}
+
+impl TryFrom<Check> for CheckView {
+    type Error = Error;
+
+    fn try_from(check: Check) -> Result<Self, Error> {
+        let answer = serde_json::from_str(&check.new.answer)
+            .map_err(|e| Error::Internal(format!("check {}: {e}", check.new.id)))?;
+        Ok(Self {
+            answer,
+            feedback: check.feedback.map(|f| FeedbackView {
+                applied: f.applied,
+                outcome: f.outcome,
+                case_no: f.case_no,
+                at: f.at,
+            }),
+        })
+    }
+}
+
+/// Checks a subject in a matter: the lists and records that matter and the
+/// measures that apply, each with its basis. A subject the platform does
+/// not know is an answer without records.
+#[utoipa::path(post, path = "/api/v1/checks", tag = "checks", request_body = CheckRequest,
+    responses((status = 200, body = CheckAnswer), (status = 400, body = crate::error::Problem),
+              (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+pub(crate) async fn check(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(request): JsonBody<CheckRequest>,
+) -> Result<Json<CheckAnswer>, Error> {
+    let desk = state.checks.desk(&caller)?;
+    Ok(Json(desk.check(&request, Utc::now()).await?))
+}
+
+/// One of the caller's own checks.
+#[utoipa::path(get, path = "/api/v1/checks/{id}", tag = "checks",
+    params(("id" = String, Path, description = "核查编号")),
+    responses((status = 200, body = CheckView), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+) -> Result<Json<CheckView>, Error> {
+    let desk = state.checks.desk(&caller)?;
+    Ok(Json(desk.own(&id).await?.try_into()?))
+}
+
+/// Reports which of the returned measures the caller applied, and the
+/// outcome; once per check, and only by the system that checked.
+#[utoipa::path(post, path = "/api/v1/checks/{id}/feedback", tag = "checks", request_body = FeedbackRequest,
+    params(("id" = String, Path, description = "核查编号")),
+    responses((status = 200, body = CheckView), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+pub(crate) async fn feedback(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+    JsonBody(request): JsonBody<FeedbackRequest>,
+) -> Result<Json<CheckView>, Error> {
+    let desk = state.checks.desk(&caller)?;
+    Ok(Json(desk.feedback(&id, &request, Utc::now()).await?.try_into()?))
+}
+
+/// Which overdue checks to list, and paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OverdueParams {
+    /// `own` (default): the caller's; `all`: every system's (credit office).
+    scope: Option<String>,
+    /// Cursor from the previous page.
+    cursor: Option<String>,
+    /// Page size.
+    limit: Option<u32>,
+}
+
+/// A page of checks.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CheckPage {
+    items: Vec<CheckView>,
+    next_cursor: Option<String>,
+}
+
+/// Checks that returned measures and got no feedback within the configured
+/// time, oldest first.
+#[utoipa::path(get, path = "/api/v1/checks/overdue", tag = "checks", params(OverdueParams),
+    responses((status = 200, body = CheckPage), (status = 401, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem)))]
+pub(crate) async fn overdue(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<OverdueParams>,
+) -> Result<Json<CheckPage>, Error> {
+    let page = page_request(&state, params.cursor, params.limit)?;
+    let found = match params.scope.as_deref() {
+        None | Some("own") => state.checks.desk(&caller)?.overdue(&page, Utc::now()).await?,
+        Some("all") => state.checks.stats_desk(&caller)?.overdue(&page, Utc::now()).await?,
+        Some(_) => return Err(Error::InvalidRequest("scope 应为 own 或 all".into())),
+    };
+    Ok(Json(CheckPage {
+        items: found
+            .items
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_, _>>()?,
+        next_cursor: found.next.map(|c| c.0),
+    }))
+}
+
+/// Months to count.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StatsParams {
+    /// First month, `YYYY-MM`.
+    from: String,
+    /// Last month, `YYYY-MM` (default: `from`).
+    to: Option<String>,
+}
+
+/// Checks and applied measures of one system in one matter and month.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct StatsView {
+    month: String,
+    client: String,
+    department_id: Option<i64>,
+    matter: String,
+    checks: i64,
+    with_measures: i64,
+    answered: i64,
+    applied: i64,
+}
+
+impl From<CheckStats> for StatsView {
+    fn from(s: CheckStats) -> Self {
+        Self {
+            month: s.month,
+            client: s.client,
+            department_id: s.department_id,
+            matter: s.matter,
+            checks: s.checks,
+            with_measures: s.with_measures,
+            answered: s.answered,
+            applied: s.applied,
+        }
+    }
+}
+
+/// Checks, checks that returned measures, feedback and measures applied,
+/// per month (China time), system and matter (联合奖惩 statistics).
+#[utoipa::path(get, path = "/api/v1/checks/statistics", tag = "checks", params(StatsParams),
+    responses((status = 200, body = [StatsView]), (status = 403, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+pub(crate) async fn statistics(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<StatsParams>,
+) -> Result<Json<Vec<StatsView>>, Error> {
+    let desk = state.checks.stats_desk(&caller)?;
+    let to = params.to.as_deref().unwrap_or(&params.from);
+    let stats = desk.stats(&params.from, to).await?;
+    Ok(Json(stats.into_iter().map(Into::into).collect()))
+}
+
+/// The measure book in force: measures, matters and rules.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BookView {
+    /// SM3 digest of the files it was compiled from.
+    digest: String,
+    measures: Vec<MeasureView>,
+    matters: Vec<MatterView>,
+    rules: Vec<RuleView>,
+}
+
+/// A measure.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MeasureView {
+    code: String,
+    name: String,
+    kind: String,
+    category: String,
+    basis: String,
+    departments: Vec<String>,
+    mandatory: bool,
+    active: bool,
+}
+
+/// A matter.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct MatterView {
+    code: String,
+    name: String,
+    group: String,
+    /// The purpose a check in this matter usually states.
+    purpose: Option<String>,
+}
+
+/// A rule.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RuleView {
+    code: String,
+    name: String,
+    /// Empty: every matter.
+    matters: Vec<String>,
+    subjects: Vec<String>,
+    record_type: String,
+    severities: Vec<String>,
+    within_months: Option<u32>,
+    unless: Vec<String>,
+    measures: Vec<String>,
+    basis: String,
+}
+
+impl From<&MeasureBook> for BookView {
+    fn from(book: &MeasureBook) -> Self {
+        Self {
+            digest: book.digest().to_owned(),
+            measures: book
+                .measures()
+                .iter()
+                .map(|m| MeasureView {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    kind: m.kind.label().to_owned(),
+                    category: m.category.clone(),
+                    basis: m.basis.clone(),
+                    departments: m.departments.clone(),
+                    mandatory: m.mandatory,
+                    active: m.active,
+                })
+                .collect(),
+            matters: book
+                .matters()
+                .iter()
+                .map(|m| MatterView {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    group: m.group.clone(),
+                    purpose: m.purpose.clone(),
+                })
+                .collect(),
+            rules: book
+                .rules()
+                .iter()
+                .map(|r| RuleView {
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    matters: r.matters.clone(),
+                    subjects: r.subjects.iter().map(|s| s.label().to_owned()).collect(),
+                    record_type: r.when.record_type.clone(),
+                    severities: r.when.severities.iter().map(|s| s.label().to_owned()).collect(),
+                    within_months: r.when.within_months,
+                    unless: r.unless.clone(),
+                    measures: r.measures.clone(),
+                    basis: r.basis.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The measure book in force (public: the measure lists are published).
+#[utoipa::path(get, path = "/api/v1/measures", tag = "checks",
+    responses((status = 200, body = BookView)))]
+pub(crate) async fn book(State(state): State<AppState>) -> Json<BookView> {
+    Json(BookView::from(state.checks.book().as_ref()))
+}
+
+/// Re-reads the measure, matter and rule files and puts them in force
+/// (administrators). A broken file changes nothing and says what is wrong.
+#[utoipa::path(post, path = "/api/v1/measures/reload", tag = "checks",
+    responses((status = 200, body = BookView), (status = 403, body = crate::error::Problem),
+              (status = 422, body = crate::error::Problem)))]
+pub(crate) async fn reload(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<BookView>, Error> {
+    let book = state.checks.reload(&caller).await?;
+    Ok(Json(BookView::from(book.as_ref())))
+}

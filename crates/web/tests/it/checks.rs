@@ -1,0 +1,409 @@
+//! Credit checks over HTTP: lists imported through the pipeline trigger
+//! measures with their basis; feedback belongs to the checking system; a
+//! check is audited and shows in the subject's own query log.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use xinyong_access::{AccountRequest, KeyRequest, Principal};
+use xinyong_checks::CheckSettings;
+use xinyong_domain::Role;
+use xinyong_testkit::Platform;
+
+use crate::support::{COMPANY, PERSON_ID, SHOP, TestServer, days_ago, penalty_file, today};
+
+const PASSWORD: &str = "correct horse battery";
+const FINANCE: &str = "安徽省财政厅";
+
+fn write(platform: &Platform, name: &str, text: &str) -> std::path::PathBuf {
+    let path = platform.dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The black list holds the company and a person, the abnormal-operations
+/// list the company, the red list the shop.
+async fn import_lists(platform: &Platform) {
+    let black = format!(
+        "主体名称,主体类别,统一社会信用代码,证件类型,证件号码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期,移出日期\n\
+         淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},,,政府采购严重违法失信行为记录名单,皖财购〔2026〕7号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,{FINANCE},{},\n\
+         张三丰,自然人,,身份证,{PERSON_ID},失信被执行人,（2026）皖0602执12号,有履行能力而拒不履行,《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条,淮北市相山区人民法院,{},\n",
+        days_ago(30),
+        days_ago(40),
+    );
+    let batch = platform
+        .import(&write(platform, "yzsx.csv", &black), "yzsx", FINANCE)
+        .await;
+    assert_eq!(batch.summary.n_accepted, 2, "{:?}", batch.summary);
+    let abnormal = format!(
+        "主体名称,主体类别,统一社会信用代码,列入经营异常名录原因,列入决定书文号,作出决定机关,列入日期\n\
+         淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},未按规定期限公示年度报告,淮市监异〔2026〕8号,淮北市市场监督管理局,{}\n",
+        days_ago(100)
+    );
+    let batch = platform
+        .import(&write(platform, "jyyc.csv", &abnormal), "jyyc", "淮北市市场监督管理局")
+        .await;
+    assert_eq!(batch.summary.n_accepted, 1, "{:?}", batch.summary);
+    let red = format!(
+        "主体名称,主体类别,统一社会信用代码,荣誉名称,认定文书号,认定机关,认定日期,有效期至\n\
+         相山区鑫源小吃店,个体工商户,{SHOP},A级纳税人,淮税信〔2026〕1号,国家税务总局淮北市税务局,{},2099-12-31\n",
+        days_ago(60)
+    );
+    let batch = platform
+        .import(&write(platform, "sxjl.csv", &red), "sxjl", "国家税务总局淮北市税务局")
+        .await;
+    assert_eq!(batch.summary.n_accepted, 1, "{:?}", batch.summary);
+}
+
+struct World {
+    server: TestServer,
+    trading: String,
+    approval: String,
+    reviewer: (String, String),
+    company: (String, String),
+}
+
+async fn world(check_settings: CheckSettings) -> Vec<World> {
+    let mut worlds = Vec::new();
+    for platform in xinyong_testkit::backends().await {
+        platform
+            .import(&penalty_file(&platform), "xzcf", "淮北市市场监督管理局")
+            .await;
+        import_lists(&platform).await;
+        let server = TestServer::start_full(platform, Default::default(), check_settings.clone()).await;
+        let platform = &server.platform;
+        let access = xinyong_access::Access::new(platform.store.clone(), platform.keys.clone(), Default::default());
+        let desk = access.admin_desk(&Principal::console("test")).unwrap();
+        let key = |client: &str, purposes: &[&str]| KeyRequest {
+            client: client.into(),
+            purposes: purposes.iter().map(|p| (*p).to_owned()).collect(),
+            department_uscc: None,
+            expires_on: None,
+        };
+        let (trading, _) = desk
+            .issue_key(key("公共资源交易平台", &["zfcg", "ztb"]), today())
+            .await
+            .unwrap();
+        let (approval, _) = desk
+            .issue_key(key("工程建设审批系统", &["xzsp", "gzry"]), today())
+            .await
+            .unwrap();
+        let company = platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+        for (username, role, subject) in [
+            ("reviewer", Role::Reviewer, None),
+            ("company", Role::Subject, Some(company)),
+        ] {
+            desk.create_account(AccountRequest {
+                username: username.into(),
+                role,
+                department_uscc: None,
+                subject,
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
+        }
+        let reviewer = sign_in(&server, "reviewer").await;
+        let company = sign_in(&server, "company").await;
+        worlds.push(World {
+            server,
+            trading: trading.key,
+            approval: approval.key,
+            reviewer,
+            company,
+        });
+    }
+    worlds
+}
+
+async fn sign_in(server: &TestServer, username: &str) -> (String, String) {
+    let response = server
+        .client
+        .post(server.url("/api/v1/session"))
+        .json(&json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"].to_str().unwrap();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("xy_session=")
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    (token, body["csrf_token"].as_str().unwrap().to_owned())
+}
+
+async fn with_key(server: &TestServer, method: Method, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = server.client.request(method, server.url(path)).bearer_auth(key);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn with_session(server: &TestServer, path: &str, session: &(String, String)) -> (u16, Value) {
+    let response = server
+        .client
+        .get(server.url(path))
+        .header("cookie", format!("xy_session={}", session.0))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+async fn check(server: &TestServer, subject: &str, matter: &str, purpose: &str, key: &str) -> (u16, Value) {
+    let body = json!({ "subject": subject, "matter": matter, "purpose": purpose });
+    with_key(server, Method::POST, "/api/v1/checks", key, Some(body)).await
+}
+
+/// A valid code the platform holds nothing about.
+fn unknown_code() -> String {
+    let org = xinyong_domain::id::OrgCode::complete("MA2PBX7Q").unwrap();
+    xinyong_domain::id::Uscc::complete(&format!("91340600{org}")).unwrap()
+}
+
+fn codes(answer: &Value) -> Vec<&str> {
+    answer["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["code"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn checks_return_the_measures_with_their_basis_and_are_logged() {
+    for world in world(CheckSettings::default()).await {
+        let server = &world.server;
+        // Black-listed and on the abnormal list: one mandatory restriction,
+        // triggered twice, with its basis and both reasons.
+        let (status, answer) = check(server, COMPANY, "zfcg", "zfcg", &world.trading).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(codes(&answer), ["CJ-ZFCG"]);
+        let measure = &answer["measures"][0];
+        assert_eq!(measure["mandatory"], true);
+        assert_eq!(measure["kind"], "约束");
+        assert!(measure["basis"].as_str().unwrap().contains("政府采购法"), "{measure}");
+        let rules: Vec<&str> = measure["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["R-YZSX-ZFCG", "R-JYYC-ZFCG"]);
+        assert_eq!(answer["subject"]["found"], true);
+        assert_eq!(answer["subject"]["name"], "淮北市鑫源商贸有限公司");
+        let types: Vec<&str> = answer["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["record_type"].as_str().unwrap())
+            .collect();
+        assert!(
+            types.contains(&"yzsx") && types.contains(&"jyyc") && types.contains(&"xzcf"),
+            "{types:?}"
+        );
+        let check_id = answer["check_id"].as_str().unwrap().to_owned();
+
+        // The red-listed shop gets its rewards in licensing; nothing else does.
+        let (status, answer) = check(server, SHOP, "xzxk", "xzsp", &world.approval).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(codes(&answer), ["JL-LSTD", "JL-RQSL"]);
+        // A black-listed person in civil-service hiring, checked by ID number:
+        // the answer never carries the number whole.
+        let (status, answer) = check(server, PERSON_ID, "gzry", "gzry", &world.approval).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(codes(&answer), ["CJ-GZRY"]);
+        assert!(!answer.to_string().contains(PERSON_ID), "{answer}");
+        assert_eq!(answer["subject"]["found"], true);
+        // A subject the platform does not know is an answer, not an error.
+        let (status, answer) = check(server, &unknown_code(), "zfcg", "zfcg", &world.trading).await;
+        assert_eq!(
+            (status, answer["subject"]["found"].clone()),
+            (200, json!(false)),
+            "{answer}"
+        );
+        assert!(codes(&answer).is_empty());
+
+        // Refusals.
+        let refusals = [
+            (json!({ "subject": COMPANY, "matter": "zfcg" }), 400, "purpose_required"),
+            (
+                json!({ "subject": COMPANY, "matter": "zfcg", "purpose": "xyd" }),
+                403,
+                "purpose_not_allowed",
+            ),
+            (
+                json!({ "subject": COMPANY, "matter": "nope", "purpose": "zfcg" }),
+                400,
+                "invalid_request",
+            ),
+            (
+                json!({ "subject": "91340000711771143K", "matter": "zfcg", "purpose": "zfcg" }),
+                400,
+                "invalid_request",
+            ),
+            (
+                json!({ "subject": COMPANY, "matter": "zfcg", "purpose": "zfcg", "extra": 1 }),
+                400,
+                "invalid_request",
+            ),
+        ];
+        for (body, status, code) in refusals {
+            let (got, problem) = with_key(
+                server,
+                Method::POST,
+                "/api/v1/checks",
+                &world.trading,
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(
+                (got, problem["code"].as_str().unwrap_or_default()),
+                (status, code),
+                "{body}: {problem}"
+            );
+        }
+
+        // Feedback: only by the system that checked, only with measures it was
+        // given, only once.
+        let path = format!("/api/v1/checks/{check_id}/feedback");
+        let good = json!({ "applied": ["CJ-ZFCG"], "outcome": "限制参与", "case_no": "CG-2026-118" });
+        let (status, problem) = with_key(server, Method::POST, &path, &world.approval, Some(good.clone())).await;
+        assert_eq!(status, 403, "{problem}");
+        let (status, problem) = with_key(
+            server,
+            Method::GET,
+            &format!("/api/v1/checks/{check_id}"),
+            &world.approval,
+            None,
+        )
+        .await;
+        assert_eq!(status, 403, "{problem}");
+        let wrong = json!({ "applied": ["JL-LSTD"], "outcome": "限制参与" });
+        let (status, problem) = with_key(server, Method::POST, &path, &world.trading, Some(wrong)).await;
+        assert_eq!(status, 400, "{problem}");
+        let (status, answered) = with_key(server, Method::POST, &path, &world.trading, Some(good.clone())).await;
+        assert_eq!(status, 200, "{answered}");
+        assert_eq!(answered["feedback"]["applied"], json!(["CJ-ZFCG"]));
+        assert_eq!(answered["answer"]["check_id"], check_id.as_str());
+        let (status, problem) = with_key(server, Method::POST, &path, &world.trading, Some(good)).await;
+        assert_eq!(status, 409, "{problem}");
+        let (status, _) = with_key(
+            server,
+            Method::GET,
+            "/api/v1/checks/cknope/feedback",
+            &world.trading,
+            None,
+        )
+        .await;
+        assert_eq!(status, 405);
+
+        // Counted, per system and matter.
+        let month = &today().to_string()[..7];
+        let (status, stats) = with_session(
+            server,
+            &format!("/api/v1/checks/statistics?from={month}"),
+            &world.reviewer,
+        )
+        .await;
+        assert_eq!(status, 200, "{stats}");
+        let zfcg = stats
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["client"] == "公共资源交易平台" && s["matter"] == "zfcg")
+            .unwrap();
+        assert_eq!(
+            (
+                zfcg["checks"].as_i64(),
+                zfcg["answered"].as_i64(),
+                zfcg["applied"].as_i64()
+            ),
+            (Some(2), Some(1), Some(1))
+        );
+
+        // The company sees who checked it and why.
+        let (status, queries) = with_session(server, "/api/v1/me/queries", &world.company).await;
+        assert_eq!(status, 200, "{queries}");
+        let text = queries.to_string();
+        assert!(text.contains("公共资源交易平台") && text.contains(&check_id), "{text}");
+
+        world.server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn unanswered_checks_become_overdue_and_a_removal_ends_the_measures() {
+    for world in world(CheckSettings { feedback_hours: 0 }).await {
+        let server = &world.server;
+        let body = json!({ "subject": COMPANY, "matter": "ztb", "purpose": "ztb" });
+        let (_, answer) = with_key(
+            server,
+            Method::POST,
+            "/api/v1/checks",
+            &world.trading,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(codes(&answer), ["CJ-ZTB"]);
+        let id = answer["check_id"].as_str().unwrap().to_owned();
+        let overdue_ids = |page: &Value| -> Vec<String> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["answer"]["check_id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (status, own) = with_key(server, Method::GET, "/api/v1/checks/overdue", &world.trading, None).await;
+        assert_eq!((status, overdue_ids(&own)), (200, vec![id.clone()]), "{own}");
+        let (_, others) = with_key(server, Method::GET, "/api/v1/checks/overdue", &world.approval, None).await;
+        assert!(
+            overdue_ids(&others).is_empty(),
+            "another system's checks are not its own"
+        );
+        let (_, all) = with_session(server, "/api/v1/checks/overdue?scope=all", &world.reviewer).await;
+        assert_eq!(overdue_ids(&all), vec![id.clone()]);
+        let feedback = json!({ "applied": [], "outcome": "正常办理" });
+        let path = format!("/api/v1/checks/{id}/feedback");
+        let (status, _) = with_key(server, Method::POST, &path, &world.trading, Some(feedback)).await;
+        assert_eq!(status, 200);
+        let (_, own) = with_key(server, Method::GET, "/api/v1/checks/overdue", &world.trading, None).await;
+        assert!(overdue_ids(&own).is_empty(), "{own}");
+
+        // The listing authority removes both entries: no measure is left.
+        let platform = &server.platform;
+        let removal = format!(
+            "主体名称,主体类别,统一社会信用代码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期,移出日期,移出原因\n\
+             淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},政府采购严重违法失信行为记录名单,皖财购〔2026〕7号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,{FINANCE},{},{},信用修复\n",
+            days_ago(30),
+            days_ago(1),
+        );
+        let batch = platform
+            .import(&write(platform, "移出.csv", &removal), "yzsx", FINANCE)
+            .await;
+        assert_eq!(batch.summary.n_new_versions, 1, "{:?}", batch.summary);
+        let removal = format!(
+            "主体名称,主体类别,统一社会信用代码,列入经营异常名录原因,列入决定书文号,作出决定机关,列入日期,移出日期\n\
+             淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},未按规定期限公示年度报告,淮市监异〔2026〕8号,淮北市市场监督管理局,{},{}\n",
+            days_ago(100),
+            days_ago(0),
+        );
+        let batch = platform
+            .import(
+                &write(platform, "移出异常.csv", &removal),
+                "jyyc",
+                "淮北市市场监督管理局",
+            )
+            .await;
+        assert_eq!(batch.summary.n_new_versions, 1, "{:?}", batch.summary);
+        let (_, answer) = with_key(server, Method::POST, "/api/v1/checks", &world.trading, Some(body)).await;
+        assert!(codes(&answer).is_empty(), "{answer}");
+        world.server.stop().await;
+    }
+}
