@@ -3,10 +3,14 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod desk;
 mod log;
 mod service;
 mod source;
+mod stats;
 
 pub use answer::{AppliedMeasure, CheckAnswer, CheckedSubject, MatterRef, MeasureReason, RecordSummary};
-pub use service::{CheckDesk, CheckPlatform, CheckRequest, CheckSettings, Checks, FeedbackRequest, StatsDesk};
-pub use source::BookSource;
+pub use desk::{CheckDesk, CheckRequest, FeedbackRequest};
+pub use service::{CheckPlatform, CheckSettings, Checks, SetupError};
+pub use source::{BookSource, SourceError};
+pub use stats::StatsDesk;

@@ -5,6 +5,16 @@ use std::path::PathBuf;
 
 use xinyong_domain::measures::BookFiles;
 
+/// A book file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("无法读取 {path}：{source}")]
+pub struct SourceError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub source: std::io::Error,
+}
+
 /// The source of `measures.toml`, `matters.toml` and `rules.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BookSource {
@@ -16,7 +26,7 @@ pub enum BookSource {
 
 impl BookSource {
     /// Reads the three files.
-    pub fn load(&self) -> Result<BookFiles, String> {
+    pub fn load(&self) -> Result<BookFiles, SourceError> {
         match self {
             Self::Builtin => Ok(BookFiles {
                 measures: include_str!("../../../catalog/measures/measures.toml").to_owned(),
@@ -26,7 +36,10 @@ impl BookSource {
             Self::Dir(dir) => {
                 let read = |name: &str| {
                     let path = dir.join(name);
-                    std::fs::read_to_string(&path).map_err(|e| format!("无法读取 {}：{e}", path.display()))
+                    std::fs::read_to_string(&path).map_err(|source| SourceError {
+                        path: path.display().to_string(),
+                        source,
+                    })
                 };
                 Ok(BookFiles {
                     measures: read("measures.toml")?,

@@ -134,20 +134,15 @@ impl PublicityPolicy {
         values_of: impl Fn(FieldIdx) -> Vec<&'a str>,
         supplied: Option<NaiveDate>,
     ) -> (PublicityWindow, Option<OutOfBounds>) {
+        let unclassed = |until| PublicityWindow {
+            severity: None,
+            published: true,
+            from: decided,
+            until,
+        };
         let (classes, rules, default_class) = match self {
-            PublicityPolicy::Permanent | PublicityPolicy::Listed => {
-                let until = match self {
-                    PublicityPolicy::Listed => supplied,
-                    _ => None,
-                };
-                let window = PublicityWindow {
-                    severity: None,
-                    published: true,
-                    from: decided,
-                    until,
-                };
-                return (window, None);
-            }
+            PublicityPolicy::Permanent => return (unclassed(None), None),
+            PublicityPolicy::Listed => return (unclassed(supplied), None),
             PublicityPolicy::Classed {
                 classes,
                 rules,

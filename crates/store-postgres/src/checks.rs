@@ -230,7 +230,7 @@ impl CheckStore for PostgresStore {
                     COUNT(feedback_at) AS answered, COALESCE(SUM(n_applied), 0)::bigint AS applied
              FROM checks WHERE month BETWEEN $1 AND $2
              GROUP BY month, client, department_id, matter
-             ORDER BY month, client COLLATE \"C\", matter COLLATE \"C\"",
+             ORDER BY month, client COLLATE \"C\", matter COLLATE \"C\", department_id",
         )
         .bind(from)
         .bind(to)

@@ -190,7 +190,7 @@ impl CheckStore for SqliteStore {
                         COUNT(feedback_at), COALESCE(SUM(n_applied), 0)
                  FROM checks WHERE month BETWEEN ?1 AND ?2
                  GROUP BY month, client, department_id, matter
-                 ORDER BY month, client, matter",
+                 ORDER BY month, client, matter, department_id",
             )?;
             stmt.query_map(params![from, to], |row| {
                 Ok(CheckStats {

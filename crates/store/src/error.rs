@@ -2,7 +2,7 @@
 //! driver's errors into it; the web layer maps it to HTTP once.
 
 /// What went wrong in storage, in terms the application can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The thing asked for does not exist.
     #[error("not found")]

@@ -86,8 +86,7 @@ impl Platform {
             policy: Arc::clone(&self.policy),
             types: self.catalog.entries().map(|e| Arc::clone(&e.record_type)).collect(),
         };
-        Checks::new(platform, source, self.config.checks.clone())
-            .map_err(|message| anyhow::anyhow!("奖惩措施和规则无效：{message}"))
+        Checks::new(platform, source, self.config.checks.clone()).context("奖惩措施和规则无效")
     }
 
     /// An importer for this platform.

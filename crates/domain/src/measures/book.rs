@@ -70,7 +70,7 @@ pub struct Matter {
 }
 
 /// What in a subject's file makes a rule fire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Trigger {
     /// The record type (`yzsx`, `xzcf` …).
     pub record_type: String,
@@ -78,16 +78,18 @@ pub struct Trigger {
     pub severities: Vec<Severity>,
     /// Records decided within this many months before the check, whether
     /// still public or not (a look-back such as 政府采购法 第二十二条's
-    /// three years). Without it, a record triggers while its window
-    /// covers the day of the check (a list entry while listed, a penalty
-    /// while published).
+    /// three years). Without it, a record triggers while it is public on
+    /// the day of the check (a list entry while listed, a penalty while
+    /// published: an unpublished 轻微 penalty never triggers).
     pub within_months: Option<u32>,
     /// Only records whose item (by key) holds one of these values.
     pub values: Option<(String, Vec<String>)>,
+    /// Only records whose amount item (by key, in 万元) is at least this.
+    pub amount_at_least: Option<(String, f64)>,
 }
 
 /// One row of the decision table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Rule {
     /// Stable code.
     pub code: String,

@@ -20,7 +20,7 @@ pub trait Fact {
 }
 
 /// Why a measure applies: the rule and the record that triggered it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reason<'b> {
     /// The rule.
     pub rule: &'b Rule,
@@ -29,7 +29,7 @@ pub struct Reason<'b> {
 }
 
 /// A measure that applies, with every reason it applies.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Applied<'b> {
     /// The measure.
     pub measure: &'b Measure,
@@ -56,12 +56,18 @@ impl Trigger {
                 return false;
             }
         }
+        if let Some((key, least)) = &self.amount_at_least {
+            let amount = fact.value(key).and_then(|text| text.trim().parse::<f64>().ok());
+            if !amount.is_some_and(|amount| amount >= *least) {
+                return false;
+            }
+        }
         match self.within_months {
             Some(months) => {
                 let decided = fact.decision_date();
                 decided <= day && day <= add_months(decided, months)
             }
-            None => window.covers(day),
+            None => window.is_public_on(day),
         }
     }
 }
@@ -83,7 +89,7 @@ impl MeasureBook {
         let in_force = |record_type: &str| {
             facts
                 .iter()
-                .any(|f| f.record_type() == record_type && f.window().covers(day))
+                .any(|f| f.record_type() == record_type && f.window().is_public_on(day))
         };
         let mut applied: Vec<(usize, Vec<Reason<'_>>)> = Vec::new();
         for rule in rules.iter().map(|&idx| &self.rules[idx]) {

@@ -118,6 +118,14 @@ struct TriggerSpec {
     within_months: Option<u32>,
     field: Option<String>,
     any_of: Option<Vec<String>>,
+    amount: Option<AmountSpec>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AmountSpec {
+    field: String,
+    at_least: f64,
 }
 
 const MEASURES: &str = "措施清单（measures.toml）";
@@ -250,7 +258,10 @@ fn convert_rule(
     if spec.measures.is_empty() {
         return Err(invalid(RULES, code, "规则未列出任何措施"));
     }
-    for measure in &spec.measures {
+    for (idx, measure) in spec.measures.iter().enumerate() {
+        if spec.measures[..idx].contains(measure) {
+            return Err(invalid(RULES, code, format!("措施“{measure}”重复列出")));
+        }
         if !measures.iter().any(|m| &m.code == measure) {
             return Err(invalid(RULES, code, format!("措施“{measure}”不在措施清单中")));
         }
@@ -293,6 +304,42 @@ fn convert_rule(
     if !severities.is_empty() && !matches!(trigger_type.publicity, PublicityPolicy::Classed { .. }) {
         return Err(invalid(RULES, code, format!("“{}”不分公示等级", trigger_type.name)));
     }
+    match when.within_months {
+        Some(0) => return Err(invalid(RULES, code, "within_months 须大于0")),
+        // A look-back counts from the decision whatever happened since: on a
+        // list it would keep triggering after the entry's removal.
+        Some(_) if matches!(trigger_type.publicity, PublicityPolicy::Listed) => {
+            return Err(invalid(
+                RULES,
+                code,
+                format!("“{}”以列入期间为准，不能设 within_months", trigger_type.name),
+            ));
+        }
+        _ => {}
+    }
+    let amount_at_least = match when.amount {
+        None => None,
+        Some(amount) => {
+            let idx = trigger_type.field_by_key(&amount.field).ok_or_else(|| {
+                invalid(
+                    RULES,
+                    code,
+                    format!("“{}”没有数据项“{}”", trigger_type.name, amount.field),
+                )
+            })?;
+            if !matches!(trigger_type.field(idx).kind, FieldKind::AmountWan)
+                || !amount.at_least.is_finite()
+                || amount.at_least < 0.0
+            {
+                return Err(invalid(
+                    RULES,
+                    code,
+                    format!("“{}”不是金额（万元）数据项，或下限无效", amount.field),
+                ));
+            }
+            Some((amount.field, amount.at_least))
+        }
+    };
     let values = match (when.field, when.any_of) {
         (None, None) => None,
         (Some(key), Some(values)) => {
@@ -320,6 +367,7 @@ fn convert_rule(
             severities,
             within_months: when.within_months,
             values,
+            amount_at_least,
         },
         unless: spec.unless,
         measures: spec.measures,

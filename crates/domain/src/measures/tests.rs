@@ -42,6 +42,7 @@ fn book() -> MeasureBook {
 struct Rec {
     record_type: &'static str,
     window: PublicityWindow,
+    values: Vec<(&'static str, &'static str)>,
 }
 
 impl Fact for Rec {
@@ -54,8 +55,8 @@ impl Fact for Rec {
     fn window(&self) -> &PublicityWindow {
         &self.window
     }
-    fn value(&self, _key: &str) -> Option<&str> {
-        None
+    fn value(&self, key: &str) -> Option<&str> {
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
 }
 
@@ -69,18 +70,21 @@ fn listed(record_type: &'static str, from: NaiveDate, until: Option<NaiveDate>) 
             from,
             until,
         },
+        values: Vec::new(),
     }
 }
 
-fn penalty(severity: Severity, decided: NaiveDate, until: NaiveDate) -> Rec {
+/// A penalty of `kinds` (and a fine in 万元) decided on `decided`, public for a year.
+fn penalty(severity: Severity, kinds: &'static str, fine: &'static str, decided: NaiveDate) -> Rec {
     Rec {
         record_type: "xzcf",
         window: PublicityWindow {
             severity: Some(severity),
             published: severity != Severity::Minor,
             from: decided,
-            until: Some(until),
+            until: Some(crate::date::add_months(decided, 12)),
         },
+        values: vec![("CF_CFLB", kinds), ("CF_NR_FK", fine)],
     }
 }
 
@@ -90,7 +94,16 @@ const TODAY: NaiveDate = match NaiveDate::from_ymd_opt(2026, 11, 27) {
 };
 
 fn black() -> Rec {
-    listed("yzsx", ymd(2025, 6, 1), None)
+    Rec {
+        values: vec![("SX_MDLX", "政府采购严重违法失信行为记录名单")],
+        ..listed("yzsx", ymd(2025, 6, 1), None)
+    }
+}
+fn judgment_defaulter() -> Rec {
+    Rec {
+        values: vec![("SX_MDLX", "失信被执行人")],
+        ..listed("yzsx", ymd(2025, 6, 1), None)
+    }
 }
 fn red() -> Rec {
     listed("sxjl", ymd(2025, 4, 1), Some(ymd(2027, 3, 31)))
@@ -98,42 +111,33 @@ fn red() -> Rec {
 fn abnormal() -> Rec {
     listed("jyyc", ymd(2026, 7, 1), None)
 }
+fn closed_down(decided: NaiveDate) -> Rec {
+    penalty(Severity::Serious, "罚款、责令停产停业", "5", decided)
+}
+
+const ORG: SubjectCategory = SubjectCategory::Organisation;
 
 #[rstest]
-#[case::black_list_in_procurement(vec![black()], "zfcg", SubjectCategory::Organisation, &["CJ-ZFCG"])]
-#[case::red_list_in_licensing(vec![red()], "xzxk", SubjectCategory::Organisation, &["JL-LSTD", "JL-RQSL"])]
-#[case::removed_listing_no_longer_triggers(
-    vec![listed("yzsx", ymd(2024, 1, 1), Some(ymd(2026, 11, 26)))], "zfcg", SubjectCategory::Organisation, &[]
-)]
-#[case::listing_stands_on_its_last_day(
-    vec![listed("yzsx", ymd(2024, 1, 1), Some(TODAY))], "zfcg", SubjectCategory::Organisation, &["CJ-ZFCG"]
-)]
-#[case::expired_honour_no_longer_rewards(
-    vec![listed("sxjl", ymd(2023, 1, 1), Some(ymd(2025, 12, 31)))], "xzxk", SubjectCategory::Organisation, &[]
-)]
-#[case::two_lists_both_sets_without_duplicates(
-    vec![black(), abnormal()], "ztb", SubjectCategory::Organisation, &["CJ-ZTB"]
-)]
-#[case::two_lists_in_licensing(vec![abnormal(), black()], "xzxk", SubjectCategory::Organisation, &["CJ-CSC", "CJ-RQ"])]
-#[case::black_list_voids_red_list_rewards(vec![red(), black()], "xzxk", SubjectCategory::Organisation, &["CJ-CSC", "CJ-RQ"])]
-#[case::serious_penalty_within_three_years(
-    vec![penalty(Severity::Serious, ymd(2024, 1, 10), ymd(2025, 1, 10))], "zfcg", SubjectCategory::Organisation, &["CJ-ZFCG"]
-)]
-#[case::serious_penalty_on_the_last_day_of_three_years(
-    vec![penalty(Severity::Serious, ymd(2023, 11, 27), ymd(2024, 11, 27))], "zfcg", SubjectCategory::Organisation, &["CJ-ZFCG"]
-)]
-#[case::serious_penalty_older_than_three_years(
-    vec![penalty(Severity::Serious, ymd(2023, 11, 26), ymd(2026, 11, 26))], "zfcg", SubjectCategory::Organisation, &[]
-)]
-#[case::general_penalty_is_no_major_violation(
-    vec![penalty(Severity::General, ymd(2026, 1, 10), ymd(2027, 1, 10))], "zfcg", SubjectCategory::Organisation, &[]
-)]
-#[case::black_listed_person_in_civil_service_hiring(vec![black()], "gzry", SubjectCategory::Person, &["CJ-GZRY"])]
-#[case::the_hiring_rule_is_for_persons(vec![black()], "gzry", SubjectCategory::Organisation, &[])]
-#[case::nothing_on_file(Vec::new(), "zfcg", SubjectCategory::Organisation, &[])]
-#[case::a_future_listing_does_not_trigger_yet(
-    vec![listed("yzsx", ymd(2026, 12, 1), None)], "zfcg", SubjectCategory::Organisation, &[]
-)]
+#[case::black_list_in_procurement(vec![black()], "zfcg", ORG, &["CJ-ZFCG"])]
+#[case::red_list_in_licensing(vec![red()], "xzxk", ORG, &["JL-LSTD", "JL-RQSL"])]
+#[case::removed_listing_no_longer_triggers(vec![listed("yzsx", ymd(2024, 1, 1), Some(ymd(2026, 11, 26)))], "zfcg", ORG, &[])]
+#[case::listing_stands_on_its_last_day(vec![listed("yzsx", ymd(2024, 1, 1), Some(TODAY))], "zfcg", ORG, &["CJ-ZFCG"])]
+#[case::expired_honour_no_longer_rewards(vec![listed("sxjl", ymd(2023, 1, 1), Some(ymd(2025, 12, 31)))], "xzxk", ORG, &[])]
+#[case::two_lists_both_sets_mandatory_first(vec![abnormal(), black()], "ztb", ORG, &["CJ-ZTB", "CJ-JYYC"])]
+#[case::the_abnormal_list_has_no_licensing_rule(vec![abnormal(), black()], "xzxk", ORG, &["CJ-CSC"])]
+#[case::black_list_voids_red_list_rewards(vec![red(), black()], "xzxk", ORG, &["CJ-CSC"])]
+#[case::abnormal_list_voids_red_list_rewards(vec![red(), abnormal()], "xzxk", ORG, &[])]
+#[case::closed_down_within_three_years(vec![closed_down(ymd(2024, 1, 10))], "zfcg", ORG, &["CJ-ZFCG"])]
+#[case::closed_down_on_the_last_day_of_three_years(vec![closed_down(ymd(2023, 11, 27))], "zfcg", ORG, &["CJ-ZFCG"])]
+#[case::closed_down_more_than_three_years_ago(vec![closed_down(ymd(2023, 11, 26))], "zfcg", ORG, &[])]
+#[case::a_large_fine_is_a_major_violation(vec![penalty(Severity::General, "罚款", "200", ymd(2025, 2, 1))], "zfcg", ORG, &["CJ-ZFCG"])]
+#[case::a_smaller_fine_is_not(vec![penalty(Severity::General, "罚款", "199.99", ymd(2025, 2, 1))], "zfcg", ORG, &[])]
+#[case::a_serious_class_alone_is_not_a_major_violation(vec![penalty(Severity::Serious, "限制从业", "", ymd(2026, 1, 10))], "zfcg", ORG, &[])]
+#[case::a_judgment_defaulter_in_civil_service_hiring(vec![judgment_defaulter()], "gzry", SubjectCategory::Person, &["CJ-GZRY"])]
+#[case::other_lists_do_not_bar_hiring(vec![black()], "gzry", SubjectCategory::Person, &[])]
+#[case::the_hiring_rule_is_for_persons(vec![judgment_defaulter()], "gzry", ORG, &[])]
+#[case::nothing_on_file(Vec::new(), "zfcg", ORG, &[])]
+#[case::a_future_listing_does_not_trigger_yet(vec![listed("yzsx", ymd(2026, 12, 1), None)], "zfcg", ORG, &[])]
 fn measures_for(
     #[case] facts: Vec<Rec>,
     #[case] matter: &str,
@@ -147,12 +151,10 @@ fn measures_for(
 }
 
 #[test]
-fn a_mandatory_restriction_says_its_basis_and_what_triggered_it() {
+fn a_measure_triggered_twice_is_listed_once_with_both_reasons_and_its_basis() {
     let book = book();
-    let facts = [red(), black(), abnormal()];
-    let applied = book
-        .evaluate("zfcg", SubjectCategory::Organisation, &facts, TODAY)
-        .unwrap();
+    let facts = [red(), black(), closed_down(ymd(2025, 3, 1))];
+    let applied = book.evaluate("zfcg", ORG, &facts, TODAY).unwrap();
     assert_eq!(applied.len(), 1);
     let measure = applied[0].measure;
     assert_eq!(measure.kind, MeasureKind::Restriction);
@@ -163,17 +165,7 @@ fn a_mandatory_restriction_says_its_basis_and_what_triggered_it() {
         .iter()
         .map(|r| (r.rule.code.as_str(), r.fact))
         .collect();
-    assert_eq!(reasons, [("R-YZSX-ZFCG", 1), ("R-JYYC-ZFCG", 2)]);
-}
-
-#[test]
-fn restrictions_come_before_rewards_and_mandatory_before_discretionary() {
-    let book = book();
-    let applied = book
-        .evaluate("ztb", SubjectCategory::Organisation, &[abnormal(), red()], TODAY)
-        .unwrap();
-    let codes: Vec<&str> = applied.iter().map(|a| a.measure.code.as_str()).collect();
-    assert_eq!(codes, ["CJ-ZTB", "JL-XYJF"]);
+    assert_eq!(reasons, [("R-YZSX-ZFCG", 1), ("R-XZCF-ZFCG-TY", 2)]);
 }
 
 #[test]
@@ -211,7 +203,7 @@ fn an_inactive_measure_is_not_returned() {
     "rules",
     "basis = \"中办发〔2016〕64号\"",
     "basis = \"  \"",
-    "R-YZSX-GZRY",
+    "R-SXBZX-GZRY",
     "规则须写明依据"
 )]
 #[case::unknown_measure(
@@ -232,22 +224,43 @@ fn an_inactive_measure_is_not_returned() {
     "rules",
     "when = { record_type = \"jyyc\" }",
     "when = { record_type = \"jyy\" }",
-    "R-JYYC-ZFCG",
+    "R-JYYC",
     "信息类别“jyy”不在目录中"
 )]
 #[case::severity_of_a_list(
     "rules",
     "when = { record_type = \"jyyc\" }",
     "when = { record_type = \"jyyc\", severity = [\"严重\"] }",
-    "R-JYYC-ZFCG",
+    "R-JYYC",
     "“经营异常名录”不分公示等级"
 )]
 #[case::unknown_field_value(
     "rules",
     "when = { record_type = \"jyyc\" }",
     "when = { record_type = \"jyyc\", field = \"YC_LRYY\", any_of = [\"未年报\"] }",
-    "R-JYYC-ZFCG",
+    "R-JYYC",
     "“未年报”不是数据项“YC_LRYY”的取值"
+)]
+#[case::look_back_on_a_list(
+    "rules",
+    "when = { record_type = \"jyyc\" }",
+    "when = { record_type = \"jyyc\", within_months = 12 }",
+    "R-JYYC",
+    "“经营异常名录”以列入期间为准，不能设 within_months"
+)]
+#[case::measure_twice(
+    "rules",
+    "measures = [\"CJ-JYYC\"]",
+    "measures = [\"CJ-JYYC\", \"CJ-JYYC\"]",
+    "R-JYYC",
+    "措施“CJ-JYYC”重复列出"
+)]
+#[case::amount_of_a_text_item(
+    "rules",
+    "amount = { field = \"CF_NR_FK\"",
+    "amount = { field = \"CF_NR\"",
+    "R-XZCF-ZFCG-FK",
+    "“CF_NR”不是金额（万元）数据项，或下限无效"
 )]
 #[case::duplicate_rule(
     "rules",

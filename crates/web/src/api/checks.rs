@@ -108,10 +108,52 @@ pub(crate) struct OverdueParams {
     limit: Option<u32>,
 }
 
-/// A page of checks.
+/// A check awaiting feedback: what it was, not what it showed (the
+/// subject's records stay with the system that checked).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OverdueView {
+    check_id: String,
+    /// `key`, `account` or `cli`.
+    caller_kind: String,
+    /// The system's or account's name.
+    caller: String,
+    department_id: Option<i64>,
+    matter: String,
+    purpose: String,
+    checked_at: DateTime<Utc>,
+    measures: i32,
+    mandatory: i32,
+}
+
+impl From<Check> for OverdueView {
+    fn from(check: Check) -> Self {
+        let (caller_kind, caller) = split_owner(&check.new.client);
+        Self {
+            check_id: check.new.id,
+            caller_kind,
+            caller,
+            department_id: check.new.department_id,
+            matter: check.new.matter,
+            purpose: check.new.purpose,
+            checked_at: check.new.checked_at,
+            measures: check.new.n_measures,
+            mandatory: check.new.n_mandatory,
+        }
+    }
+}
+
+/// Splits a check's owner (`key:公共资源交易平台`) into its kind and name.
+fn split_owner(owner: &str) -> (String, String) {
+    match owner.split_once(':') {
+        Some((kind, name)) => (kind.to_owned(), name.to_owned()),
+        None => (String::new(), owner.to_owned()),
+    }
+}
+
+/// A page of overdue checks.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CheckPage {
-    items: Vec<CheckView>,
+    items: Vec<OverdueView>,
     next_cursor: Option<String>,
 }
 
@@ -132,11 +174,7 @@ pub(crate) async fn overdue(
         Some(_) => return Err(Error::InvalidRequest("scope 应为 own 或 all".into())),
     };
     Ok(Json(CheckPage {
-        items: found
-            .items
-            .into_iter()
-            .map(TryInto::try_into)
-            .collect::<Result<_, _>>()?,
+        items: found.items.into_iter().map(Into::into).collect(),
         next_cursor: found.next.map(|c| c.0),
     }))
 }
@@ -155,7 +193,10 @@ pub(crate) struct StatsParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct StatsView {
     month: String,
-    client: String,
+    /// `key`, `account` or `cli`.
+    caller_kind: String,
+    /// The system's or account's name.
+    caller: String,
     department_id: Option<i64>,
     matter: String,
     checks: i64,
@@ -166,9 +207,11 @@ pub(crate) struct StatsView {
 
 impl From<CheckStats> for StatsView {
     fn from(s: CheckStats) -> Self {
+        let (caller_kind, caller) = split_owner(&s.client);
         Self {
             month: s.month,
-            client: s.client,
+            caller_kind,
+            caller,
             department_id: s.department_id,
             matter: s.matter,
             checks: s.checks,

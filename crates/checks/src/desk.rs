@@ -1,0 +1,437 @@
+//! [`CheckDesk`]: what a checking caller may do — check a subject in a
+//! matter, give feedback on its own checks, list its overdue checks.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use xinyong_access::{AccessError, Principal};
+use xinyong_domain::audit::Event;
+use xinyong_domain::date::china_date;
+use xinyong_domain::id::{CitizenId, mask_person_name};
+use xinyong_domain::measures::Fact;
+use xinyong_domain::publicity::PublicityWindow;
+use xinyong_domain::subject::SubjectRef;
+use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, subject_name};
+use xinyong_domain::{Nature, SubjectKey};
+use xinyong_store::{Check, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoredRecord, Subject};
+
+use crate::Checks;
+use crate::answer::{AppliedMeasure, CheckAnswer, CheckedSubject, MatterRef, MeasureReason, RecordSummary};
+
+/// Longest text accepted in a check or feedback field.
+const MAX_TEXT: usize = 200;
+
+/// A check as a caller asks it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CheckRequest {
+    /// 统一社会信用代码, 公民身份号码, or the platform's person reference.
+    pub subject: String,
+    /// 事项 code.
+    pub matter: String,
+    /// 查询用途 code; required.
+    pub purpose: Option<String>,
+}
+
+/// Feedback as a caller gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    /// Codes of the measures applied (each one the check returned).
+    #[serde(default)]
+    pub applied: Vec<String>,
+    /// The outcome (不予受理, 限制参与, 正常办理 …).
+    pub outcome: String,
+    /// The caller's own case number.
+    pub case_no: Option<String>,
+}
+
+/// A stored record as the rules see it.
+struct RecordFact<'a>(&'a StoredRecord);
+
+impl Fact for RecordFact<'_> {
+    fn record_type(&self) -> &str {
+        &self.0.key.record_type
+    }
+    fn decision_date(&self) -> chrono::NaiveDate {
+        self.0.decision_date
+    }
+    fn window(&self) -> &PublicityWindow {
+        &self.0.publicity
+    }
+    fn value(&self, key: &str) -> Option<&str> {
+        self.0.payload.get(key).and_then(|v| v.as_str())
+    }
+}
+
+/// What a checking caller may do: check, give feedback on its own checks,
+/// see its own checks and which of them are overdue.
+#[derive(Debug)]
+pub struct CheckDesk {
+    checks: Checks,
+    principal: Principal,
+    /// The owner of its checks (`key:…`, `account:…`, `cli:…`).
+    client: String,
+    department_id: Option<i64>,
+    /// A key's purposes; `None` for staff and the console (any configured purpose).
+    purposes: Option<Vec<String>>,
+}
+
+impl CheckDesk {
+    pub(crate) fn new(
+        checks: Checks,
+        principal: Principal,
+        client: String,
+        department_id: Option<i64>,
+        purposes: Option<Vec<String>>,
+    ) -> Self {
+        Self {
+            checks,
+            principal,
+            client,
+            department_id,
+            purposes,
+        }
+    }
+
+    /// Answers a check and logs it (with its audit entry) before returning.
+    pub async fn check(&self, request: &CheckRequest, now: DateTime<Utc>) -> Result<CheckAnswer, AccessError> {
+        // Stored to the microsecond: the answer says exactly what is stored.
+        let now = now.trunc_subsecs(6);
+        let inner = self.checks.inner();
+        let purpose = match request.purpose.as_deref().map(str::trim) {
+            None | Some("") => return Err(AccessError::PurposeRequired),
+            Some(code) => inner.access.purpose(code)?.code.clone(),
+        };
+        if let Some(allowed) = &self.purposes
+            && !allowed.contains(&purpose)
+        {
+            return Err(AccessError::PurposeNotAllowed(purpose));
+        }
+        let book = self.checks.book();
+        let matter = book.matter(request.matter.trim()).ok_or_else(|| {
+            AccessError::Invalid(format!(
+                "未知的事项“{}”",
+                request.matter.chars().take(40).collect::<String>()
+            ))
+        })?;
+        let today = china_date(now);
+        let (shown_code, subject) = self.resolve(&request.subject, today).await?;
+
+        let viewer = Viewer::Official { authorised: false };
+        // Only what the caller may see counts: a measure never rests on a
+        // record its answer could not show.
+        let records: Vec<StoredRecord> = match &subject {
+            Some(subject) => inner
+                .store
+                .records_of_subject(subject.id, false)
+                .await?
+                .into_iter()
+                .filter(|record| {
+                    self.checks
+                        .record_type(&record.key.record_type)
+                        .is_some_and(|record_type| {
+                            let facts = RecordFacts {
+                                record_type,
+                                publicity: &record.publicity,
+                                current: record.current,
+                                subject_category: subject.category,
+                            };
+                            decide(&facts, viewer, today).record != Visibility::Hidden
+                        })
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let facts: Vec<RecordFact<'_>> = records.iter().map(RecordFact).collect();
+        let applied = match &subject {
+            Some(subject) => book
+                .evaluate(&matter.code, subject.category, &facts, today)
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+
+        let triggered: Vec<usize> = applied.iter().flat_map(|a| a.reasons.iter().map(|r| r.fact)).collect();
+        let mut summaries = Vec::new();
+        for (idx, record) in records.iter().enumerate() {
+            let Some(record_type) = self.checks.record_type(&record.key.record_type) else {
+                continue;
+            };
+            let in_force = record.publicity.is_public_on(today);
+            if !((record_type.nature != Nature::Neutral && in_force) || triggered.contains(&idx)) {
+                continue;
+            }
+            summaries.push(RecordSummary {
+                id: record.id,
+                record_type: record_type.code.clone(),
+                type_name: record_type.name.clone(),
+                nature: record_type.nature.label().to_owned(),
+                doc_no: record.key.doc_no.clone(),
+                decided_on: record.decision_date,
+                authority: record.authority.clone(),
+                source: record.source.clone(),
+                severity: record.publicity.severity.map(|s| s.label().to_owned()),
+                until: record.publicity.until,
+                in_force,
+            });
+        }
+        let measures: Vec<AppliedMeasure> = applied
+            .iter()
+            .map(|a| AppliedMeasure {
+                code: a.measure.code.clone(),
+                name: a.measure.name.clone(),
+                kind: a.measure.kind.label().to_owned(),
+                category: a.measure.category.clone(),
+                mandatory: a.measure.mandatory,
+                basis: a.measure.basis.clone(),
+                departments: a.measure.departments.clone(),
+                reasons: a
+                    .reasons
+                    .iter()
+                    .map(|r| {
+                        let record = &records[r.fact];
+                        let type_name = self
+                            .checks
+                            .record_type(&record.key.record_type)
+                            .map_or(record.key.record_type.as_str(), |t| t.name.as_str());
+                        MeasureReason {
+                            rule: r.rule.code.clone(),
+                            rule_name: r.rule.name.clone(),
+                            basis: r.rule.basis.clone(),
+                            record_id: record.id,
+                            record: format!("{type_name}（{}）", record.key.doc_no),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+
+        let check_id = format!(
+            "ck{}",
+            xinyong_crypto::random_hex(10).map_err(|e| AccessError::Internal(e.to_string()))?
+        );
+        let answer = CheckAnswer {
+            check_id: check_id.clone(),
+            subject: checked_subject(shown_code, subject.as_ref(), viewer),
+            matter: MatterRef {
+                code: matter.code.clone(),
+                name: matter.name.clone(),
+            },
+            purpose: purpose.clone(),
+            records: summaries,
+            measures,
+            checked_at: now,
+            book: book.digest().to_owned(),
+        };
+        let n_mandatory = answer.measures.iter().filter(|m| m.mandatory).count();
+        let new = NewCheck {
+            id: check_id.clone(),
+            client: self.client.clone(),
+            department_id: self.department_id,
+            subject_id: subject.as_ref().map(|s| s.id),
+            subject_shown: answer
+                .subject
+                .name
+                .clone()
+                .unwrap_or_else(|| answer.subject.code.clone()),
+            matter: matter.code.clone(),
+            purpose: purpose.clone(),
+            checked_at: now,
+            month: today.format("%Y-%m").to_string(),
+            book: answer.book.clone(),
+            n_measures: i32::try_from(answer.measures.len()).unwrap_or(i32::MAX),
+            n_mandatory: i32::try_from(n_mandatory).unwrap_or(i32::MAX),
+            answer: serde_json::to_string(&answer).map_err(|e| AccessError::Internal(e.to_string()))?,
+        };
+        // A check of a known subject is a read of its file: it shows in the
+        // subject's own query log.
+        let (action, detail) = match &subject {
+            Some(_) => (
+                "subject.read",
+                json!({
+                    "check": check_id,
+                    "matter": matter.code,
+                    "records": answer.records.iter().map(|r| r.id).collect::<Vec<_>>(),
+                    "measures": answer.measures.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(),
+                    "viewer": "official",
+                }),
+            ),
+            None => (
+                "check",
+                json!({ "check": check_id, "matter": matter.code, "found": false }),
+            ),
+        };
+        let event = Event {
+            at: now,
+            actor: self.principal.actor(),
+            action: action.to_owned(),
+            subject_id: new.subject_id,
+            purpose: Some(purpose),
+            detail: detail.to_string(),
+            origin: self.principal.origin.clone(),
+        };
+        inner.log.write(new, event).await?;
+        Ok(answer)
+    }
+
+    /// Finds the subject a check names; `None` if the platform has no file.
+    async fn resolve(&self, text: &str, today: chrono::NaiveDate) -> Result<(String, Option<Subject>), AccessError> {
+        let inner = self.checks.inner();
+        if text.chars().count() > 40 {
+            return Err(AccessError::Invalid("主体代码过长".into()));
+        }
+        match SubjectRef::parse(text) {
+            SubjectRef::Person(reference) => {
+                let subject = inner.store.subject_by_ref(&reference).await?;
+                Ok((reference, subject))
+            }
+            SubjectRef::Code(code) => {
+                // Some citizen ID numbers are also valid codes (their digits
+                // pass both check characters): such a text is looked up as
+                // a person first, and never echoed whole.
+                let person = CitizenId::parse(&code, today).ok().map(SubjectKey::Citizen);
+                if let Some(key) = &person {
+                    let identity = key.person_identity().unwrap_or_default();
+                    let hash = inner.keys.keyed_hash(identity.as_bytes());
+                    if let Some(subject) = inner.store.subject_by_person_hash(&hash).await? {
+                        return Ok((key.display_masked(), Some(subject)));
+                    }
+                }
+                if let Ok(uscc) = inner.policy.parse_uscc(&code) {
+                    let subject = inner.store.subject_by_uscc(uscc.as_str()).await?;
+                    let shown = match (&subject, &person) {
+                        (None, Some(key)) => key.display_masked(),
+                        _ => uscc.as_str().to_owned(),
+                    };
+                    return Ok((shown, subject));
+                }
+                if let Some(key) = person {
+                    return Ok((key.display_masked(), None));
+                }
+                let verdict = inner.policy.classify(&code, today);
+                let reason = verdict.problem.unwrap_or_default();
+                Err(AccessError::Invalid(format!(
+                    "主体代码不是有效的统一社会信用代码或公民身份号码：{reason}"
+                )))
+            }
+        }
+    }
+
+    /// Records feedback on one of this caller's own checks.
+    pub async fn feedback(
+        &self,
+        id: &str,
+        request: &FeedbackRequest,
+        now: DateTime<Utc>,
+    ) -> Result<Check, AccessError> {
+        let inner = self.checks.inner();
+        let check = self.own(id).await?;
+        let outcome = request.outcome.trim();
+        if outcome.is_empty() || outcome.chars().count() > MAX_TEXT {
+            return Err(AccessError::Invalid(format!(
+                "outcome（办理结果）必填，且不超过{MAX_TEXT}个字符"
+            )));
+        }
+        let case_no = request.case_no.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        if case_no.is_some_and(|c| c.chars().count() > MAX_TEXT) {
+            return Err(AccessError::Invalid(format!(
+                "case_no（案件编号）不超过{MAX_TEXT}个字符"
+            )));
+        }
+        let answer: CheckAnswer =
+            serde_json::from_str(&check.new.answer).map_err(|e| AccessError::Internal(format!("check {id}: {e}")))?;
+        let mut applied = Vec::new();
+        for code in &request.applied {
+            if !answer.measures.iter().any(|m| &m.code == code) {
+                return Err(AccessError::Invalid(format!(
+                    "措施“{}”不在本次核查返回的措施中",
+                    code.chars().take(40).collect::<String>()
+                )));
+            }
+            if !applied.contains(code) {
+                applied.push(code.clone());
+            }
+        }
+        let feedback = Feedback {
+            applied,
+            outcome: outcome.to_owned(),
+            case_no: case_no.map(str::to_owned),
+            at: now,
+        };
+        let event = Event {
+            at: now,
+            actor: self.principal.actor(),
+            action: "check.feedback".into(),
+            subject_id: check.new.subject_id,
+            purpose: Some(check.new.purpose.clone()),
+            detail: json!({ "check": id, "applied": feedback.applied, "outcome": feedback.outcome }).to_string(),
+            origin: self.principal.origin.clone(),
+        };
+        match inner.store.record_feedback(id, &feedback, event).await? {
+            Ok(check) => Ok(check),
+            Err(FeedbackRefusal::AlreadyGiven) => Err(AccessError::Conflict("该核查已反馈，不能重复反馈".into())),
+            Err(FeedbackRefusal::Unknown) => Err(AccessError::NotFound("核查记录不存在".into())),
+        }
+    }
+
+    /// One of this caller's own checks.
+    pub async fn own(&self, id: &str) -> Result<Check, AccessError> {
+        let check = self
+            .checks
+            .inner()
+            .store
+            .check(id)
+            .await?
+            .ok_or_else(|| AccessError::NotFound("核查记录不存在".into()))?;
+        if check.new.client != self.client {
+            return Err(AccessError::Forbidden("只能查看和反馈本系统发起的核查".into()));
+        }
+        Ok(check)
+    }
+
+    /// This caller's checks that await feedback past the configured time.
+    pub async fn overdue(&self, page: &PageRequest, now: DateTime<Utc>) -> Result<Page<Check>, AccessError> {
+        let before = self.checks.overdue_before(now);
+        Ok(self
+            .checks
+            .inner()
+            .store
+            .overdue_checks(Some(&self.client), before, page)
+            .await?)
+    }
+}
+
+fn checked_subject(code: String, subject: Option<&Subject>, viewer: Viewer) -> CheckedSubject {
+    let Some(subject) = subject else {
+        return CheckedSubject {
+            found: false,
+            code,
+            name: None,
+            category: None,
+            reference: None,
+        };
+    };
+    let name = match subject_name(subject.category, viewer) {
+        Visibility::Full => subject.name.clone(),
+        _ => mask_person_name(&subject.name),
+    };
+    CheckedSubject {
+        found: true,
+        code: subject
+            .uscc
+            .clone()
+            .or_else(|| subject.id_masked.clone())
+            .unwrap_or(code),
+        name: Some(name),
+        category: Some(subject.category.label().to_owned()),
+        reference: Some(
+            subject
+                .uscc
+                .clone()
+                .or_else(|| subject.person_ref.clone())
+                .unwrap_or_default(),
+        ),
+    }
+}
