@@ -1,6 +1,9 @@
 -- Credit checks (逢办必查) and the feedback of the checking systems.
+-- A rowid table: answers are kilobytes, too big for a WITHOUT ROWID b-tree
+-- keyed by a random id (every insert would split pages in the middle).
 CREATE TABLE checks (
-    id            TEXT PRIMARY KEY,
+    seq           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
     client        TEXT NOT NULL,
     department_id INTEGER REFERENCES departments (id),
     subject_id    INTEGER REFERENCES subjects (id),
@@ -18,7 +21,7 @@ CREATE TABLE checks (
     n_applied     INTEGER,
     outcome       TEXT,
     case_no       TEXT
-) WITHOUT ROWID;
+);
 
 CREATE INDEX checks_month ON checks (month, client, matter);
 -- Checks still waiting for feedback, oldest first.

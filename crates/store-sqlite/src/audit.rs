@@ -41,9 +41,8 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
 
 fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, Hash)> {
     let found = conn
-        .query_row("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |row| {
-            Ok((row.get(0)?, hash(row, 1)?))
-        })
+        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| Ok((row.get(0)?, hash(row, 1)?)))
         .optional()?;
     Ok(found.unwrap_or((0, GENESIS)))
 }

@@ -8,7 +8,7 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -18,13 +18,22 @@ use crate::error::map_error;
 
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
-/// Idle connections kept for reuse.
-const MAX_IDLE: usize = 8;
+/// Connections open at most. More would not read faster on a small
+/// machine, and opening one per request beyond the pool (then closing it)
+/// costs a schema parse, a memory map and a cold page cache each time.
+const MAX_OPEN: usize = 8;
 
 #[derive(Debug)]
 pub(crate) struct Pool {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    slots: Mutex<Slots>,
+    returned: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    idle: Vec<Connection>,
+    open: usize,
 }
 
 pub(crate) struct Pooled<'a> {
@@ -36,24 +45,42 @@ impl Pool {
     pub(crate) fn new(path: PathBuf) -> Self {
         Self {
             path,
-            idle: Mutex::new(Vec::new()),
+            slots: Mutex::new(Slots::default()),
+            returned: Condvar::new(),
         }
     }
 
+    /// An idle connection, a new one while fewer than [`MAX_OPEN`] are
+    /// open, or else the next one returned (callers run on blocking threads).
     pub(crate) fn get(&self) -> Result<Pooled<'_>, StoreError> {
-        let reused = self
-            .idle
-            .lock()
-            .map_err(|_| StoreError::Other("connection pool poisoned".into()))?
-            .pop();
-        let conn = match reused {
-            Some(conn) => conn,
-            None => self.open()?,
-        };
-        Ok(Pooled {
-            pool: self,
-            conn: Some(conn),
-        })
+        let poisoned = || StoreError::Other("connection pool poisoned".into());
+        let mut slots = self.slots.lock().map_err(|_| poisoned())?;
+        loop {
+            if let Some(conn) = slots.idle.pop() {
+                return Ok(Pooled {
+                    pool: self,
+                    conn: Some(conn),
+                });
+            }
+            if slots.open < MAX_OPEN {
+                slots.open += 1;
+                drop(slots);
+                return match self.open() {
+                    Ok(conn) => Ok(Pooled {
+                        pool: self,
+                        conn: Some(conn),
+                    }),
+                    Err(error) => {
+                        if let Ok(mut slots) = self.slots.lock() {
+                            slots.open -= 1;
+                        }
+                        self.returned.notify_one();
+                        Err(error)
+                    }
+                };
+            }
+            slots = self.returned.wait(slots).map_err(|_| poisoned())?;
+        }
     }
 
     /// A new connection with the platform's pragmas.
@@ -73,11 +100,10 @@ impl Pool {
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        if let (Some(conn), Ok(mut idle)) = (self.conn.take(), self.pool.idle.lock())
-            && idle.len() < MAX_IDLE
-        {
-            idle.push(conn);
+        if let (Some(conn), Ok(mut slots)) = (self.conn.take(), self.pool.slots.lock()) {
+            slots.idle.push(conn);
         }
+        self.pool.returned.notify_one();
     }
 }
 

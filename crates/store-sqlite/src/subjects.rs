@@ -15,12 +15,9 @@ impl SqliteStore {
         value: rusqlite::types::Value,
     ) -> Result<Option<Subject>, StoreError> {
         self.read(move |conn| {
-            conn.query_row(
-                &format!("SELECT {SUBJECT_COLUMNS} FROM subjects s WHERE {condition}"),
-                [value],
-                |row| subject(row, 0),
-            )
-            .optional()
+            conn.prepare_cached(&format!("SELECT {SUBJECT_COLUMNS} FROM subjects s WHERE {condition}"))?
+                .query_row([value], |row| subject(row, 0))
+                .optional()
         })
         .await
     }
