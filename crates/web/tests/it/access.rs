@@ -10,7 +10,7 @@ use xinyong_domain::Role;
 use xinyong_domain::id::{OrgCode, Uscc};
 use xinyong_store::{NewApiKey, NewAuthorisation};
 
-use crate::support::{COMPANY, PERSON_ID, TestServer, penalty_file, servers, today};
+use crate::support::{self, COMPANY, PERSON_ID, TestServer, penalty_file, servers, today};
 
 const DEPT_A: &str = "淮北市市场监督管理局";
 const DEPT_B: &str = "淮北市生态环境局";
@@ -65,36 +65,8 @@ async fn call(server: &TestServer, method: Method, path: &str, cred: &Cred, body
 }
 
 async fn sign_in(server: &TestServer, username: &str) -> Cred {
-    let response = server
-        .client
-        .post(server.url("/api/v1/session"))
-        .json(&json!({ "username": username, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200, "sign in {username}");
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    let token = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("xy_session=")
-        .to_owned();
-    let body: Value = response.json().await.unwrap();
-    Cred::Session {
-        cookie: token,
-        csrf: body["csrf_token"].as_str().unwrap().to_owned(),
-    }
+    let (cookie, csrf) = support::sign_in(server, username, PASSWORD).await;
+    Cred::Session { cookie, csrf }
 }
 
 /// A platform with the standard penalty file imported under 部门 A, two

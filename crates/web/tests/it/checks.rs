@@ -9,7 +9,7 @@ use xinyong_checks::CheckSettings;
 use xinyong_domain::Role;
 use xinyong_testkit::Platform;
 
-use crate::support::{COMPANY, PERSON_ID, SHOP, TestServer, days_ago, penalty_file, today};
+use crate::support::{COMPANY, PERSON_ID, SHOP, TestServer, days_ago, penalty_file, sign_in, today};
 
 const PASSWORD: &str = "correct horse battery";
 const FINANCE: &str = "安徽省财政厅";
@@ -104,8 +104,8 @@ async fn world(check_settings: CheckSettings) -> Vec<World> {
             .await
             .unwrap();
         }
-        let reviewer = sign_in(&server, "reviewer").await;
-        let company = sign_in(&server, "company").await;
+        let reviewer = sign_in(&server, "reviewer", PASSWORD).await;
+        let company = sign_in(&server, "company", PASSWORD).await;
         worlds.push(World {
             server,
             trading: trading.key,
@@ -115,26 +115,6 @@ async fn world(check_settings: CheckSettings) -> Vec<World> {
         });
     }
     worlds
-}
-
-async fn sign_in(server: &TestServer, username: &str) -> (String, String) {
-    let response = server
-        .client
-        .post(server.url("/api/v1/session"))
-        .json(&json!({ "username": username, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let cookie = response.headers()["set-cookie"].to_str().unwrap();
-    let token = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("xy_session=")
-        .to_owned();
-    let body: Value = response.json().await.unwrap();
-    (token, body["csrf_token"].as_str().unwrap().to_owned())
 }
 
 async fn with_key(server: &TestServer, method: Method, path: &str, key: &str, body: Option<Value>) -> (u16, Value) {

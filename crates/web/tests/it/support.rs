@@ -96,6 +96,31 @@ impl TestServer {
     }
 }
 
+/// Signs `username` in; returns the session cookie's token and the CSRF token.
+pub async fn sign_in(server: &TestServer, username: &str, password: &str) -> (String, String) {
+    let response = server
+        .client
+        .post(server.url("/api/v1/session"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "sign in {username}");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("xy_session=")
+        .to_owned();
+    let body: serde_json::Value = response.json().await.unwrap();
+    (token, body["csrf_token"].as_str().unwrap().to_owned())
+}
+
 /// One server per available backend.
 pub async fn servers() -> Vec<TestServer> {
     let mut servers = Vec::new();
