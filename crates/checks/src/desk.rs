@@ -1,14 +1,14 @@
 //! [`CheckDesk`]: what a checking caller may do — check a subject in a
 //! matter, give feedback on its own checks, list its overdue checks.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use xinyong_access::{AccessError, Principal};
 use xinyong_domain::audit::Event;
 use xinyong_domain::date::china_date;
 use xinyong_domain::id::{CitizenId, mask_person_name};
-use xinyong_domain::measures::Fact;
+use xinyong_domain::measures::{Applied, Fact};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::subject::SubjectRef;
 use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, subject_name};
@@ -117,6 +117,16 @@ impl CheckDesk {
                 request.matter.chars().take(40).collect::<String>()
             ))
         })?;
+        // A check is purpose-bound: the purpose must be the matter's, so
+        // that the log and the statistics say truly why it was made.
+        if let Some(expected) = &matter.purpose
+            && *expected != purpose
+        {
+            return Err(AccessError::Invalid(format!(
+                "事项“{}”的查询用途应为“{expected}”",
+                matter.name
+            )));
+        }
         let today = china_date(now);
         let (shown_code, subject) = self.resolve(&request.subject, today).await?;
 
@@ -153,60 +163,7 @@ impl CheckDesk {
             None => Vec::new(),
         };
 
-        let triggered: Vec<usize> = applied.iter().flat_map(|a| a.reasons.iter().map(|r| r.fact)).collect();
-        let mut summaries = Vec::new();
-        for (idx, record) in records.iter().enumerate() {
-            let Some(record_type) = self.checks.record_type(&record.key.record_type) else {
-                continue;
-            };
-            let in_force = record.publicity.is_public_on(today);
-            if !((record_type.nature != Nature::Neutral && in_force) || triggered.contains(&idx)) {
-                continue;
-            }
-            summaries.push(RecordSummary {
-                id: record.id,
-                record_type: record_type.code.clone(),
-                type_name: record_type.name.clone(),
-                nature: record_type.nature.label().to_owned(),
-                doc_no: record.key.doc_no.clone(),
-                decided_on: record.decision_date,
-                authority: record.authority.clone(),
-                source: record.source.clone(),
-                severity: record.publicity.severity.map(|s| s.label().to_owned()),
-                until: record.publicity.until,
-                in_force,
-            });
-        }
-        let measures: Vec<AppliedMeasure> = applied
-            .iter()
-            .map(|a| AppliedMeasure {
-                code: a.measure.code.clone(),
-                name: a.measure.name.clone(),
-                kind: a.measure.kind.label().to_owned(),
-                category: a.measure.category.clone(),
-                mandatory: a.measure.mandatory,
-                basis: a.measure.basis.clone(),
-                departments: a.measure.departments.clone(),
-                reasons: a
-                    .reasons
-                    .iter()
-                    .map(|r| {
-                        let record = &records[r.fact];
-                        let type_name = self
-                            .checks
-                            .record_type(&record.key.record_type)
-                            .map_or(record.key.record_type.as_str(), |t| t.name.as_str());
-                        MeasureReason {
-                            rule: r.rule.code.clone(),
-                            rule_name: r.rule.name.clone(),
-                            basis: r.rule.basis.clone(),
-                            record_id: record.id,
-                            record: format!("{type_name}（{}）", record.key.doc_no),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
+        let (summaries, measures) = summarise(&self.checks, &records, &applied, today);
 
         let check_id = format!(
             "ck{}",
@@ -225,34 +182,45 @@ impl CheckDesk {
             checked_at: now,
             book: book.digest().to_owned(),
         };
+        let (new, event) = self.log_entry(&answer, subject.as_ref(), today)?;
+        inner.log.write(new, event).await?;
+        Ok(answer)
+    }
+
+    /// The stored check and its audit entry. A check of a known subject is
+    /// a read of its file: it shows in the subject's own query log.
+    fn log_entry(
+        &self,
+        answer: &CheckAnswer,
+        subject: Option<&Subject>,
+        today: NaiveDate,
+    ) -> Result<(NewCheck, Event), AccessError> {
         let n_mandatory = answer.measures.iter().filter(|m| m.mandatory).count();
         let new = NewCheck {
-            id: check_id.clone(),
+            id: answer.check_id.clone(),
             client: self.client.clone(),
             department_id: self.department_id,
-            subject_id: subject.as_ref().map(|s| s.id),
+            subject_id: subject.map(|s| s.id),
             subject_shown: answer
                 .subject
                 .name
                 .clone()
                 .unwrap_or_else(|| answer.subject.code.clone()),
-            matter: matter.code.clone(),
-            purpose: purpose.clone(),
-            checked_at: now,
+            matter: answer.matter.code.clone(),
+            purpose: answer.purpose.clone(),
+            checked_at: answer.checked_at,
             month: today.format("%Y-%m").to_string(),
             book: answer.book.clone(),
             n_measures: i32::try_from(answer.measures.len()).unwrap_or(i32::MAX),
             n_mandatory: i32::try_from(n_mandatory).unwrap_or(i32::MAX),
-            answer: serde_json::to_string(&answer).map_err(|e| AccessError::Internal(e.to_string()))?,
+            answer: serde_json::to_string(answer).map_err(|e| AccessError::Internal(e.to_string()))?,
         };
-        // A check of a known subject is a read of its file: it shows in the
-        // subject's own query log.
-        let (action, detail) = match &subject {
+        let (action, detail) = match subject {
             Some(_) => (
                 "subject.read",
                 json!({
-                    "check": check_id,
-                    "matter": matter.code,
+                    "check": answer.check_id,
+                    "matter": answer.matter.code,
                     "records": answer.records.iter().map(|r| r.id).collect::<Vec<_>>(),
                     "measures": answer.measures.iter().map(|m| m.code.as_str()).collect::<Vec<_>>(),
                     "viewer": "official",
@@ -260,20 +228,19 @@ impl CheckDesk {
             ),
             None => (
                 "check",
-                json!({ "check": check_id, "matter": matter.code, "found": false }),
+                json!({ "check": answer.check_id, "matter": answer.matter.code, "found": false }),
             ),
         };
         let event = Event {
-            at: now,
+            at: answer.checked_at,
             actor: self.principal.actor(),
             action: action.to_owned(),
             subject_id: new.subject_id,
-            purpose: Some(purpose),
+            purpose: Some(answer.purpose.clone()),
             detail: detail.to_string(),
             origin: self.principal.origin.clone(),
         };
-        inner.log.write(new, event).await?;
-        Ok(answer)
+        Ok((new, event))
     }
 
     /// Finds the subject a check names; `None` if the platform has no file.
@@ -401,6 +368,72 @@ impl CheckDesk {
             .overdue_checks(Some(&self.client), before, page)
             .await?)
     }
+}
+
+/// The records that matter (lists and adverse or positive records in
+/// force, and any record that triggered a measure) and the measures with
+/// their reasons, as the answer shows them.
+fn summarise(
+    checks: &Checks,
+    records: &[StoredRecord],
+    applied: &[Applied<'_>],
+    today: NaiveDate,
+) -> (Vec<RecordSummary>, Vec<AppliedMeasure>) {
+    let triggered: Vec<usize> = applied.iter().flat_map(|a| a.reasons.iter().map(|r| r.fact)).collect();
+    let mut summaries = Vec::new();
+    for (idx, record) in records.iter().enumerate() {
+        let Some(record_type) = checks.record_type(&record.key.record_type) else {
+            continue;
+        };
+        let in_force = record.publicity.is_public_on(today);
+        if !((record_type.nature != Nature::Neutral && in_force) || triggered.contains(&idx)) {
+            continue;
+        }
+        summaries.push(RecordSummary {
+            id: record.id,
+            record_type: record_type.code.clone(),
+            type_name: record_type.name.clone(),
+            nature: record_type.nature.label().to_owned(),
+            doc_no: record.key.doc_no.clone(),
+            decided_on: record.decision_date,
+            authority: record.authority.clone(),
+            source: record.source.clone(),
+            severity: record.publicity.severity.map(|s| s.label().to_owned()),
+            until: record.publicity.until,
+            in_force,
+        });
+    }
+    let measures: Vec<AppliedMeasure> = applied
+        .iter()
+        .map(|a| AppliedMeasure {
+            code: a.measure.code.clone(),
+            name: a.measure.name.clone(),
+            kind: a.measure.kind.label().to_owned(),
+            category: a.measure.category.clone(),
+            mandatory: a.measure.mandatory,
+            basis: a.measure.basis.clone(),
+            departments: a.measure.departments.clone(),
+            reasons: a
+                .reasons
+                .iter()
+                .map(|r| {
+                    let record = &records[r.fact];
+                    let type_name = checks
+                        .record_type(&record.key.record_type)
+                        .map_or(record.key.record_type.as_str(), |t| t.name.as_str());
+                    MeasureReason {
+                        rule: r.rule.code.clone(),
+                        rule_name: r.rule.name.clone(),
+                        basis: r.rule.basis.clone(),
+                        record_id: record.id,
+                        record: format!("{type_name}（{}）", record.key.doc_no),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+
+    (summaries, measures)
 }
 
 fn checked_subject(code: String, subject: Option<&Subject>, viewer: Viewer) -> CheckedSubject {

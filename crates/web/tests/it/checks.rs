@@ -244,6 +244,12 @@ async fn checks_return_the_measures_with_their_basis_and_are_logged() {
                 400,
                 "invalid_request",
             ),
+            // Purpose-bound: a procurement check states the procurement purpose.
+            (
+                json!({ "subject": COMPANY, "matter": "zfcg", "purpose": "ztb" }),
+                400,
+                "invalid_request",
+            ),
         ];
         for (body, status, code) in refusals {
             let (got, problem) = with_key(
