@@ -256,10 +256,20 @@ fn serve_demo_answers_with_public_data() {
         })
         .expect("the server logs its address");
     let body = get(&address, "/api/v1/records?type=xzcf&limit=5");
+    let black_list = get(&address, "/api/v1/records?type=yzsx&limit=5");
     child.kill().unwrap();
     let _ = child.wait();
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["items"].as_array().unwrap().len(), 5, "{body}");
+    // The demo city has listed companies, so a credit check has something to find.
+    let json: serde_json::Value = serde_json::from_str(&black_list).unwrap();
+    let entry = &json["items"][0];
+    assert_eq!(entry["record_type"], "yzsx", "{black_list}");
+    let code = entry["subject"]["uscc"].as_str().unwrap().to_owned();
+    let output = xinyong(dir.path(), &["check", &code, "--matter", "zfcg", "--json"]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(answer["measures"][0]["code"], "CJ-ZFCG", "{answer}");
 }
 
 /// A minimal HTTP GET over a plain socket (the binary's own dependencies stay lean).

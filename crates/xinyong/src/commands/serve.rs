@@ -7,6 +7,7 @@ use anyhow::Context;
 use xinyong_access::{AccountRequest, Principal};
 use xinyong_domain::Role;
 use xinyong_ingest::{ImportRequest, Progress};
+use xinyong_store::{PageRequest, RecordFilter};
 use xinyong_synth::{Encoding, Format, Layout, RecordKind, Spec};
 use xinyong_web::AppState;
 
@@ -102,7 +103,10 @@ async fn shutdown_signal() {
 }
 
 /// A demo city: generated 行政处罚 and 行政许可 files (with a few of the
-/// mistakes departments make) imported through the normal pipeline.
+/// mistakes departments make), then a few of their companies on the black,
+/// abnormal-operations and red lists, all imported through the normal
+/// pipeline, so that search, subject pages and credit checks have
+/// something to show.
 async fn load_demo(platform: &Platform) -> anyhow::Result<()> {
     let dir = platform.config.data_dir.join("demo");
     std::fs::create_dir_all(&dir)?;
@@ -122,28 +126,105 @@ async fn load_demo(platform: &Platform) -> anyhow::Result<()> {
         };
         let path = dir.join(format!("demo-{code}.csv"));
         xinyong_synth::write(&spec, Format::Csv, Encoding::Utf8, &path)?;
-        let entry = platform
-            .catalog
-            .get(code)
-            .context("目录中缺少演示所需的信息类别")?
-            .clone();
-        let request = ImportRequest {
-            path: path.clone(),
-            file_name: format!("demo-{code}.csv"),
-            record_type: entry,
-            source: "演示数据".into(),
-            today,
-            data_dir: Some(platform.config.data_dir.clone()),
-            own_source_only: false,
-        };
-        let batch = platform.importer().import(request, &Progress::default()).await?;
-        tracing::info!(
-            batch = batch.id,
-            accepted = batch.summary.n_accepted,
-            rejected = batch.summary.n_rejected,
-            "demo data loaded"
-        );
-        std::fs::remove_file(&path)?;
+        import_demo_file(platform, &path, code, today).await?;
     }
+    let companies = platform
+        .store
+        .list_records(
+            &RecordFilter {
+                record_type: Some("xzcf".into()),
+                ..RecordFilter::default()
+            },
+            &PageRequest::first(100),
+        )
+        .await?
+        .items
+        .into_iter()
+        .filter_map(|(_, subject)| Some((subject.name, subject.uscc.filter(|c| c.starts_with("91"))?)))
+        .collect::<std::collections::BTreeMap<_, _>>();
+    let listed = |since: chrono::Days| (today - since).to_string();
+    let mut lists = [
+        (
+            "yzsx",
+            "主体名称,主体类别,统一社会信用代码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期\n"
+                .to_owned(),
+        ),
+        (
+            "jyyc",
+            "主体名称,主体类别,统一社会信用代码,列入经营异常名录原因,列入决定书文号,作出决定机关,列入日期\n".to_owned(),
+        ),
+        (
+            "sxjl",
+            "主体名称,主体类别,统一社会信用代码,荣誉名称,认定文书号,认定机关,认定日期,有效期至\n".to_owned(),
+        ),
+    ];
+    for (n, (name, code)) in companies.iter().enumerate().take(12) {
+        let (file, row) = match n % 3 {
+            0 => (
+                0,
+                format!(
+                    "{name},法人及非法人组织,{code},政府采购严重违法失信行为记录名单,皖财购〔{}〕{n}号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,安徽省财政厅,{}\n",
+                    today.format("%Y"),
+                    listed(chrono::Days::new(40))
+                ),
+            ),
+            1 => (
+                1,
+                format!(
+                    "{name},法人及非法人组织,{code},未按规定期限公示年度报告,淮市监异〔{}〕{n}号,淮北市市场监督管理局,{}\n",
+                    today.format("%Y"),
+                    listed(chrono::Days::new(90))
+                ),
+            ),
+            _ => (
+                2,
+                format!(
+                    "{name},法人及非法人组织,{code},A级纳税人,淮税信〔{}〕{n}号,国家税务总局淮北市税务局,{},{}\n",
+                    today.format("%Y"),
+                    listed(chrono::Days::new(120)),
+                    (today + chrono::Days::new(245)).format("%Y-%m-%d")
+                ),
+            ),
+        };
+        lists[file].1.push_str(&row);
+    }
+    for (code, text) in lists {
+        let path = dir.join(format!("demo-{code}.csv"));
+        std::fs::write(&path, text)?;
+        import_demo_file(platform, &path, code, today).await?;
+    }
+    Ok(())
+}
+
+/// Imports one demo file as 演示数据 and removes it.
+async fn import_demo_file(
+    platform: &Platform,
+    path: &std::path::Path,
+    code: &str,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    let entry = platform
+        .catalog
+        .get(code)
+        .context("目录中缺少演示所需的信息类别")?
+        .clone();
+    let request = ImportRequest {
+        path: path.to_owned(),
+        file_name: format!("demo-{code}.csv"),
+        record_type: entry,
+        source: "演示数据".into(),
+        today,
+        data_dir: Some(platform.config.data_dir.clone()),
+        own_source_only: false,
+    };
+    let batch = platform.importer().import(request, &Progress::default()).await?;
+    tracing::info!(
+        batch = batch.id,
+        record_type = code,
+        accepted = batch.summary.n_accepted,
+        rejected = batch.summary.n_rejected,
+        "demo data loaded"
+    );
+    std::fs::remove_file(path)?;
     Ok(())
 }
