@@ -8,7 +8,7 @@ use xinyong_access::{AccessError, Principal};
 use xinyong_domain::audit::Event;
 use xinyong_domain::date::china_date;
 use xinyong_domain::id::{CitizenId, mask_person_name};
-use xinyong_domain::measures::{Applied, Fact};
+use xinyong_domain::measures::{Applied, Fact, Matter, MeasureBook};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::subject::SubjectRef;
 use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, subject_name};
@@ -72,6 +72,9 @@ impl Fact for RecordFact<'_> {
 pub struct CheckDesk {
     checks: Checks,
     principal: Principal,
+    /// How the audit log names the checks made here: the caller, or the
+    /// batch a check belongs to (whose start names the caller).
+    actor: String,
     /// The owner of its checks (`key:…`, `account:…`, `cli:…`).
     client: String,
     department_id: Option<i64>,
@@ -89,6 +92,7 @@ impl CheckDesk {
     ) -> Self {
         Self {
             checks,
+            actor: principal.actor(),
             principal,
             client,
             department_id,
@@ -96,26 +100,51 @@ impl CheckDesk {
         }
     }
 
+    pub(crate) fn checks(&self) -> &Checks {
+        &self.checks
+    }
+
+    pub(crate) fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub(crate) fn client(&self) -> &str {
+        &self.client
+    }
+
+    pub(crate) fn department_id(&self) -> Option<i64> {
+        self.department_id
+    }
+
+    pub(crate) fn set_actor(&mut self, actor: String) {
+        self.actor = actor;
+    }
+
     /// Answers a check and logs it (with its audit entry) before returning.
     pub async fn check(&self, request: &CheckRequest, now: DateTime<Utc>) -> Result<CheckAnswer, AccessError> {
-        // Stored to the microsecond: the answer says exactly what is stored.
-        let now = now.trunc_subsecs(6);
-        let inner = self.checks.inner();
-        let purpose = match request.purpose.as_deref().map(str::trim) {
+        self.check_in(request, now, None).await
+    }
+
+    /// The purpose and matter of a check, as the caller may state them: a
+    /// purpose is required, configured, allowed to the caller's key, and
+    /// the matter's own.
+    pub(crate) fn purpose_and_matter(
+        &self,
+        book: &MeasureBook,
+        purpose: Option<&str>,
+        matter: &str,
+    ) -> Result<(String, Matter), AccessError> {
+        let purpose = match purpose.map(str::trim) {
             None | Some("") => return Err(AccessError::PurposeRequired),
-            Some(code) => inner.access.purpose(code)?.code.clone(),
+            Some(code) => self.checks.inner().access.purpose(code)?.code.clone(),
         };
         if let Some(allowed) = &self.purposes
             && !allowed.contains(&purpose)
         {
             return Err(AccessError::PurposeNotAllowed(purpose));
         }
-        let book = self.checks.book();
-        let matter = book.matter(request.matter.trim()).ok_or_else(|| {
-            AccessError::Invalid(format!(
-                "未知的事项“{}”",
-                request.matter.chars().take(40).collect::<String>()
-            ))
+        let matter = book.matter(matter.trim()).ok_or_else(|| {
+            AccessError::Invalid(format!("未知的事项“{}”", matter.chars().take(40).collect::<String>()))
         })?;
         // A check is purpose-bound: the purpose must be the matter's, so
         // that the log and the statistics say truly why it was made.
@@ -127,6 +156,21 @@ impl CheckDesk {
                 matter.name
             )));
         }
+        Ok((purpose, matter.clone()))
+    }
+
+    /// A check, made alone or as row `batch.1` of batch `batch.0`.
+    pub(crate) async fn check_in(
+        &self,
+        request: &CheckRequest,
+        now: DateTime<Utc>,
+        batch: Option<(i64, i32)>,
+    ) -> Result<CheckAnswer, AccessError> {
+        // Stored to the microsecond: the answer says exactly what is stored.
+        let now = now.trunc_subsecs(6);
+        let inner = self.checks.inner();
+        let book = self.checks.book();
+        let (purpose, matter) = self.purpose_and_matter(&book, request.purpose.as_deref(), &request.matter)?;
         let today = china_date(now);
         let (shown_code, subject) = self.resolve(&request.subject, today).await?;
 
@@ -182,7 +226,7 @@ impl CheckDesk {
             checked_at: now,
             book: book.digest().to_owned(),
         };
-        let (new, event) = self.log_entry(&answer, subject.as_ref(), today)?;
+        let (new, event) = self.log_entry(&answer, subject.as_ref(), today, batch)?;
         inner.log.write(new, event).await?;
         Ok(answer)
     }
@@ -194,6 +238,7 @@ impl CheckDesk {
         answer: &CheckAnswer,
         subject: Option<&Subject>,
         today: NaiveDate,
+        batch: Option<(i64, i32)>,
     ) -> Result<(NewCheck, Event), AccessError> {
         let n_mandatory = answer.measures.iter().filter(|m| m.mandatory).count();
         let new = NewCheck {
@@ -214,6 +259,7 @@ impl CheckDesk {
             n_measures: i32::try_from(answer.measures.len()).unwrap_or(i32::MAX),
             n_mandatory: i32::try_from(n_mandatory).unwrap_or(i32::MAX),
             answer: serde_json::to_string(answer).map_err(|e| AccessError::Internal(e.to_string()))?,
+            batch,
         };
         let (action, detail) = match subject {
             Some(_) => (
@@ -233,7 +279,7 @@ impl CheckDesk {
         };
         let event = Event {
             at: answer.checked_at,
-            actor: self.principal.actor(),
+            actor: self.actor.clone(),
             action: action.to_owned(),
             subject_id: new.subject_id,
             purpose: Some(answer.purpose.clone()),
@@ -329,7 +375,7 @@ impl CheckDesk {
         };
         let event = Event {
             at: now,
-            actor: self.principal.actor(),
+            actor: self.actor.clone(),
             action: "check.feedback".into(),
             subject_id: check.new.subject_id,
             purpose: Some(check.new.purpose.clone()),

@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod batch;
 mod desk;
 mod log;
 mod service;
@@ -10,6 +11,7 @@ mod source;
 mod stats;
 
 pub use answer::{AppliedMeasure, CheckAnswer, CheckedSubject, MatterRef, MeasureReason, RecordSummary};
+pub use batch::{BatchRequest, MAX_BATCH};
 pub use desk::{CheckDesk, CheckRequest, FeedbackRequest};
 pub use service::{CheckPlatform, CheckSettings, Checks, SetupError};
 pub use source::{BookSource, SourceError};

@@ -6,7 +6,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 use xinyong_domain::audit::Event;
 use xinyong_store::{
-    Check, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoreError,
+    Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
+    Page, PageRequest, StoreError,
 };
 
 use crate::PostgresStore;
@@ -14,7 +15,9 @@ use crate::audit::append_in;
 use crate::error::{corrupt, map_error};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
-     book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no";
+     book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
+const BATCH_COLUMNS: &str = "b.id, b.client, b.department_id, b.matter, b.purpose, b.total, b.subjects_sealed, b.status, \
+     b.created_at, b.finished_at, (SELECT count(*) FROM checks c WHERE c.batch_id = b.id) AS done";
 
 fn check(row: PgRow) -> sqlx::Result<Check> {
     let feedback = match row.try_get::<Option<DateTime<Utc>>, _>("feedback_at")? {
@@ -44,8 +47,34 @@ fn check(row: PgRow) -> sqlx::Result<Check> {
             n_measures: row.try_get("n_measures")?,
             n_mandatory: row.try_get("n_mandatory")?,
             answer: row.try_get("answer")?,
+            batch: match (
+                row.try_get::<Option<i64>, _>("batch_id")?,
+                row.try_get::<Option<i32>, _>("batch_row")?,
+            ) {
+                (Some(id), Some(n)) => Some((id, n)),
+                _ => None,
+            },
         },
         feedback,
+    })
+}
+
+fn batch(row: PgRow) -> sqlx::Result<CheckBatch> {
+    let status: String = row.try_get("status")?;
+    Ok(CheckBatch {
+        id: row.try_get("id")?,
+        new: NewCheckBatch {
+            client: row.try_get("client")?,
+            department_id: row.try_get("department_id")?,
+            matter: row.try_get("matter")?,
+            purpose: row.try_get("purpose")?,
+            total: row.try_get("total")?,
+            subjects_sealed: row.try_get("subjects_sealed")?,
+            created_at: row.try_get("created_at")?,
+        },
+        status: CheckBatchStatus::from_code(&status).ok_or_else(|| corrupt(format!("batch status {status}")))?,
+        finished_at: row.try_get("finished_at")?,
+        done: row.try_get("done")?,
     })
 }
 
@@ -95,6 +124,7 @@ impl CheckStore for PostgresStore {
         );
         let mut counts: (Vec<i32>, Vec<i32>, Vec<String>) =
             (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut batches: (Vec<Option<i64>>, Vec<Option<i32>>) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let mut events = Vec::with_capacity(n);
         for (new, event) in checks {
             columns.0.push(new.id);
@@ -110,14 +140,17 @@ impl CheckStore for PostgresStore {
             counts.0.push(new.n_measures);
             counts.1.push(new.n_mandatory);
             counts.2.push(new.answer);
+            batches.0.push(new.batch.map(|(id, _)| id));
+            batches.1.push(new.batch.map(|(_, row)| row));
             events.push(event);
         }
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         sqlx::query(
             "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at,
-                month, book, n_measures, n_mandatory, answer)
+                month, book, n_measures, n_mandatory, answer, batch_id, batch_row)
              SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[])",
+                $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[],
+                $14::bigint[], $15::int[])",
         )
         .bind(&columns.0)
         .bind(&columns.1)
@@ -132,6 +165,8 @@ impl CheckStore for PostgresStore {
         .bind(&counts.0)
         .bind(&counts.1)
         .bind(&counts.2)
+        .bind(&batches.0)
+        .bind(&batches.1)
         .execute(&mut *tx)
         .await
         .map_err(map_error)?;
@@ -246,6 +281,73 @@ impl CheckStore for PostgresStore {
                 applied: row.try_get("applied")?,
             })
         })
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn create_check_batch(&self, new: &NewCheckBatch) -> Result<CheckBatch, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO check_batches (client, department_id, matter, purpose, total, subjects_sealed, status,
+                created_at) VALUES ($1, $2, $3, $4, $5, $6, 'running', $7) RETURNING id",
+        )
+        .bind(&new.client)
+        .bind(new.department_id)
+        .bind(&new.matter)
+        .bind(&new.purpose)
+        .bind(new.total)
+        .bind(&new.subjects_sealed)
+        .bind(new.created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(map_error)?;
+        Ok(CheckBatch {
+            id,
+            new: new.clone(),
+            status: CheckBatchStatus::Running,
+            done: 0,
+            finished_at: None,
+        })
+    }
+
+    async fn check_batch(&self, id: i64) -> Result<Option<CheckBatch>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {BATCH_COLUMNS} FROM check_batches b WHERE b.id = $1"
+        )))
+        .bind(id)
+        .try_map(batch)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn running_check_batches(&self) -> Result<Vec<CheckBatch>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {BATCH_COLUMNS} FROM check_batches b WHERE b.status = 'running' ORDER BY b.id"
+        )))
+        .try_map(batch)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query("UPDATE check_batches SET status = $2, finished_at = $3 WHERE id = $1 AND status = 'running'")
+            .bind(id)
+            .bind(status.code())
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+
+    async fn batch_checks(&self, id: i64) -> Result<Vec<Check>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {CHECK_COLUMNS} FROM checks WHERE batch_id = $1 ORDER BY batch_row"
+        )))
+        .bind(id)
+        .try_map(check)
         .fetch_all(&self.pool)
         .await
         .map_err(map_error)

@@ -5,7 +5,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 use xinyong_domain::audit::Event;
 use xinyong_store::{
-    Check, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoreError,
+    Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
+    Page, PageRequest, StoreError,
 };
 
 use crate::SqliteStore;
@@ -14,7 +15,9 @@ use crate::error::corrupt;
 use crate::rows::timestamp;
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
-     book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no";
+     book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
+const BATCH_COLUMNS: &str = "b.id, b.client, b.department_id, b.matter, b.purpose, b.total, b.subjects_sealed, b.status, \
+     b.created_at, b.finished_at, (SELECT count(*) FROM checks c WHERE c.batch_id = b.id)";
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -48,8 +51,31 @@ fn check(row: &Row<'_>) -> rusqlite::Result<Check> {
             n_measures: row.get(10)?,
             n_mandatory: row.get(11)?,
             answer: row.get(12)?,
+            batch: match (row.get::<_, Option<i64>>(17)?, row.get::<_, Option<i32>>(18)?) {
+                (Some(id), Some(n)) => Some((id, n)),
+                _ => None,
+            },
         },
         feedback,
+    })
+}
+
+fn batch(row: &Row<'_>) -> rusqlite::Result<CheckBatch> {
+    let status: String = row.get(7)?;
+    Ok(CheckBatch {
+        id: row.get(0)?,
+        new: NewCheckBatch {
+            client: row.get(1)?,
+            department_id: row.get(2)?,
+            matter: row.get(3)?,
+            purpose: row.get(4)?,
+            total: row.get(5)?,
+            subjects_sealed: row.get(6)?,
+            created_at: timestamp(&row.get::<_, String>(8)?)?,
+        },
+        status: CheckBatchStatus::from_code(&status).ok_or_else(|| corrupt(format!("batch status {status}")))?,
+        finished_at: row.get::<_, Option<String>>(9)?.as_deref().map(timestamp).transpose()?,
+        done: row.get(10)?,
     })
 }
 
@@ -79,8 +105,8 @@ impl CheckStore for SqliteStore {
             {
                 let mut stmt = tx.prepare_cached(
                     "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose,
-                        checked_at, month, book, n_measures, n_mandatory, answer)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                        checked_at, month, book, n_measures, n_mandatory, answer, batch_id, batch_row)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 )?;
                 for (new, event) in checks {
                     stmt.execute(params![
@@ -97,6 +123,8 @@ impl CheckStore for SqliteStore {
                         new.n_measures,
                         new.n_mandatory,
                         new.answer,
+                        new.batch.map(|(id, _)| id),
+                        new.batch.map(|(_, n)| n),
                     ])?;
                     events.push(event);
                 }
@@ -205,6 +233,73 @@ impl CheckStore for SqliteStore {
                 })
             })?
             .collect()
+        })
+        .await
+    }
+
+    async fn create_check_batch(&self, new: &NewCheckBatch) -> Result<CheckBatch, StoreError> {
+        let new = new.clone();
+        self.write(move |tx| {
+            tx.execute(
+                "INSERT INTO check_batches (client, department_id, matter, purpose, total, subjects_sealed, status,
+                    created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
+                params![
+                    new.client,
+                    new.department_id,
+                    new.matter,
+                    new.purpose,
+                    new.total,
+                    new.subjects_sealed,
+                    rfc3339(new.created_at)
+                ],
+            )?;
+            Ok(CheckBatch {
+                id: tx.last_insert_rowid(),
+                new,
+                status: CheckBatchStatus::Running,
+                done: 0,
+                finished_at: None,
+            })
+        })
+        .await
+    }
+
+    async fn check_batch(&self, id: i64) -> Result<Option<CheckBatch>, StoreError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {BATCH_COLUMNS} FROM check_batches b WHERE b.id = ?1"))?
+                .query_row([id], batch)
+                .optional()
+        })
+        .await
+    }
+
+    async fn running_check_batches(&self) -> Result<Vec<CheckBatch>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {BATCH_COLUMNS} FROM check_batches b WHERE b.status = 'running' ORDER BY b.id"
+            ))?;
+            stmt.query_map([], batch)?.collect()
+        })
+        .await
+    }
+
+    async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE check_batches SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
+                params![id, status.code(), rfc3339(at)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn batch_checks(&self, id: i64) -> Result<Vec<Check>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {CHECK_COLUMNS} FROM checks WHERE batch_id = ?1 ORDER BY batch_row"
+            ))?;
+            stmt.query_map([id], check)?.collect()
         })
         .await
     }

@@ -7,6 +7,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_access", include_str!("../migrations/0002_access.sql")),
     ("0003_checks", include_str!("../migrations/0003_checks.sql")),
+    (
+        "0004_check_batches",
+        include_str!("../migrations/0004_check_batches.sql"),
+    ),
 ];
 
 fn digest(sql: &str) -> String {

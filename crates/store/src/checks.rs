@@ -37,6 +37,71 @@ pub struct NewCheck {
     pub n_mandatory: i32,
     /// The answer as JSON.
     pub answer: String,
+    /// The batch it was made in and its row there (from 1), if any.
+    pub batch: Option<(i64, i32)>,
+}
+
+/// A batch check (a list of subjects checked in one matter) as started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCheckBatch {
+    /// The checking caller (as for [`NewCheck::client`]).
+    pub client: String,
+    /// Its department, if any.
+    pub department_id: Option<i64>,
+    /// 事项 code.
+    pub matter: String,
+    /// 查询用途 code.
+    pub purpose: String,
+    /// Number of subjects.
+    pub total: i32,
+    /// The subjects' codes as given, SM4-sealed JSON (they may be ID numbers).
+    pub subjects_sealed: Vec<u8>,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Where a batch check stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckBatchStatus {
+    /// Checks are being made (or will be resumed at the next start).
+    Running,
+    /// Every subject was checked.
+    Done,
+    /// It stopped on an error; the checks made so far stand.
+    Failed,
+}
+
+impl CheckBatchStatus {
+    /// Stable machine name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses [`CheckBatchStatus::code`].
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Running, Self::Done, Self::Failed]
+            .into_iter()
+            .find(|s| s.code() == code)
+    }
+}
+
+/// A stored batch check with its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckBatch {
+    /// Identifier.
+    pub id: i64,
+    /// As started.
+    pub new: NewCheckBatch,
+    /// Where it stands.
+    pub status: CheckBatchStatus,
+    /// Subjects checked so far.
+    pub done: i64,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// What the checking system did with the answer.
@@ -121,4 +186,19 @@ pub trait CheckStore {
     /// Statistics for the months `from..=to` (`2026-01`), by month, client
     /// and matter.
     async fn check_stats(&self, from: &str, to: &str) -> Result<Vec<CheckStats>, StoreError>;
+
+    /// Stores a new batch check, running.
+    async fn create_check_batch(&self, new: &NewCheckBatch) -> Result<CheckBatch, StoreError>;
+
+    /// The batch with this id, with its progress.
+    async fn check_batch(&self, id: i64) -> Result<Option<CheckBatch>, StoreError>;
+
+    /// Batches still running (to resume after a restart), oldest first.
+    async fn running_check_batches(&self) -> Result<Vec<CheckBatch>, StoreError>;
+
+    /// Ends a running batch.
+    async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// The checks of a batch, by row.
+    async fn batch_checks(&self, id: i64) -> Result<Vec<Check>, StoreError>;
 }

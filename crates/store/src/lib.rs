@@ -27,7 +27,9 @@ pub use batches::{
     RowIssue,
 };
 pub use catalog::{CatalogStore, CatalogVersion};
-pub use checks::{Check, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck};
+pub use checks::{
+    Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
+};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};

@@ -7,7 +7,7 @@ use chrono::{Duration, TimeZone, Utc};
 use xinyong_domain::audit::{Event, Verifier};
 
 use super::fixtures::{org, seed};
-use crate::{Feedback, FeedbackRefusal, NewCheck, PageRequest, Store};
+use crate::{CheckBatchStatus, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch, PageRequest, Store};
 
 fn event(action: &str, detail: &str) -> Event {
     Event {
@@ -37,6 +37,7 @@ fn new_check(id: &str, client: &str, matter: &str, minutes: i64, n_measures: i32
         n_measures,
         n_mandatory: n_measures.min(1),
         answer: format!("{{\"measures\":{n_measures}}}"),
+        batch: None,
     }
 }
 
@@ -151,4 +152,61 @@ pub(super) async fn checks_and_feedback(store: Arc<dyn Store>) {
         ]
     );
     assert!(store.check_stats("2026-10", "2026-10").await.unwrap().is_empty());
+}
+
+pub(super) async fn batch_checks(store: Arc<dyn Store>) {
+    let new = NewCheckBatch {
+        client: "key:评先评优系统".into(),
+        department_id: None,
+        matter: "pxpy".into(),
+        purpose: "pxpy".into(),
+        total: 3,
+        subjects_sealed: vec![1, 2, 3],
+        created_at: Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).unwrap(),
+    };
+    let batch = store.create_check_batch(&new).await.unwrap();
+    assert_eq!((batch.status, batch.done), (CheckBatchStatus::Running, 0));
+    let checks: Vec<_> = [2, 1]
+        .into_iter()
+        .map(|row| {
+            let mut check = new_check(&format!("b{row}"), "key:评先评优系统", "pxpy", i64::from(row), 0);
+            check.batch = Some((batch.id, row));
+            (check, event("check", "{}"))
+        })
+        .collect();
+    store.record_checks(checks).await.unwrap();
+    let found = store.check_batch(batch.id).await.unwrap().unwrap();
+    assert_eq!((found.done, found.new.clone()), (2, new.clone()));
+    assert_eq!(store.running_check_batches().await.unwrap(), vec![found]);
+    let rows: Vec<(String, Option<(i64, i32)>)> = store
+        .batch_checks(batch.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.new.id, c.new.batch))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("b1".to_owned(), Some((batch.id, 1))),
+            ("b2".to_owned(), Some((batch.id, 2)))
+        ]
+    );
+    // A row checked twice is refused (the resumed run skips what is done).
+    let mut again = new_check("b1bis", "key:评先评优系统", "pxpy", 9, 0);
+    again.batch = Some((batch.id, 1));
+    assert!(store.record_checks(vec![(again, event("check", "{}"))]).await.is_err());
+
+    let at = Utc.with_ymd_and_hms(2026, 11, 2, 1, 5, 0).unwrap();
+    store
+        .finish_check_batch(batch.id, CheckBatchStatus::Done, at)
+        .await
+        .unwrap();
+    let finished = store.check_batch(batch.id).await.unwrap().unwrap();
+    assert_eq!(
+        (finished.status, finished.finished_at),
+        (CheckBatchStatus::Done, Some(at))
+    );
+    assert!(store.running_check_batches().await.unwrap().is_empty());
+    assert_eq!(store.check_batch(batch.id + 1).await.unwrap(), None);
 }

@@ -3,12 +3,14 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use xinyong_checks::{CheckAnswer, CheckRequest, FeedbackRequest};
+use xinyong_checks::{BatchRequest, CheckAnswer, CheckRequest, FeedbackRequest};
 use xinyong_domain::measures::MeasureBook;
-use xinyong_store::{Check, CheckStats};
+use xinyong_store::{Check, CheckBatch, CheckStats};
 
 use crate::api::page_request;
 use crate::auth::Caller;
@@ -350,4 +352,128 @@ pub(crate) async fn book(State(state): State<AppState>) -> Json<BookView> {
 pub(crate) async fn reload(State(state): State<AppState>, Caller(caller): Caller) -> Result<Json<BookView>, Error> {
     let book = state.checks.reload(&caller).await?;
     Ok(Json(BookView::from(book.as_ref())))
+}
+
+/// A batch check and its progress.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BatchView {
+    id: i64,
+    matter: String,
+    purpose: String,
+    /// Subjects in the batch.
+    total: i32,
+    /// Subjects checked so far.
+    done: i64,
+    /// `running`, `done` or `failed`.
+    status: String,
+    created_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+}
+
+impl From<CheckBatch> for BatchView {
+    fn from(b: CheckBatch) -> Self {
+        Self {
+            id: b.id,
+            matter: b.new.matter,
+            purpose: b.new.purpose,
+            total: b.new.total,
+            done: b.done,
+            status: b.status.code().to_owned(),
+            created_at: b.new.created_at,
+            finished_at: b.finished_at,
+        }
+    }
+}
+
+/// Starts a batch check of up to 10,000 subjects in one matter; the checks
+/// run in the background, each logged like a single check.
+#[utoipa::path(post, path = "/api/v1/checks/batches", tag = "checks", request_body = BatchRequest,
+    responses((status = 202, body = BatchView), (status = 400, body = crate::error::Problem),
+              (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub(crate) async fn start_batch(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(request): JsonBody<BatchRequest>,
+) -> Result<(StatusCode, Json<BatchView>), Error> {
+    let desk = state.checks.desk(&caller)?;
+    let batch = desk.start_batch(&request, Utc::now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(batch.into())))
+}
+
+/// A batch check's progress.
+#[utoipa::path(get, path = "/api/v1/checks/batches/{id}", tag = "checks",
+    params(("id" = i64, Path, description = "批量核查编号")),
+    responses((status = 200, body = BatchView), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
+pub(crate) async fn show_batch(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+) -> Result<Json<BatchView>, Error> {
+    let desk = state.checks.desk(&caller)?;
+    Ok(Json(desk.batch(batch_number(&id)?).await?.into()))
+}
+
+/// A batch check's answers so far as CSV (UTF-8 with BOM, one row per
+/// subject, in the order given): subject, name, whether on file, measures,
+/// mandatory measures, check id.
+#[utoipa::path(get, path = "/api/v1/checks/batches/{id}/result", tag = "checks",
+    params(("id" = i64, Path, description = "批量核查编号")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 403, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem)))]
+pub(crate) async fn batch_result(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+) -> Result<impl IntoResponse, Error> {
+    let desk = state.checks.desk(&caller)?;
+    let (batch, answers) = desk.batch_answers(batch_number(&id)?).await?;
+    let mut csv = String::from("\u{feff}序号,主体代码,主体名称,是否在库,适用措施,必须实施的措施,核查编号\n");
+    for (row, answer) in answers.iter().enumerate() {
+        let measures: Vec<&str> = answer.measures.iter().map(|m| m.code.as_str()).collect();
+        let mandatory: Vec<&str> = answer
+            .measures
+            .iter()
+            .filter(|m| m.mandatory)
+            .map(|m| m.code.as_str())
+            .collect();
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{}\n",
+            row + 1,
+            csv_cell(&answer.subject.code),
+            csv_cell(answer.subject.name.as_deref().unwrap_or("")),
+            if answer.subject.found { "是" } else { "否" },
+            measures.join(" "),
+            mandatory.join(" "),
+            answer.check_id
+        ));
+    }
+    let disposition = format!("attachment; filename=\"check-batch-{}.csv\"", batch.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        csv,
+    ))
+}
+
+fn batch_number(text: &str) -> Result<i64, Error> {
+    text.parse()
+        .map_err(|_| Error::InvalidRequest("批量核查编号应为数字".into()))
+}
+
+/// One CSV cell: quoted when it holds a separator, a quote or a line break;
+/// a leading formula character is defused for spreadsheets.
+fn csv_cell(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
 }

@@ -88,6 +88,12 @@ fn reader_name(actor: &str) -> String {
         (Some("account"), _, Some(username)) => format!("账号 {username}"),
         (Some("key"), _, Some(client)) => format!("系统 {client}"),
         (Some("cli"), _, _) => "平台控制台".into(),
+        // `batch:{id}:{kind}:{name}`: a batch check made by a system or an account.
+        (Some("batch"), _, Some(owner)) => match owner.split_once(':') {
+            Some(("key", client)) => format!("系统 {client}（批量核查）"),
+            Some(("account", username)) => format!("账号 {username}（批量核查）"),
+            _ => "平台控制台（批量核查）".into(),
+        },
         _ => actor.to_owned(),
     }
 }

@@ -357,6 +357,12 @@ async fn the_authorisation_matrix_holds_for_every_endpoint_and_caller() {
                 only(&["operator_a", "reviewer", "admin", "system_key"], 200, 403),
             ),
             (
+                Method::POST,
+                "/api/v1/checks/batches".into(),
+                Some(json!({ "subjects": [COMPANY], "matter": "xzxk", "purpose": "xzsp" })),
+                only(&["operator_a", "reviewer", "admin", "system_key"], 202, 403),
+            ),
+            (
                 Method::GET,
                 "/api/v1/checks/overdue".into(),
                 None,

@@ -405,3 +405,160 @@ async fn unanswered_checks_become_overdue_and_a_removal_ends_the_measures() {
         world.server.stop().await;
     }
 }
+
+/// Polls a batch until it is no longer running.
+async fn finished_batch(server: &TestServer, key: &str, id: i64) -> Value {
+    for _ in 0..200 {
+        let (status, view) = with_key(server, Method::GET, &format!("/api/v1/checks/batches/{id}"), key, None).await;
+        assert_eq!(status, 200, "{view}");
+        if view["status"] != "running" {
+            return view;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("batch {id} still running");
+}
+
+async fn batch_csv(server: &TestServer, key: &str, id: i64) -> Vec<String> {
+    let response = server
+        .client
+        .get(server.url(&format!("/api/v1/checks/batches/{id}/result")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    text.trim_start_matches('\u{feff}').lines().map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn batch_checks_run_in_the_background_and_only_their_owner_sees_them() {
+    for world in world(CheckSettings::default()).await {
+        let server = &world.server;
+        let body = json!({ "matter": "ztb", "purpose": "ztb", "subjects": [COMPANY, SHOP, unknown_code()] });
+        let (status, batch) = with_key(
+            server,
+            Method::POST,
+            "/api/v1/checks/batches",
+            &world.trading,
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 202, "{batch}");
+        let id = batch["id"].as_i64().unwrap();
+        let view = finished_batch(server, &world.trading, id).await;
+        assert_eq!(
+            (view["status"].as_str(), view["done"].as_i64(), view["total"].as_i64()),
+            (Some("done"), Some(3), Some(3))
+        );
+        let lines = batch_csv(server, &world.trading, id).await;
+        assert_eq!(lines.len(), 4, "{lines:?}");
+        assert!(lines[0].starts_with("序号,主体代码"), "{lines:?}");
+        assert!(lines[1].contains(COMPANY) && lines[1].contains("CJ-ZTB"), "{lines:?}");
+        assert!(lines[3].contains(",否,"), "{lines:?}");
+
+        // Another system sees neither the batch nor its answers.
+        let (status, _) = with_key(
+            server,
+            Method::GET,
+            &format!("/api/v1/checks/batches/{id}"),
+            &world.approval,
+            None,
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = with_key(
+            server,
+            Method::GET,
+            &format!("/api/v1/checks/batches/{}", id + 100),
+            &world.trading,
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+
+        // Bad codes refuse the whole batch, naming their rows, not echoing them.
+        let bad = json!({ "matter": "ztb", "purpose": "ztb", "subjects": [COMPANY, "91340000711771143K", "x"] });
+        let (status, problem) = with_key(
+            server,
+            Method::POST,
+            "/api/v1/checks/batches",
+            &world.trading,
+            Some(bad),
+        )
+        .await;
+        assert_eq!(status, 400, "{problem}");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(
+            detail.contains("第2行、第3行") && !detail.contains("91340000711771143K"),
+            "{detail}"
+        );
+        let empty = json!({ "matter": "ztb", "purpose": "ztb", "subjects": [] });
+        let (status, _) = with_key(
+            server,
+            Method::POST,
+            "/api/v1/checks/batches",
+            &world.trading,
+            Some(empty),
+        )
+        .await;
+        assert_eq!(status, 400);
+        world.server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_batch_interrupted_by_a_stop_resumes_at_the_next_start() {
+    for platform in xinyong_testkit::backends().await {
+        platform
+            .import(&penalty_file(&platform), "xzcf", "淮北市市场监督管理局")
+            .await;
+        import_lists(&platform).await;
+        // A batch left running by a stop before any of its rows was checked.
+        let list = serde_json::to_vec(&[COMPANY, SHOP]).unwrap();
+        let id = platform
+            .store
+            .create_check_batch(&xinyong_store::NewCheckBatch {
+                client: "key:公共资源交易平台".into(),
+                department_id: None,
+                matter: "ztb".into(),
+                purpose: "ztb".into(),
+                total: 2,
+                subjects_sealed: platform.keys.seal(&list).unwrap(),
+                created_at: chrono::Utc::now(),
+            })
+            .await
+            .unwrap()
+            .id;
+        let server = TestServer::start(platform).await;
+        let access = xinyong_access::Access::new(
+            server.platform.store.clone(),
+            server.platform.keys.clone(),
+            Default::default(),
+        );
+        let desk = access.admin_desk(&Principal::console("test")).unwrap();
+        let key = KeyRequest {
+            client: "公共资源交易平台".into(),
+            purposes: vec!["ztb".into()],
+            department_uscc: None,
+            expires_on: None,
+        };
+        let (issued, _) = desk.issue_key(key, today()).await.unwrap();
+        let view = finished_batch(&server, &issued.key, id).await;
+        assert_eq!(
+            (view["status"].as_str(), view["done"].as_i64()),
+            (Some("done"), Some(2)),
+            "{view}"
+        );
+        let lines = batch_csv(&server, &issued.key, id).await;
+        assert!(lines[1].contains("CJ-ZTB") && lines[2].contains(SHOP), "{lines:?}");
+        server.stop().await;
+    }
+}

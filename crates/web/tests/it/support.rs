@@ -53,6 +53,7 @@ impl TestServer {
             check_settings,
         )
         .unwrap();
+        checks.resume_batches().await.unwrap();
         let state = AppState::new(
             platform.store.clone(),
             platform.catalog.clone(),

@@ -42,11 +42,16 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let address = listener.local_addr()?;
     tracing::info!(%address, database = platform.store.backend().code(), "xinyong is serving; API at /api/v1");
     let checkpoints = tokio::spawn(keep_checkpoints(platform.store.clone()));
+    let checks = platform.checks()?;
+    let resumed = checks.resume_batches().await?;
+    if resumed > 0 {
+        tracing::info!(resumed, "batch checks interrupted by the last stop resume");
+    }
     let state = AppState::new(
         platform.store.clone(),
         platform.catalog.clone(),
         platform.access(),
-        platform.checks()?,
+        checks,
         platform.importer(),
         platform.config.data_dir.clone(),
         platform.config.web.clone(),
