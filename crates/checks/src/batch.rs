@@ -4,13 +4,11 @@
 //! logged and audited like a single check and numbered by its row, so that
 //! progress is the number of rows done and a restart resumes after them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 use xinyong_access::{AccessError, Principal};
 use xinyong_domain::date::china_date;
-use xinyong_domain::id::CitizenId;
-use xinyong_domain::subject::SubjectRef;
 use xinyong_store::{CheckBatch, CheckBatchStatus, NewCheckBatch};
 
 use crate::Checks;
@@ -49,7 +47,7 @@ impl CheckDesk {
         let bad: Vec<String> = subjects
             .iter()
             .enumerate()
-            .filter(|(_, code)| !well_formed(self, code, today))
+            .filter(|(_, code)| self.name_of(code, today).is_err())
             .map(|(idx, _)| format!("第{}行", idx + 1))
             .collect();
         if !bad.is_empty() {
@@ -134,17 +132,6 @@ impl Checks {
             tokio::spawn(run(self.clone(), batch, subjects));
         }
         Ok(n)
-    }
-}
-
-/// Whether `code` names a subject the way a check may: a code, an ID
-/// number, or a person reference.
-fn well_formed(desk: &CheckDesk, code: &str, today: NaiveDate) -> bool {
-    match SubjectRef::parse(code) {
-        SubjectRef::Person(_) => true,
-        SubjectRef::Code(code) => {
-            desk.checks().inner().policy.parse_uscc(&code).is_ok() || CitizenId::parse(&code, today).is_ok()
-        }
     }
 }
 

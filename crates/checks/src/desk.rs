@@ -7,7 +7,7 @@ use serde_json::json;
 use xinyong_access::{AccessError, Principal};
 use xinyong_domain::audit::Event;
 use xinyong_domain::date::china_date;
-use xinyong_domain::id::{CitizenId, mask_person_name};
+use xinyong_domain::id::{CitizenId, Uscc, mask_person_name};
 use xinyong_domain::measures::{Applied, Fact, Matter, MeasureBook};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::subject::SubjectRef;
@@ -17,6 +17,19 @@ use xinyong_store::{Check, Feedback, FeedbackRefusal, NewCheck, Page, PageReques
 
 use crate::Checks;
 use crate::answer::{AppliedMeasure, CheckAnswer, CheckedSubject, MatterRef, MeasureReason, RecordSummary};
+
+/// How a check names its subject.
+pub(crate) enum Named {
+    /// The platform's reference of a person.
+    Reference(String),
+    /// A code, an ID number, or (rarely) a text valid as both.
+    Code {
+        /// Valid as a 统一社会信用代码.
+        uscc: Option<Uscc>,
+        /// Valid as a 公民身份号码.
+        person: Option<SubjectKey>,
+    },
+}
 
 /// Longest text accepted in a check or feedback field.
 const MAX_TEXT: usize = 200;
@@ -290,21 +303,17 @@ impl CheckDesk {
     }
 
     /// Finds the subject a check names; `None` if the platform has no file.
-    async fn resolve(&self, text: &str, today: chrono::NaiveDate) -> Result<(String, Option<Subject>), AccessError> {
+    async fn resolve(&self, text: &str, today: NaiveDate) -> Result<(String, Option<Subject>), AccessError> {
         let inner = self.checks.inner();
-        if text.chars().count() > 40 {
-            return Err(AccessError::Invalid("主体代码过长".into()));
-        }
-        match SubjectRef::parse(text) {
-            SubjectRef::Person(reference) => {
+        match self.name_of(text, today)? {
+            Named::Reference(reference) => {
                 let subject = inner.store.subject_by_ref(&reference).await?;
                 Ok((reference, subject))
             }
-            SubjectRef::Code(code) => {
+            Named::Code { uscc, person } => {
                 // Some citizen ID numbers are also valid codes (their digits
                 // pass both check characters): such a text is looked up as
                 // a person first, and never echoed whole.
-                let person = CitizenId::parse(&code, today).ok().map(SubjectKey::Citizen);
                 if let Some(key) = &person {
                     let identity = key.person_identity().unwrap_or_default();
                     let hash = inner.keys.keyed_hash(identity.as_bytes());
@@ -312,22 +321,40 @@ impl CheckDesk {
                         return Ok((key.display_masked(), Some(subject)));
                     }
                 }
-                if let Ok(uscc) = inner.policy.parse_uscc(&code) {
-                    let subject = inner.store.subject_by_uscc(uscc.as_str()).await?;
-                    let shown = match (&subject, &person) {
-                        (None, Some(key)) => key.display_masked(),
-                        _ => uscc.as_str().to_owned(),
-                    };
-                    return Ok((shown, subject));
+                let subject = match &uscc {
+                    Some(code) => inner.store.subject_by_uscc(code.as_str()).await?,
+                    None => None,
+                };
+                let shown = match (&uscc, &person) {
+                    (Some(code), _) if subject.is_some() => code.as_str().to_owned(),
+                    (_, Some(key)) => key.display_masked(),
+                    (Some(code), None) => code.as_str().to_owned(),
+                    (None, None) => String::new(),
+                };
+                Ok((shown, subject))
+            }
+        }
+    }
+
+    /// Reads how a check names its subject, for form only: a person
+    /// reference, or a text valid as a code, an ID number, or both.
+    pub(crate) fn name_of(&self, text: &str, today: NaiveDate) -> Result<Named, AccessError> {
+        if text.chars().count() > 40 {
+            return Err(AccessError::Invalid("主体代码过长".into()));
+        }
+        match SubjectRef::parse(text) {
+            SubjectRef::Person(reference) => Ok(Named::Reference(reference)),
+            SubjectRef::Code(code) => {
+                let policy = &self.checks.inner().policy;
+                let uscc = policy.parse_uscc(&code).ok();
+                let person = CitizenId::parse(&code, today).ok().map(SubjectKey::Citizen);
+                if uscc.is_none() && person.is_none() {
+                    let reason = policy.classify(&code, today).problem.unwrap_or_default();
+                    return Err(AccessError::Invalid(format!(
+                        "主体代码不是有效的统一社会信用代码或公民身份号码：{reason}"
+                    )));
                 }
-                if let Some(key) = person {
-                    return Ok((key.display_masked(), None));
-                }
-                let verdict = inner.policy.classify(&code, today);
-                let reason = verdict.problem.unwrap_or_default();
-                Err(AccessError::Invalid(format!(
-                    "主体代码不是有效的统一社会信用代码或公民身份号码：{reason}"
-                )))
+                Ok(Named::Code { uscc, person })
             }
         }
     }
