@@ -235,3 +235,23 @@ pub(crate) async fn withdraw(
     own.withdraw(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reader_name;
+
+    #[test]
+    fn readers_are_named_without_their_credentials() {
+        let cases = [
+            ("account:7:zhang", "账号 zhang"),
+            ("key:0123456789ab:公共资源交易平台", "系统 公共资源交易平台"),
+            ("cli:root", "平台控制台"),
+            ("batch:3:key:评先评优系统", "系统 评先评优系统（批量核查）"),
+            ("batch:4:account:zhang", "账号 zhang（批量核查）"),
+            ("batch:5:cli:root", "平台控制台（批量核查）"),
+        ];
+        for (actor, shown) in cases {
+            assert_eq!(reader_name(actor), shown, "{actor}");
+        }
+    }
+}
