@@ -90,6 +90,16 @@ impl Access {
             .ok_or_else(|| AccessError::PurposeUnknown(code.chars().take(40).collect()))
     }
 
+    /// The purpose `code` as `principal` may state it: configured, and, for
+    /// a system key, one the key was issued for.
+    pub fn stated_purpose(&self, principal: &Principal, code: &str) -> Result<String, AccessError> {
+        let purpose = self.purpose(code)?.code.clone();
+        match &principal.caller {
+            Caller::Client(key) if !key.new.purposes.contains(&purpose) => Err(AccessError::PurposeNotAllowed(purpose)),
+            _ => Ok(purpose),
+        }
+    }
+
     /// The caller behind an API key (`Authorization: Bearer xyk_…`).
     pub async fn authenticate_key(
         &self,
@@ -256,7 +266,7 @@ impl Access {
                 None,
             ));
         };
-        let purpose = self.purpose(code)?.code.clone();
+        let purpose = self.stated_purpose(principal, code)?;
         let authorisation = match &principal.caller {
             Caller::Anonymous => return Err(AccessError::Unauthenticated),
             Caller::Account(account) if !account.new.role.is_government() => {
@@ -265,16 +275,11 @@ impl Access {
                 ));
             }
             Caller::Account(_) | Caller::Console(_) => None,
-            Caller::Client(key) => {
-                if !key.new.purposes.contains(&purpose) {
-                    return Err(AccessError::PurposeNotAllowed(purpose));
-                }
-                // Looked up together with the records, when the file is read.
-                Some(Authorisation {
-                    client: key.new.client.clone(),
-                    today,
-                })
-            }
+            // Looked up together with the records, when the file is read.
+            Caller::Client(key) => Some(Authorisation {
+                client: key.new.client.clone(),
+                today,
+            }),
         };
         Ok(FileReader::official(
             self.clone(),

@@ -171,13 +171,7 @@ impl CheckDesk {
     /// the audit log as the batch (whose start names the caller).
     fn for_batch(checks: Checks, batch: &CheckBatch) -> Self {
         let principal = Principal::console(format!("batch:{}", batch.id));
-        let mut desk = CheckDesk::new(
-            checks,
-            principal,
-            batch.new.client.clone(),
-            batch.new.department_id,
-            None,
-        );
+        let mut desk = CheckDesk::new(checks, principal, batch.new.client.clone(), batch.new.department_id);
         desk.set_actor(format!("batch:{}:{}", batch.id, batch.new.client));
         desk
     }

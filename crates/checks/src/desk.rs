@@ -91,25 +91,16 @@ pub struct CheckDesk {
     /// The owner of its checks (`key:…`, `account:…`, `cli:…`).
     client: String,
     department_id: Option<i64>,
-    /// A key's purposes; `None` for staff and the console (any configured purpose).
-    purposes: Option<Vec<String>>,
 }
 
 impl CheckDesk {
-    pub(crate) fn new(
-        checks: Checks,
-        principal: Principal,
-        client: String,
-        department_id: Option<i64>,
-        purposes: Option<Vec<String>>,
-    ) -> Self {
+    pub(crate) fn new(checks: Checks, principal: Principal, client: String, department_id: Option<i64>) -> Self {
         Self {
             checks,
             actor: principal.actor(),
             principal,
             client,
             department_id,
-            purposes,
         }
     }
 
@@ -149,13 +140,8 @@ impl CheckDesk {
     ) -> Result<(String, Matter), AccessError> {
         let purpose = match purpose.map(str::trim) {
             None | Some("") => return Err(AccessError::PurposeRequired),
-            Some(code) => self.checks.inner().access.purpose(code)?.code.clone(),
+            Some(code) => self.checks.inner().access.stated_purpose(&self.principal, code)?,
         };
-        if let Some(allowed) = &self.purposes
-            && !allowed.contains(&purpose)
-        {
-            return Err(AccessError::PurposeNotAllowed(purpose));
-        }
         let matter = book.matter(matter.trim()).ok_or_else(|| {
             AccessError::Invalid(format!("未知的事项“{}”", matter.chars().take(40).collect::<String>()))
         })?;

@@ -138,33 +138,21 @@ impl Checks {
     /// operators, the credit office's reviewers and administrators, and the
     /// console.
     pub fn desk(&self, principal: &Principal) -> Result<CheckDesk, AccessError> {
-        let (client, department_id, purposes) = match &principal.caller {
+        let (client, department_id) = match &principal.caller {
             Caller::Anonymous => return Err(AccessError::Unauthenticated),
             // The owner of a check is typed by its prefix, so that a key's
             // client name can never pass for an account's.
-            Caller::Client(key) => (
-                format!("key:{}", key.new.client),
-                key.new.department_id,
-                Some(key.new.purposes.clone()),
-            ),
-            Caller::Account(account) if matches!(account.new.role, Role::Operator | Role::Reviewer | Role::Admin) => (
-                format!("account:{}", account.new.username),
-                account.new.department_id,
-                None,
-            ),
+            Caller::Client(key) => (format!("key:{}", key.new.client), key.new.department_id),
+            Caller::Account(account) if matches!(account.new.role, Role::Operator | Role::Reviewer | Role::Admin) => {
+                (format!("account:{}", account.new.username), account.new.department_id)
+            }
             // Subjects do not check others; auditors watch checks, they do not make them.
             Caller::Account(_) => {
                 return Err(AccessError::Forbidden("该账号不能发起信用核查".into()));
             }
-            Caller::Console(user) => (format!("cli:{user}"), None, None),
+            Caller::Console(user) => (format!("cli:{user}"), None),
         };
-        Ok(CheckDesk::new(
-            self.clone(),
-            principal.clone(),
-            client,
-            department_id,
-            purposes,
-        ))
+        Ok(CheckDesk::new(self.clone(), principal.clone(), client, department_id))
     }
 
     /// The credit office's view of all checks: reviewers, administrators,
