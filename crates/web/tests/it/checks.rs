@@ -22,25 +22,40 @@ fn write(platform: &Platform, name: &str, text: &str) -> std::path::PathBuf {
     path
 }
 
+const BLACK_HEADER: &str = "主体名称,主体类别,统一社会信用代码,证件类型,证件号码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期,移出日期,移出原因\n";
+const ABNORMAL_HEADER: &str =
+    "主体名称,主体类别,统一社会信用代码,列入经营异常名录原因,列入决定书文号,作出决定机关,列入日期,移出日期\n";
+
+/// The company's black-list entry, removed on `removed` if not empty.
+fn company_black_listed(removed: &str) -> String {
+    let reason = if removed.is_empty() { "" } else { "信用修复" };
+    format!(
+        "淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},,,政府采购严重违法失信行为记录名单,皖财购〔2026〕7号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,{FINANCE},{},{removed},{reason}\n",
+        days_ago(30)
+    )
+}
+
+/// The company's abnormal-operations entry, removed on `removed` if not empty.
+fn company_abnormal(removed: &str) -> String {
+    format!(
+        "淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},未按规定期限公示年度报告,淮市监异〔2026〕8号,淮北市市场监督管理局,{},{removed}\n",
+        days_ago(100)
+    )
+}
+
 /// The black list holds the company and a person, the abnormal-operations
 /// list the company, the red list the shop.
 async fn import_lists(platform: &Platform) {
     let black = format!(
-        "主体名称,主体类别,统一社会信用代码,证件类型,证件号码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期,移出日期\n\
-         淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},,,政府采购严重违法失信行为记录名单,皖财购〔2026〕7号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,{FINANCE},{},\n\
-         张三丰,自然人,,身份证,{PERSON_ID},失信被执行人,（2026）皖0602执12号,有履行能力而拒不履行,《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条,淮北市相山区人民法院,{},\n",
-        days_ago(30),
+        "{BLACK_HEADER}{}张三丰,自然人,,身份证,{PERSON_ID},失信被执行人,（2026）皖0602执12号,有履行能力而拒不履行,《最高人民法院关于公布失信被执行人名单信息的若干规定》第一条,淮北市相山区人民法院,{},,\n",
+        company_black_listed(""),
         days_ago(40),
     );
     let batch = platform
         .import(&write(platform, "yzsx.csv", &black), "yzsx", FINANCE)
         .await;
     assert_eq!(batch.summary.n_accepted, 2, "{:?}", batch.summary);
-    let abnormal = format!(
-        "主体名称,主体类别,统一社会信用代码,列入经营异常名录原因,列入决定书文号,作出决定机关,列入日期\n\
-         淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},未按规定期限公示年度报告,淮市监异〔2026〕8号,淮北市市场监督管理局,{}\n",
-        days_ago(100)
-    );
+    let abnormal = format!("{ABNORMAL_HEADER}{}", company_abnormal(""));
     let batch = platform
         .import(&write(platform, "jyyc.csv", &abnormal), "jyyc", "淮北市市场监督管理局")
         .await;
@@ -376,22 +391,12 @@ async fn unanswered_checks_become_overdue_and_a_removal_ends_the_measures() {
 
         // The listing authority removes both entries: no measure is left.
         let platform = &server.platform;
-        let removal = format!(
-            "主体名称,主体类别,统一社会信用代码,名单名称,列入决定文书号,列入原因,列入依据,列入机关,列入日期,移出日期,移出原因\n\
-             淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},政府采购严重违法失信行为记录名单,皖财购〔2026〕7号,提供虚假材料谋取中标,《中华人民共和国政府采购法》第七十七条,{FINANCE},{},{},信用修复\n",
-            days_ago(30),
-            days_ago(1),
-        );
+        let removal = format!("{BLACK_HEADER}{}", company_black_listed(&days_ago(1)));
         let batch = platform
             .import(&write(platform, "移出.csv", &removal), "yzsx", FINANCE)
             .await;
         assert_eq!(batch.summary.n_new_versions, 1, "{:?}", batch.summary);
-        let removal = format!(
-            "主体名称,主体类别,统一社会信用代码,列入经营异常名录原因,列入决定书文号,作出决定机关,列入日期,移出日期\n\
-             淮北市鑫源商贸有限公司,法人及非法人组织,{COMPANY},未按规定期限公示年度报告,淮市监异〔2026〕8号,淮北市市场监督管理局,{},{}\n",
-            days_ago(100),
-            days_ago(0),
-        );
+        let removal = format!("{ABNORMAL_HEADER}{}", company_abnormal(&days_ago(0)));
         let batch = platform
             .import(
                 &write(platform, "移出异常.csv", &removal),
