@@ -13,6 +13,7 @@ use xinyong_store::{Account, NewSession, Store, Subject};
 
 use crate::desks::{AdminDesk, AuditDesk, BatchScope, DepartmentDesk, OwnFile};
 use crate::reader::{Authorisation, FileReader};
+use crate::review::ReviewDesk;
 use crate::secrets::{KeyCache, SessionToken, digest, is_session_token, parse_api_key};
 use crate::{AccessError, Caller, Journal, Principal, verify_password};
 
@@ -351,6 +352,21 @@ impl Access {
             Caller::Console(_) => Ok(AdminDesk::new(self.clone(), principal.clone())),
             Caller::Anonymous => Err(AccessError::Unauthenticated),
             _ => Err(AccessError::Forbidden("只有管理员可以管理单位、账号和密钥".into())),
+        }
+    }
+
+    /// The review desk: the credit office's reviewers, administrators and
+    /// the console.
+    pub fn review_desk(&self, principal: &Principal) -> Result<ReviewDesk, AccessError> {
+        match &principal.caller {
+            Caller::Account(a) if matches!(a.new.role, Role::Reviewer | Role::Admin) => {
+                Ok(ReviewDesk::new(self.clone(), principal.clone()))
+            }
+            Caller::Console(_) => Ok(ReviewDesk::new(self.clone(), principal.clone())),
+            Caller::Anonymous => Err(AccessError::Unauthenticated),
+            _ => Err(AccessError::Forbidden(
+                "只有信用办审核员和管理员可以复核名称冲突".into(),
+            )),
         }
     }
 

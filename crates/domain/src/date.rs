@@ -51,7 +51,13 @@ pub fn from_excel_serial(serial: u32) -> Option<NaiveDate> {
 /// The civil date in China Standard Time (UTC+8, no daylight saving) at an
 /// instant: deadlines and publicity windows are counted in Chinese dates.
 pub fn china_date(instant: chrono::DateTime<chrono::Utc>) -> NaiveDate {
-    (instant + chrono::Duration::hours(8)).date_naive()
+    china_time(instant).date()
+}
+
+/// The civil date and time in China Standard Time at an instant, for
+/// showing times to people.
+pub fn china_time(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    (instant + chrono::Duration::hours(8)).naive_utc()
 }
 
 /// Adds calendar months, clamping to the last day of a shorter month

@@ -47,6 +47,32 @@ pub fn searchable_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     })
 }
 
+/// Where `query` (searchable characters, as [`classify_query`] returns
+/// them) occurs in `name`, as a byte range of `name` from its first to its
+/// last matching character: search ignores punctuation and width, so
+/// `淮北鑫源` matches `淮北（鑫源）` across the bracket. `None` if it does
+/// not occur.
+pub fn match_span(name: &str, query: &str) -> Option<std::ops::Range<usize>> {
+    let query: Vec<char> = query.chars().collect();
+    if query.is_empty() {
+        return None;
+    }
+    // The searchable characters of the name with where each one starts.
+    let chars: Vec<(usize, char, usize)> = name
+        .char_indices()
+        .filter_map(|(at, c)| {
+            let mut one = [0u8; 4];
+            searchable_chars(c.encode_utf8(&mut one))
+                .next()
+                .map(|s| (at, s, at + c.len_utf8()))
+        })
+        .collect();
+    let start = chars
+        .windows(query.len())
+        .position(|window| window.iter().map(|(_, c, _)| *c).eq(query.iter().copied()))?;
+    Some(chars[start].0..chars[start + query.len() - 1].2)
+}
+
 /// What a search box query asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QueryKind {
@@ -77,6 +103,18 @@ mod tests {
     use rstest::rstest;
 
     use super::{QueryKind, bigrams, classify_query, normalize};
+
+    #[rstest]
+    #[case("淮北市鑫源商贸有限公司", "鑫源", Some("鑫源"))]
+    #[case("淮北（鑫源）商贸", "北鑫源", Some("北（鑫源"))]
+    #[case("ＡＢＣ贸易", "ABC", Some("ＡＢＣ"))]
+    #[case("abc贸易", "ABC", Some("abc"))]
+    #[case("淮北市鑫源商贸有限公司", "鑫商", None)]
+    #[case("鑫", "鑫源", None)]
+    #[case("鑫源", "", None)]
+    fn finds_the_match_to_highlight(#[case] name: &str, #[case] query: &str, #[case] shown: Option<&str>) {
+        assert_eq!(super::match_span(name, query).map(|span| &name[span]), shown);
+    }
 
     #[rstest]
     #[case("913406", Some(QueryKind::CodePrefix("913406".into())))]

@@ -3,11 +3,13 @@
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Postgres, Row};
-use xinyong_store::{AliasKind, NameFlag, Page, PageRequest, StoreError, Subject, SubjectId, SubjectStore};
+use xinyong_store::{
+    AliasKind, NameDecision, NameFlag, Page, PageRequest, StoreError, Subject, SubjectId, SubjectStore,
+};
 
 use crate::PostgresStore;
 use crate::error::{corrupt, map_error};
-use crate::rows::{SUBJECT_COLUMNS, subject};
+use crate::rows::{SUBJECT_COLUMNS, subject, tsvector_literal};
 
 impl PostgresStore {
     async fn subject_where<T>(&self, condition: &str, value: T) -> Result<Option<Subject>, StoreError>
@@ -66,30 +68,91 @@ impl SubjectStore for PostgresStore {
                 next: None,
             });
         };
-        let items = sqlx::query(
-            "SELECT f.id, f.subject_id, COALESCE(s.uscc, s.id_masked, '') AS subject_key, s.name, f.incoming_name,
-                    f.first_batch, f.first_row, f.n_rows, f.created_at
-             FROM name_flags f JOIN subjects s ON s.id = f.subject_id
-             WHERE f.resolved_at IS NULL AND f.id > $1 ORDER BY f.id LIMIT $2",
-        )
+        let items = sqlx::query(AssertSqlSafe(format!(
+            "{FLAG_SELECT} WHERE f.resolved_at IS NULL AND f.id > $1 ORDER BY f.id LIMIT $2"
+        )))
         .bind(after)
         .bind(i64::from(page.limit) + 1)
-        .try_map(|row: PgRow| {
-            Ok(NameFlag {
-                id: row.try_get("id")?,
-                subject_id: row.try_get("subject_id")?,
-                subject_key: row.try_get("subject_key")?,
-                subject_name: row.try_get("name")?,
-                incoming_name: row.try_get("incoming_name")?,
-                first_batch: row.try_get("first_batch")?,
-                first_row: row.try_get("first_row")?,
-                n_rows: row.try_get("n_rows")?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
+        .try_map(|row: PgRow| flag_row(&row))
         .fetch_all(&self.pool)
         .await
         .map_err(map_error)?;
         Ok(Page::from_overfetch(items, page.limit, |flag| flag.id.to_string()))
     }
+
+    async fn resolve_name_flag(&self, id: i64, decision: NameDecision) -> Result<Option<NameFlag>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(map_error)?;
+        let flag = sqlx::query(AssertSqlSafe(format!(
+            "{FLAG_SELECT} WHERE f.id = $1 AND f.resolved_at IS NULL FOR UPDATE OF f"
+        )))
+        .bind(id)
+        .try_map(|row: PgRow| flag_row(&row))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        let Some(flag) = flag else {
+            return Ok(None);
+        };
+        let alias = match decision {
+            NameDecision::Rename => Some(&flag.subject_name),
+            NameDecision::Alias => Some(&flag.incoming_name),
+            NameDecision::Reject => None,
+        };
+        if let Some(name) = alias {
+            sqlx::query(
+                "INSERT INTO subject_aliases (subject_id, kind, value, first_batch) VALUES ($1, 'name', $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(flag.subject_id)
+            .bind(name)
+            .bind(flag.first_batch)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        }
+        if decision == NameDecision::Rename {
+            // Found by both names from now on (`||` shifts the old name's positions past the new one's).
+            sqlx::query("UPDATE subjects SET name = $2, search_tokens = $3::tsvector || $4::tsvector WHERE id = $1")
+                .bind(flag.subject_id)
+                .bind(&flag.incoming_name)
+                .bind(tsvector_literal(&flag.incoming_name))
+                .bind(tsvector_literal(&flag.subject_name))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_error)?;
+        }
+        sqlx::query("UPDATE name_flags SET resolved_at = now() WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+        sqlx::query(
+            "UPDATE subjects SET flagged = EXISTS (SELECT 1 FROM name_flags WHERE subject_id = $1 AND resolved_at IS NULL)
+             WHERE id = $1",
+        )
+        .bind(flag.subject_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_error)?;
+        tx.commit().await.map_err(map_error)?;
+        Ok(Some(flag))
+    }
+}
+
+const FLAG_SELECT: &str = "SELECT f.id, f.subject_id, COALESCE(s.uscc, s.id_masked, '') AS subject_key, s.name,
+                                  f.incoming_name, f.first_batch, f.first_row, f.n_rows, f.created_at
+                           FROM name_flags f JOIN subjects s ON s.id = f.subject_id";
+
+fn flag_row(row: &PgRow) -> Result<NameFlag, sqlx::Error> {
+    Ok(NameFlag {
+        id: row.try_get("id")?,
+        subject_id: row.try_get("subject_id")?,
+        subject_key: row.try_get("subject_key")?,
+        subject_name: row.try_get("name")?,
+        incoming_name: row.try_get("incoming_name")?,
+        first_batch: row.try_get("first_batch")?,
+        first_row: row.try_get("first_row")?,
+        n_rows: row.try_get("n_rows")?,
+        created_at: row.try_get("created_at")?,
+    })
 }

@@ -42,6 +42,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("name_flags_count_repeats", |s| {
         Box::pin(batches::name_flags_count_repeats(s))
     }),
+    ("name_flags_are_settled", |s| {
+        Box::pin(batches::name_flags_are_settled(s))
+    }),
     ("listing_filters_and_pages", |s| {
         Box::pin(batches::listing_filters_and_pages(s))
     }),

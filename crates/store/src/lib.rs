@@ -36,8 +36,8 @@ pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, Rec
 pub use rekey::{Rekey, RekeyCounts, RekeyStore, Transform};
 pub use search::{SearchStore, SubjectQuery};
 pub use subjects::{
-    AliasKind, KnownSubject, NameFlag, NewAlias, NewNameFlag, NewSubject, PersonIdentity, Subject, SubjectId,
-    SubjectLookup, SubjectStore,
+    AliasKind, KnownSubject, NameDecision, NameFlag, NewAlias, NewNameFlag, NewSubject, PersonIdentity, Subject,
+    SubjectId, SubjectLookup, SubjectStore,
 };
 
 use async_trait::async_trait;

@@ -173,4 +173,42 @@ pub trait SubjectStore {
 
     /// Unresolved name conflicts, oldest first.
     async fn name_flags(&self, page: &PageRequest) -> Result<Page<NameFlag>, StoreError>;
+
+    /// Settles an open name conflict in one transaction (see
+    /// [`NameDecision`]); the subject stops being flagged when none of its
+    /// conflicts remains open. The flag as it was, or `None` if no open
+    /// flag has this id.
+    async fn resolve_name_flag(&self, id: i64, decision: NameDecision) -> Result<Option<NameFlag>, StoreError>;
+}
+
+/// How the credit office settles a name conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameDecision {
+    /// The subject is now called the incoming name (it was renamed); the
+    /// old name stays known (an alias, still found by search).
+    Rename,
+    /// The incoming name is another name of the same subject (a former or
+    /// registered short name): known from now on, the current name kept.
+    Alias,
+    /// The incoming name is wrong: nothing about the subject changes; a row
+    /// carrying it again reopens the conflict.
+    Reject,
+}
+
+impl NameDecision {
+    /// Stable machine name.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Rename => "rename",
+            Self::Alias => "alias",
+            Self::Reject => "reject",
+        }
+    }
+
+    /// Parses [`NameDecision::code`].
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Rename, Self::Alias, Self::Reject]
+            .into_iter()
+            .find(|d| d.code() == code)
+    }
 }

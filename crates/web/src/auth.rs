@@ -26,6 +26,16 @@ pub(crate) struct SessionContext {
     pub(crate) csrf: String,
 }
 
+/// A cookie-authenticated unsafe request to a page whose CSRF token is not
+/// in a header: pages post it in the form itself. Until a site form
+/// extractor (`site::form`) has checked it, the request acts as the public,
+/// so a page handler that forgot the check gains nothing from the cookie.
+#[derive(Debug, Clone)]
+pub(crate) struct Unconfirmed {
+    pub(crate) principal: Principal,
+    pub(crate) session: SessionContext,
+}
+
 /// The caller of a request (the public when no credentials were given).
 #[derive(Debug, Clone)]
 pub struct Caller(pub Principal);
@@ -99,15 +109,23 @@ async fn resolve(state: &AppState, request: &mut Request) -> Result<(), Error> {
     };
     match state.access.authenticate_session(&token, origin.clone()).await {
         Ok((principal, csrf)) => {
-            let signing_in = request.uri().path() == "/api/v1/session" && request.method() == Method::POST;
+            let path = request.uri().path();
+            let signing_in = path == "/api/v1/session" && request.method() == Method::POST;
+            let session = SessionContext { token, csrf };
             if !is_safe(request.method()) && !signing_in {
                 let echoed = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-                if echoed != Some(csrf.as_str()) {
-                    return Err(AccessError::Csrf.into());
+                if echoed != Some(session.csrf.as_str()) {
+                    if path.starts_with("/api/") {
+                        return Err(AccessError::Csrf.into());
+                    }
+                    let extensions = request.extensions_mut();
+                    extensions.insert(Principal::anonymous(origin));
+                    extensions.insert(Unconfirmed { principal, session });
+                    return Ok(());
                 }
             }
             request.extensions_mut().insert(principal);
-            request.extensions_mut().insert(SessionContext { token, csrf });
+            request.extensions_mut().insert(session);
         }
         // A stale cookie is no credential: the request is the public's.
         Err(AccessError::SessionEnded) => {

@@ -4,7 +4,11 @@
 //! and a Chinese `detail`. Internal error text is logged with the request
 //! and never shown.
 
+use std::sync::Arc;
+
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use xinyong_access::AccessError;
@@ -55,7 +59,7 @@ pub enum Error {
 }
 
 /// The `application/problem+json` body (RFC 9457) with a stable `code`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     /// URI of the problem type.
     #[serde(rename = "type")]
@@ -222,6 +226,40 @@ impl IntoResponse for Error {
         if status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        // The website turns this into an error page (see `site::errors`).
+        response.extensions_mut().insert(Arc::new(problem));
         response
+    }
+}
+
+/// Errors leave the platform here: under `/api/` as problem+json, anywhere
+/// else as a Chinese error page built from the same problem.
+pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = problem_for_bare_errors(next.run(request).await);
+    if is_api {
+        return response;
+    }
+    match response.extensions().get::<Arc<Problem>>().cloned() {
+        Some(problem) => crate::site::error_page(&problem, response),
+        None => response,
+    }
+}
+
+/// Middleware (a timeout, a body limit) answers with a bare status; give
+/// those answers the problem body every other error has.
+fn problem_for_bare_errors(response: Response) -> Response {
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/problem+json");
+    if is_problem || response.status().is_success() {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge.into_response(),
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Error::Timeout.into_response(),
+        StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed.into_response(),
+        _ => response,
     }
 }

@@ -9,6 +9,7 @@ mod limits;
 mod openapi;
 mod router;
 mod settings;
+mod site;
 mod state;
 
 use std::future::Future;

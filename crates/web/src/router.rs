@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
@@ -69,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::site::routes(&state))
         .fallback(|| async { Error::NotFound })
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(axum::middleware::from_fn_with_state(state.clone(), deadline))
@@ -76,17 +77,18 @@ pub fn router(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(TraceLayer::new_for_http())
+                .layer(axum::middleware::from_fn(crate::error::render_errors))
                 .layer(CatchPanicLayer::custom(|_| {
                     Error::Internal("handler panicked".into()).into_response()
                 }))
-                .layer(axum::middleware::map_response(problem_for_bare_errors))
                 .layer(DefaultBodyLimit::max(max_body))
                 .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
                 .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
                 .layer(security_header(
                     header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; frame-ancestors 'none'",
+                    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                     frame-ancestors 'none'; base-uri 'none'",
                 )),
         )
 }
@@ -108,24 +110,6 @@ async fn deadline(State(state): State<AppState>, request: Request, next: Next) -
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
     SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
-}
-
-/// Middleware (a timeout, a body limit) answers with a bare status; give
-/// those answers the problem body every other error has.
-async fn problem_for_bare_errors(response: Response) -> Response {
-    let is_problem = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v == "application/problem+json");
-    if is_problem || response.status().is_success() {
-        return response;
-    }
-    match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => Error::PayloadTooLarge.into_response(),
-        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Error::Timeout.into_response(),
-        StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed.into_response(),
-        _ => response,
-    }
 }
 
 async fn openapi_json() -> impl IntoResponse {

@@ -30,6 +30,7 @@ pub struct AppState {
     /// HTTP settings.
     pub settings: Arc<Settings>,
     pub(crate) limits: Arc<Limits>,
+    pub(crate) site: Arc<crate::site::Cache>,
 }
 
 impl AppState {
@@ -45,6 +46,7 @@ impl AppState {
     ) -> Self {
         Self {
             limits: Arc::new(Limits::new(&settings)),
+            site: Arc::default(),
             store,
             catalog: Arc::new(catalog),
             access,

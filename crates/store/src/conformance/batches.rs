@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use super::fixtures::{new_batch, org, person, person_lookup, record, seed, ymd};
 use crate::{
-    AliasKind, BatchStatus, BatchSummary, IssueSeverity, NaturalKey, NewAlias, NewNameFlag, NewRejection, PageRequest,
-    RecordFilter, RowIssue, Store, StoreError, SubjectLookup,
+    AliasKind, BatchStatus, BatchSummary, IssueSeverity, NameDecision, NaturalKey, NewAlias, NewNameFlag, NewRejection,
+    PageRequest, RecordFilter, RowIssue, Store, StoreError, SubjectId, SubjectLookup, SubjectQuery,
 };
 
 pub(super) async fn catalog_versions(store: Arc<dyn Store>) {
@@ -280,6 +280,95 @@ pub(super) async fn name_flags_count_repeats(store: Arc<dyn Store>) {
     assert_eq!(second.items[0].incoming_name, "丙公司");
     assert!(second.next.is_none());
     assert!(store.subject_by_id(ids[0]).await.unwrap().unwrap().flagged);
+}
+
+pub(super) async fn name_flags_are_settled(store: Arc<dyn Store>) {
+    let ids = seed(
+        store.as_ref(),
+        vec![org("甲公司", "91340600MA2N00001X"), org("乙公司", "91340600MA2N00002X")],
+    )
+    .await;
+    let flag_all = |names: Vec<(SubjectId, &'static str)>| {
+        let store = Arc::clone(&store);
+        async move {
+            let mut tx = store.begin_import(&new_batch("某局")).await.unwrap();
+            let flags = names
+                .into_iter()
+                .enumerate()
+                .map(|(n, (subject_id, name))| NewNameFlag {
+                    subject_id,
+                    incoming_name: name.into(),
+                    row_no: n as i64 + 2,
+                })
+                .collect();
+            tx.flag_names(flags).await.unwrap();
+            tx.commit(&BatchSummary::default()).await.unwrap();
+        }
+    };
+    flag_all(vec![(ids[0], "甲新材料公司"), (ids[0], "甲商行"), (ids[1], "丙公司")]).await;
+    let open = store.name_flags(&PageRequest::first(10)).await.unwrap().items;
+    let id_of = |name: &str| open.iter().find(|f| f.incoming_name == name).unwrap().id;
+
+    let renamed = store
+        .resolve_name_flag(id_of("甲新材料公司"), NameDecision::Rename)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renamed.subject_name, "甲公司");
+    let subject = store.subject_by_id(ids[0]).await.unwrap().unwrap();
+    assert_eq!(subject.name, "甲新材料公司");
+    assert!(subject.flagged, "another conflict of 甲 is still open");
+    assert_eq!(
+        store.subject_aliases(ids[0]).await.unwrap(),
+        vec![(AliasKind::Name, "甲公司".to_owned())]
+    );
+    for query in ["新材料", "甲公司"] {
+        let found = store
+            .search_subjects(&SubjectQuery::Name(query.into()), &PageRequest::first(5))
+            .await
+            .unwrap();
+        assert_eq!(found.items.len(), 1, "{query} finds the renamed subject");
+        assert_eq!(found.items[0].id, ids[0]);
+    }
+
+    store
+        .resolve_name_flag(id_of("甲商行"), NameDecision::Alias)
+        .await
+        .unwrap()
+        .unwrap();
+    let subject = store.subject_by_id(ids[0]).await.unwrap().unwrap();
+    assert_eq!(subject.name, "甲新材料公司");
+    assert!(!subject.flagged);
+    assert_eq!(store.subject_aliases(ids[0]).await.unwrap().len(), 2);
+
+    store
+        .resolve_name_flag(id_of("丙公司"), NameDecision::Reject)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = store.subject_by_id(ids[1]).await.unwrap().unwrap();
+    assert_eq!((other.name.as_str(), other.flagged), ("乙公司", false));
+    assert!(store.subject_aliases(ids[1]).await.unwrap().is_empty());
+    assert!(
+        store
+            .name_flags(&PageRequest::first(10))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    // Settled once: a second decision finds nothing open.
+    let again = store
+        .resolve_name_flag(id_of("丙公司"), NameDecision::Alias)
+        .await
+        .unwrap();
+    assert!(again.is_none());
+
+    // The rejected name arriving again reopens its conflict.
+    flag_all(vec![(ids[1], "丙公司")]).await;
+    let reopened = store.name_flags(&PageRequest::first(10)).await.unwrap().items;
+    assert_eq!(reopened.len(), 1);
+    assert!(store.subject_by_id(ids[1]).await.unwrap().unwrap().flagged);
 }
 
 pub(super) async fn listing_filters_and_pages(store: Arc<dyn Store>) {

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
+use xinyong_access::DepartmentDesk;
 use xinyong_ingest::{ImportRequest, Progress, export, report};
 use xinyong_store::Batch;
 
@@ -74,7 +75,7 @@ pub(crate) struct BatchList {
 
 /// An upload being received: a file in the data directory's `incoming/`,
 /// removed when dropped (the importer keeps its own copy).
-struct Incoming(PathBuf);
+pub(crate) struct Incoming(PathBuf);
 
 impl Drop for Incoming {
     fn drop(&mut self) {
@@ -125,9 +126,25 @@ pub(crate) async fn upload(
             "请以 multipart/form-data 上传文件（字段 type 与 file），或以 JSON 提交数据行".into(),
         ));
     };
+    let batch = import_upload(&state, &desk, &record_type, file_name, &file).await?;
+    let mut body = Vec::new();
+    report::write_json(&*state.store, &batch, &mut body)
+        .await
+        .map_err(|e| Error::Internal(format!("report: {e}")))?;
+    Ok(json_response(StatusCode::CREATED, body))
+}
+
+/// Imports a received file as the batch of the desk's department.
+pub(crate) async fn import_upload(
+    state: &AppState,
+    desk: &DepartmentDesk,
+    record_type: &str,
+    file_name: String,
+    file: &Incoming,
+) -> Result<Batch, Error> {
     let entry = state
         .catalog
-        .get(&record_type)
+        .get(record_type)
         .ok_or_else(|| Error::UnknownRecordType(record_type.chars().take(40).collect()))?
         .clone();
     desk.record_upload(&entry.record_type.code, &file_name).await?;
@@ -148,11 +165,7 @@ pub(crate) async fn upload(
         .await
         .map_err(|e| Error::Internal(format!("import: {e}")))?;
     desk.record_import(&batch).await?;
-    let mut body = Vec::new();
-    report::write_json(&*state.store, &batch, &mut body)
-        .await
-        .map_err(|e| Error::Internal(format!("report: {e}")))?;
-    Ok(json_response(StatusCode::CREATED, body))
+    Ok(batch)
 }
 
 fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
@@ -164,9 +177,18 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 async fn receive_multipart(state: &AppState, request: Request) -> Result<(String, String, Incoming), Error> {
-    let mut multipart = Multipart::from_request(request, state)
+    let multipart = Multipart::from_request(request, state)
         .await
         .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
+    receive_fields(state, multipart).await
+}
+
+/// Receives the `type` and `file` fields of an upload, the file streamed
+/// to disk.
+pub(crate) async fn receive_fields(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<(String, String, Incoming), Error> {
     let mut record_type = None;
     let mut received = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -203,7 +225,7 @@ async fn receive_multipart(state: &AppState, request: Request) -> Result<(String
     Ok((record_type, file_name, file))
 }
 
-fn multipart_error(error: axum::extract::multipart::MultipartError) -> Error {
+pub(crate) fn multipart_error(error: axum::extract::multipart::MultipartError) -> Error {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         Error::PayloadTooLarge
     } else {

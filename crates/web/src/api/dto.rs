@@ -166,6 +166,19 @@ pub fn read_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord>
     ))
 }
 
+/// A record read through the access layer, as a page shows it: personal
+/// identifiers stay masked even for a reader entitled to them whole (the
+/// API's own-file read gives them; a page never shows one in clear).
+pub fn page_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord> {
+    let entry = catalog.get(&read.record.key.record_type)?;
+    Some(record_view(
+        &read.record,
+        &entry.record_type,
+        &read.decision,
+        &Map::new(),
+    ))
+}
+
 /// Builds the API view of a record from a visibility decision: hidden
 /// items are left out, masked ones shown as stored (identifiers are stored
 /// masked) or masked here (names), whole personal identifiers taken from

@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use xinyong_store::Authorisation;
+use xinyong_access::Principal;
+use xinyong_store::{Authorisation, PageRequest};
 
 use crate::api::dto::SubjectDetail;
 use crate::api::subjects::subject_detail;
@@ -47,37 +48,37 @@ pub(crate) struct PageParams {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct QueryEntry {
     /// When.
-    at: DateTime<Utc>,
+    pub(crate) at: DateTime<Utc>,
     /// Who: an account, a system client, or the subject itself.
-    reader: String,
+    pub(crate) reader: String,
     /// The purpose code stated.
-    purpose: Option<String>,
+    pub(crate) purpose: Option<String>,
     /// The purpose in Chinese.
-    purpose_name: Option<String>,
+    pub(crate) purpose_name: Option<String>,
     /// The records the reader was shown.
-    records: Vec<i64>,
+    pub(crate) records: Vec<i64>,
     /// For a credit check (信用核查): the check and the matter it was for.
-    check: Option<CheckRef>,
+    pub(crate) check: Option<CheckRef>,
 }
 
 /// The credit check behind a read.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CheckRef {
     /// Check id.
-    id: String,
+    pub(crate) id: String,
     /// Matter code.
-    matter: String,
+    pub(crate) matter: String,
     /// Matter name.
-    matter_name: Option<String>,
+    pub(crate) matter_name: Option<String>,
 }
 
 /// A page of reads.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct QueryPage {
     /// Reads, newest first.
-    items: Vec<QueryEntry>,
+    pub(crate) items: Vec<QueryEntry>,
     /// Pass as `cursor` for the next page.
-    next_cursor: Option<String>,
+    pub(crate) next_cursor: Option<String>,
 }
 
 /// Names a reader for the subject without revealing credentials: the
@@ -107,9 +108,14 @@ pub(crate) async fn get_queries(
     Caller(caller): Caller,
     Query(params): Query<PageParams>,
 ) -> Result<Json<QueryPage>, Error> {
-    let own = state.access.own_file(&caller).await?;
     let page = page_request(&state, params.cursor, params.limit)?;
-    let found = own.queries(&page).await?;
+    Ok(Json(query_page(&state, &caller, &page).await?))
+}
+
+/// A page of the signed-in subject's query log, readers named.
+pub(crate) async fn query_page(state: &AppState, caller: &Principal, page: &PageRequest) -> Result<QueryPage, Error> {
+    let own = state.access.own_file(caller).await?;
+    let found = own.queries(page).await?;
     let book = state.checks.book();
     let items = found
         .items
@@ -144,10 +150,10 @@ pub(crate) async fn get_queries(
             }
         })
         .collect();
-    Ok(Json(QueryPage {
+    Ok(QueryPage {
         items,
         next_cursor: found.next.map(|c| c.0),
-    }))
+    })
 }
 
 /// An authorisation the subject gave.

@@ -18,17 +18,17 @@ use crate::{AppState, Error};
 pub(crate) struct RecordParams {
     /// Record type: `xzcf` (行政处罚) or `xzxk` (行政许可).
     #[serde(rename = "type")]
-    record_type: Option<String>,
+    pub(crate) record_type: Option<String>,
     /// Supplying department, exactly as named.
-    source: Option<String>,
+    pub(crate) source: Option<String>,
     /// Decided on or after this date.
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// Decided on or before this date.
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     /// Cursor from the previous page.
-    cursor: Option<String>,
+    pub(crate) cursor: Option<String>,
     /// Page size (1–100, default 20).
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 fn date_param(name: &str, text: Option<String>) -> Result<Option<chrono::NaiveDate>, Error> {
@@ -47,6 +47,11 @@ pub(crate) async fn list_records(
     State(state): State<AppState>,
     Query(params): Query<RecordParams>,
 ) -> Result<Json<RecordPage>, Error> {
+    Ok(Json(public_records(&state, params).await?))
+}
+
+/// A page of the public listing.
+pub(crate) async fn public_records(state: &AppState, params: RecordParams) -> Result<RecordPage, Error> {
     let record_type = params.record_type.filter(|t| !t.is_empty());
     if let Some(code) = &record_type
         && state.catalog.get(code).is_none()
@@ -57,11 +62,11 @@ pub(crate) async fn list_records(
     let filter = RecordFilter {
         record_type,
         source: params.source.filter(|s| !s.is_empty()),
-        from: date_param("from", params.from)?,
-        to: date_param("to", params.to)?,
+        from: date_param("起始日期（from）", params.from)?,
+        to: date_param("截止日期（to）", params.to)?,
         public_on: Some(today),
     };
-    let page = page_request(&state, params.cursor, params.limit)?;
+    let page = page_request(state, params.cursor, params.limit)?;
     let found = state.store.list_records(&filter, &page).await?;
     let items = found
         .items
@@ -72,8 +77,8 @@ pub(crate) async fn list_records(
             Some(shown)
         })
         .collect();
-    Ok(Json(RecordPage {
+    Ok(RecordPage {
         items,
         next_cursor: found.next.map(|c| c.0),
-    }))
+    })
 }

@@ -75,7 +75,7 @@ fn me(caller: &Who, csrf: Option<String>) -> Me {
 
 /// `SameSite=Strict`: a link from another site must not make a signed-in
 /// official's browser perform a purposeful (and journaled) read.
-fn session_cookie(state: &AppState, value: &str, max_age_secs: u64) -> Result<HeaderValue, Error> {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age_secs: u64) -> Result<HeaderValue, Error> {
     let secure = if state.settings.secure_cookies { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}"

@@ -8,7 +8,7 @@ use utoipa::IntoParams;
 use xinyong_domain::names::{QueryKind, classify_query};
 use xinyong_domain::subject::SubjectRef;
 use xinyong_domain::visibility::Viewer;
-use xinyong_store::{Subject, SubjectQuery};
+use xinyong_store::{Page, PageRequest, Subject, SubjectQuery};
 
 use xinyong_access::SubjectFile;
 
@@ -40,21 +40,30 @@ pub(crate) async fn list_subjects(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Result<Json<SubjectPage>, Error> {
-    let text = params.q.unwrap_or_default();
-    if text.chars().count() > MAX_QUERY_CHARS {
-        return Err(Error::InvalidRequest(format!("查询内容不能超过{MAX_QUERY_CHARS}个字")));
-    }
-    let query = match classify_query(&text) {
-        Some(QueryKind::CodePrefix(prefix)) => SubjectQuery::CodePrefix(prefix),
-        Some(QueryKind::Name(chars)) => SubjectQuery::Name(chars),
-        None => return Err(Error::InvalidRequest("请输入主体名称或统一社会信用代码".into())),
-    };
     let page = page_request(&state, params.cursor, params.limit)?;
-    let found = state.store.search_subjects(&query, &page).await?;
+    let (_, found) = search(&state, &params.q.unwrap_or_default(), &page).await?;
     Ok(Json(SubjectPage {
         items: found.items.iter().map(|s| subject_summary(s, Viewer::Public)).collect(),
         next_cursor: found.next.map(|c| c.0),
     }))
+}
+
+/// Runs a search box query: what it was read as, and the page of subjects.
+pub(crate) async fn search(
+    state: &AppState,
+    text: &str,
+    page: &PageRequest,
+) -> Result<(QueryKind, Page<Subject>), Error> {
+    if text.chars().count() > MAX_QUERY_CHARS {
+        return Err(Error::InvalidRequest(format!("查询内容不能超过{MAX_QUERY_CHARS}个字")));
+    }
+    let kind = classify_query(text).ok_or_else(|| Error::InvalidRequest("请输入主体名称或统一社会信用代码".into()))?;
+    let query = match &kind {
+        QueryKind::CodePrefix(prefix) => SubjectQuery::CodePrefix(prefix.clone()),
+        QueryKind::Name(chars) => SubjectQuery::Name(chars.clone()),
+    };
+    let found = state.store.search_subjects(&query, page).await?;
+    Ok((kind, found))
 }
 
 /// Finds a subject by its URL reference: a person's platform reference

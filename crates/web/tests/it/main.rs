@@ -6,6 +6,8 @@ mod access;
 mod checks;
 mod errors;
 mod openapi;
+mod pages;
 mod records;
+mod site;
 mod subjects;
 mod support;

@@ -145,7 +145,7 @@ pub const SHOP: &str = "92340603MA2PBMCG0U";
 pub const PERSON_ID: &str = "11010519491231002X";
 pub const DEPARTMENT_CODE: &str = "11340600003140164U";
 
-const HEADER: &str = "行政相对人名称,行政相对人类别,统一社会信用代码,法定代表人,法定代表人证件类型,法定代表人证件号码,证件类型,证件号码,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
+pub const PENALTY_HEADER: &str = "行政相对人名称,行政相对人类别,统一社会信用代码,法定代表人,法定代表人证件类型,法定代表人证件号码,证件类型,证件号码,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
 
 /// A penalty row: (name, category, uscc, id, doc, kinds, fine, decided, source).
 #[expect(clippy::too_many_arguments, reason = "one argument per column of the row")]
@@ -234,6 +234,6 @@ pub fn penalty_file(platform: &Platform) -> PathBuf {
         ),
     ];
     let path = platform.dir.join("penalties.csv");
-    std::fs::write(&path, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
+    std::fs::write(&path, format!("{PENALTY_HEADER}\n{}\n", rows.join("\n"))).unwrap();
     path
 }

@@ -1,0 +1,612 @@
+//! The website on each backend: public pages show exactly what is public,
+//! the portal shows a subject its whole file, the console takes uploads,
+//! and errors are Chinese pages. Every page passes `pages::check`.
+
+use reqwest::multipart::{Form, Part};
+use xinyong_access::{AccountRequest, Principal};
+use xinyong_domain::Role;
+use xinyong_domain::id::{OrgCode, Uscc};
+
+use crate::pages::{Page, fetch};
+use crate::support::{COMPANY, PERSON_ID, SHOP, TestServer, penalty_file, penalty_row, servers};
+
+const DEPT: &str = "淮北市市场监督管理局";
+const PASSWORD: &str = "correct-horse-battery";
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The department, an operator of it and the company's own account.
+async fn accounts(server: &TestServer) {
+    let platform = &server.platform;
+    let access = xinyong_access::Access::new(platform.store.clone(), platform.keys.clone(), Default::default());
+    let desk = access.admin_desk(&Principal::console("test")).unwrap();
+    let org = OrgCode::complete("MB000001").unwrap();
+    let code = Uscc::complete(&format!("11340600{org}")).unwrap();
+    desk.create_department(DEPT, &code, None).await.unwrap();
+    let company = platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+    for (username, role, dept, subject) in [
+        ("operator", Role::Operator, Some(code.clone()), None),
+        ("company", Role::Subject, None, Some(company.clone())),
+        ("reviewer", Role::Reviewer, None, None),
+        ("admin", Role::Admin, None, None),
+        ("auditor", Role::Auditor, None, None),
+    ] {
+        desk.create_account(AccountRequest {
+            username: username.into(),
+            role,
+            department_uscc: dept,
+            subject,
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    }
+}
+
+/// Signs in through the login form: (cookie token, where it sent us).
+async fn sign_in(server: &TestServer, username: &str, password: &str) -> (Option<String>, u16, String) {
+    let response = no_redirects()
+        .post(server.url("/login"))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let cookie = response.headers().get("set-cookie").map(|c| {
+        let c = c.to_str().unwrap();
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict"), "{c}");
+        c.split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("xy_session=")
+            .to_owned()
+    });
+    (cookie, status, location)
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &Page) -> String {
+    let at = page
+        .html
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token")
+        + 19;
+    page.html[at..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn public_pages_show_exactly_what_is_public() {
+    for server in servers().await {
+        let file = penalty_file(&server.platform);
+        server.platform.import(&file, "xzcf", DEPT).await;
+        let never_public = ["淮市监罚〔2026〕2号", "淮市监罚〔2024〕9号"];
+
+        let home = fetch(&server, "/", None).await;
+        assert_eq!(home.status, 200);
+        assert!(home.has("淮市监罚〔2026〕1号") && home.has("淮环罚〔2026〕4号"));
+        assert!(home.has(r#"action="/search""#));
+
+        let found = fetch(&server, "/search?q=%E9%91%AB%E6%BA%90", None).await;
+        assert_eq!(found.status, 200);
+        assert!(found.has("淮北市<mark>鑫源</mark>商贸有限公司"), "{}", found.html);
+        assert!(found.has(&format!("/subjects/{COMPANY}")) && found.has(&format!("/subjects/{SHOP}")));
+        let by_code = fetch(&server, "/search?q=9234", None).await;
+        assert!(by_code.has("<mark>9234</mark>"));
+        let person = fetch(&server, "/search?q=%E4%B8%89%E4%B8%B0", None).await;
+        assert!(person.has("张**") && person.has("110105********002X"));
+        assert!(!person.has("张三丰"));
+        let none = fetch(&server, "/search?q=%E4%B8%8D%E5%AD%98%E5%9C%A8", None).await;
+        assert!(none.has("未找到"));
+        let empty = fetch(&server, "/search?q=%EF%BC%88%EF%BC%89", None).await;
+        assert_eq!(empty.status, 400);
+        assert!(empty.has("请输入主体名称或统一社会信用代码"));
+
+        let subject = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
+        assert_eq!(subject.status, 200);
+        assert!(subject.has("<title>淮北市鑫源商贸有限公司的信用档案"));
+        assert!(subject.has("淮市监罚〔2026〕1号") && subject.has(DEPT));
+        assert!(subject.has("暂无行政许可信息"));
+        for doc in never_public {
+            assert!(!subject.has(doc), "{doc} is not public");
+        }
+        let person_ref = person
+            .html
+            .split("/subjects/p")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let person_page = fetch(&server, &format!("/subjects/p{person_ref}"), None).await;
+        assert!(person_page.has("淮公罚〔2026〕3号") && !person_page.has(PERSON_ID));
+
+        let listing = fetch(&server, "/publicity?type=xzcf", None).await;
+        assert!(listing.has("淮市监罚〔2026〕1号"));
+        for doc in never_public {
+            assert!(!listing.has(doc) && !home.has(doc), "{doc} is not public");
+        }
+        let filtered = fetch(
+            &server,
+            "/publicity?type=xzcf&source=%E6%B7%AE%E5%8C%97%E5%B8%82%E7%94%9F%E6%80%81%E7%8E%AF%E5%A2%83%E5%B1%80",
+            None,
+        )
+        .await;
+        assert!(filtered.has("淮环罚〔2026〕4号") && !filtered.has("淮市监罚〔2026〕1号"));
+        let paged = fetch(&server, "/publicity?type=xzcf&cursor=", None).await;
+        assert_eq!(paged.status, 200);
+        let bad_date = fetch(&server, "/publicity?from=2024-13-01", None).await;
+        assert_eq!(bad_date.status, 400);
+        assert!(bad_date.has("不是有效日期"));
+
+        let login = fetch(&server, "/login", None).await;
+        assert!(login.has(r#"autocomplete="current-password""#));
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn listings_page_with_stable_urls() {
+    for server in servers().await {
+        let rows: Vec<String> = (1..=23)
+            .map(|n| {
+                penalty_row(
+                    "淮北市鑫源商贸有限公司",
+                    "法人及非法人组织",
+                    COMPANY,
+                    "",
+                    &format!("淮市监罚〔2026〕{n}号"),
+                    "罚款",
+                    "0.5",
+                    &crate::support::days_ago(n),
+                    DEPT,
+                )
+            })
+            .collect();
+        let first = penalty_file(&server.platform);
+        let header = std::fs::read_to_string(&first)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        let path = server.platform.dir.join("many.csv");
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        let one = fetch(&server, "/publicity?type=xzcf", None).await;
+        let pager = one.html.split(r#"class="pager""#).nth(1).unwrap();
+        let next = pager
+            .split(r#"<a href="/publicity?"#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let next = next.replace("&#38;", "&");
+        assert!(next.contains("type=xzcf") && next.contains("cursor="), "{next}");
+        let two = fetch(&server, &format!("/publicity?{next}"), None).await;
+        assert_eq!(two.status, 200);
+        assert!(!one.has("淮市监罚〔2026〕23号"), "{}", one.html);
+        assert!(two.has("淮市监罚〔2026〕23号"), "{next}");
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_subject_signs_in_sees_its_whole_file_and_signs_out() {
+    for server in servers().await {
+        let file = penalty_file(&server.platform);
+        server.platform.import(&file, "xzcf", DEPT).await;
+        accounts(&server).await;
+
+        let (cookie, status, _) = sign_in(&server, "company", "wrong-password-here").await;
+        assert_eq!((cookie.is_none(), status), (true, 401));
+        let (cookie, status, location) = sign_in(&server, "company", PASSWORD).await;
+        assert_eq!((status, location.as_str()), (303, "/me"));
+        let cookie = cookie.unwrap();
+
+        let portal = fetch(&server, "/me", Some(&cookie)).await;
+        assert_eq!(portal.status, 200);
+        assert_eq!(portal.headers["cache-control"], "private, no-store");
+        // The owner sees what the public does not: the warning and the expired fine.
+        for doc in ["淮市监罚〔2026〕1号", "淮市监罚〔2026〕2号", "淮市监罚〔2024〕9号"] {
+            assert!(portal.has(doc), "{doc}");
+        }
+        assert!(portal.has("谁查询了我的信用信息"));
+        let home = fetch(&server, "/", Some(&cookie)).await;
+        assert!(home.has("退出") && home.has("/me"));
+
+        // Signing out needs the form's token; without it nothing happens.
+        let refused = no_redirects()
+            .post(server.url("/logout"))
+            .header("cookie", format!("xy_session={cookie}"))
+            .form(&[("csrf", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403);
+        assert!(refused.text().await.unwrap().contains("防伪令牌无效"));
+        assert_eq!(fetch(&server, "/me", Some(&cookie)).await.status, 200);
+
+        let csrf = csrf_of(&portal);
+        let out = no_redirects()
+            .post(server.url("/logout"))
+            .header("cookie", format!("xy_session={cookie}"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.status(), 303);
+        assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+        let after = fetch(&server, "/me", Some(&cookie)).await;
+        assert_eq!(
+            (after.status, after.headers["location"].to_str().unwrap()),
+            (303, "/login")
+        );
+        server.stop().await;
+    }
+}
+
+/// A CSV of penalties, the first row fine and the second wrong in two items.
+fn upload_csv(fixed: bool) -> String {
+    let good = penalty_row(
+        "淮北市鑫源商贸有限公司",
+        "法人及非法人组织",
+        COMPANY,
+        "",
+        "淮市监罚〔2026〕50号",
+        "罚款",
+        "0.5",
+        &crate::support::days_ago(3),
+        DEPT,
+    );
+    let (code, date) = if fixed {
+        ("91340000711771143J", crate::support::days_ago(4))
+    } else {
+        ("91340000711771143X", "2026-02-30".to_owned())
+    };
+    let second = penalty_row(
+        "淮北市鑫源商贸有限公司",
+        "法人及非法人组织",
+        code,
+        "",
+        "淮市监罚〔2026〕51号",
+        "罚款",
+        "0.5",
+        &date,
+        DEPT,
+    );
+    let header = crate::support::PENALTY_HEADER;
+    format!("{header}\n{good}\n{second}\n")
+}
+
+async fn upload(server: &TestServer, cookie: &str, csrf: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let form = Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("type", "xzcf")
+        .part("file", Part::bytes(bytes).file_name(name.to_owned()));
+    no_redirects()
+        .post(server.url("/console/batches"))
+        .header("cookie", format!("xy_session={cookie}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_operator_uploads_reads_the_rejections_and_uploads_the_fix() {
+    for server in servers().await {
+        let file = penalty_file(&server.platform);
+        server.platform.import(&file, "xzcf", DEPT).await;
+        accounts(&server).await;
+        let (cookie, status, location) = sign_in(&server, "operator", PASSWORD).await;
+        assert_eq!((status, location.as_str()), (303, "/console/batches"));
+        let cookie = cookie.unwrap();
+        let console = fetch(&server, "/console/batches", Some(&cookie)).await;
+        assert!(console.has(DEPT) && console.has(r#"enctype="multipart/form-data""#));
+        let csrf = csrf_of(&console);
+
+        // The file comes in GBK, as many departments' exports do.
+        let text = upload_csv(false);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+        let refused = upload(&server, &cookie, "forged", "处罚.csv", gbk.to_vec()).await;
+        assert_eq!(refused.status(), 403);
+        let uploaded = upload(&server, &cookie, &csrf, "处罚.csv", gbk.to_vec()).await;
+        assert_eq!(uploaded.status(), 303);
+        let result_path = uploaded.headers()["location"].to_str().unwrap().to_owned();
+        let result = fetch(&server, &result_path, Some(&cookie)).await;
+        assert_eq!(result.status, 200);
+        assert!(result.has("接受 1 行") && result.has("拒绝 1 行"), "{}", result.html);
+        assert!(result.has("第3行") && result.has("统一社会信用代码") && result.has("处罚决定日期"));
+        let batch_id = result_path.rsplit('/').next().unwrap();
+
+        let download = server
+            .client
+            .get(server.url(&format!("/api/v1/batches/{batch_id}/rejected")))
+            .header("cookie", format!("xy_session={cookie}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), 200);
+        let bytes = download.bytes().await.unwrap();
+        let (rejected, _, _) = encoding_rs::GBK.decode(&bytes);
+        assert!(rejected.contains("淮市监罚〔2026〕51号") && !rejected.contains("淮市监罚〔2026〕50号"));
+
+        let fixed = upload(&server, &cookie, &csrf, "处罚-修正.csv", upload_csv(true).into_bytes()).await;
+        let fixed_path = fixed.headers()["location"].to_str().unwrap().to_owned();
+        let fixed_result = fetch(&server, &fixed_path, Some(&cookie)).await;
+        assert!(
+            fixed_result.has("接受 1 行") && fixed_result.has("重复 1 行"),
+            "{}",
+            fixed_result.html
+        );
+        let history = fetch(&server, "/console/batches", Some(&cookie)).await;
+        assert!(history.has("处罚.csv") && history.has("处罚-修正.csv"));
+
+        // A subject has no department desk: a Chinese 403 page.
+        let (company, _, _) = sign_in(&server, "company", PASSWORD).await;
+        let forbidden = fetch(&server, "/console/batches", company.as_deref()).await;
+        assert_eq!(forbidden.status, 403);
+        assert!(forbidden.has("无权访问"));
+        let other = fetch(&server, &result_path, company.as_deref()).await;
+        assert_eq!(other.status, 403);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn errors_are_chinese_pages_and_the_api_keeps_problems() {
+    for server in servers().await {
+        let missing = fetch(&server, "/no/such/page", None).await;
+        assert_eq!(missing.status, 404);
+        assert!(missing.has("未找到请求的资源"));
+        let subject = fetch(&server, "/subjects/91340000711771143J", None).await;
+        assert_eq!(subject.status, 404);
+        assert!(subject.has("未找到该信用主体"));
+        let bad_query = fetch(&server, "/search?q=a&x=1", None).await;
+        assert_eq!(bad_query.status, 400);
+        let api = server.get("/api/v1/no/such").await;
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+        let console = fetch(&server, "/console/batches", None).await;
+        assert_eq!(
+            (console.status, console.headers["location"].to_str().unwrap()),
+            (303, "/login")
+        );
+        server.stop().await;
+    }
+    let platform = xinyong_testkit::Platform::sqlite().await;
+    let settings = xinyong_web::Settings {
+        search_per_minute: 1,
+        ..Default::default()
+    };
+    let server = TestServer::start_with(platform, settings).await;
+    fetch(&server, "/search?q=%E9%91%AB", None).await;
+    let limited = fetch(&server, "/search?q=%E9%91%AB", None).await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.has("请求过于频繁") && limited.headers.contains_key("retry-after"));
+    server.stop().await;
+}
+
+async fn post_form(server: &TestServer, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Page {
+    let response = no_redirects()
+        .post(server.url(path))
+        .header("cookie", format!("xy_session={cookie}"))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let page = Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        html: response.text().await.unwrap(),
+    };
+    crate::pages::check(path, &page);
+    page
+}
+
+#[tokio::test]
+async fn the_credit_office_settles_names_manages_accounts_and_verifies_the_log() {
+    for server in servers().await {
+        let file = penalty_file(&server.platform);
+        server.platform.import(&file, "xzcf", DEPT).await;
+        accounts(&server).await;
+        let renamed = penalty_row(
+            "淮北市鑫源新材料有限公司",
+            "法人及非法人组织",
+            COMPANY,
+            "",
+            "淮市监罚〔2026〕60号",
+            "罚款",
+            "0.5",
+            &crate::support::days_ago(2),
+            DEPT,
+        );
+        let path = server.platform.dir.join("renamed.csv");
+        std::fs::write(&path, format!("{}\n{renamed}\n", crate::support::PENALTY_HEADER)).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+
+        // The reviewer settles the conflict: the company was renamed.
+        let (reviewer, _, location) = sign_in(&server, "reviewer", PASSWORD).await;
+        assert_eq!(location, "/console/office");
+        let reviewer = reviewer.unwrap();
+        let office = fetch(&server, "/console/office", Some(&reviewer)).await;
+        assert!(office.has("淮北市鑫源新材料有限公司") && office.has(COMPANY));
+        let csrf = csrf_of(&office);
+        let flag = office
+            .html
+            .split("/console/office/flags/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let forged = post_form(
+            &server,
+            &reviewer,
+            &format!("/console/office/flags/{flag}"),
+            &[("csrf", "x"), ("decision", "rename")],
+        )
+        .await;
+        assert_eq!(forged.status, 403);
+        let settled = post_form(
+            &server,
+            &reviewer,
+            &format!("/console/office/flags/{flag}"),
+            &[("csrf", &csrf), ("decision", "rename")],
+        )
+        .await;
+        assert!(
+            settled.has("已更名为") && settled.has("没有待复核的名称冲突"),
+            "{}",
+            settled.html
+        );
+        let again = post_form(
+            &server,
+            &reviewer,
+            &format!("/console/office/flags/{flag}"),
+            &[("csrf", &csrf), ("decision", "alias")],
+        )
+        .await;
+        assert!(again.has("不存在或已处理"));
+        let subject = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
+        assert!(subject.has("<h1>淮北市鑫源新材料有限公司</h1>"));
+        let by_old_name = fetch(&server, "/search?q=%E9%91%AB%E6%BA%90%E5%95%86%E8%B4%B8", None).await;
+        assert!(
+            by_old_name.has(&format!("/subjects/{COMPANY}")),
+            "found by its former name"
+        );
+
+        // The administrator creates an account, is told of a duplicate, issues and revokes a key.
+        let (admin, _, location) = sign_in(&server, "admin", PASSWORD).await;
+        assert_eq!(location, "/console/accounts");
+        let admin = admin.unwrap();
+        let page = fetch(&server, "/console/accounts", Some(&admin)).await;
+        let csrf = csrf_of(&page);
+        let created = post_form(
+            &server,
+            &admin,
+            "/console/accounts",
+            &[
+                ("csrf", &csrf),
+                ("username", "operator2"),
+                ("role", "operator"),
+                ("department", ""),
+                ("subject", ""),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(created.status, 400, "an operator needs a department");
+        let dept = server.platform.store.departments().await.unwrap()[0].new.uscc.clone();
+        let created = post_form(
+            &server,
+            &admin,
+            "/console/accounts",
+            &[
+                ("csrf", &csrf),
+                ("username", "operator2"),
+                ("role", "operator"),
+                ("department", &dept),
+                ("subject", ""),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert!(created.has("已创建账号：operator2"), "{}", created.html);
+        let duplicate = post_form(
+            &server,
+            &admin,
+            "/console/accounts",
+            &[
+                ("csrf", &csrf),
+                ("username", "operator2"),
+                ("role", "auditor"),
+                ("department", ""),
+                ("subject", ""),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+        assert_eq!(duplicate.status, 400);
+        let issued = post_form(
+            &server,
+            &admin,
+            "/console/keys",
+            &[
+                ("csrf", &csrf),
+                ("client", "工程建设审批系统"),
+                ("purposes", "xzsp"),
+                ("department", ""),
+                ("expires", ""),
+            ],
+        )
+        .await;
+        assert!(issued.has("只显示这一次") && issued.has("xyk_"));
+        let key = issued
+            .html
+            .split("<code>xyk_")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap();
+        let key_id = key.split('_').next().unwrap();
+        let revoked = post_form(
+            &server,
+            &admin,
+            &format!("/console/keys/{key_id}/revoke"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert!(revoked.has("已吊销密钥") && !revoked.has("只显示这一次"));
+        let api = server
+            .client
+            .get(server.url("/api/v1/me"))
+            .bearer_auth(format!("xyk_{key}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), 401, "a revoked key no longer works");
+
+        // The auditor reads today's log and verifies the chain.
+        let (auditor, _, location) = sign_in(&server, "auditor", PASSWORD).await;
+        assert_eq!(location, "/console/audit");
+        let auditor = auditor.unwrap();
+        let log = fetch(&server, "/console/audit", Some(&auditor)).await;
+        let mut all = log.html.clone();
+        let mut page = log.html.clone();
+        while let Some(next) = page.split("&amp;cursor=").nth(1) {
+            let cursor = next.split('"').next().unwrap().to_owned();
+            let day = crate::support::today();
+            let path = format!("/console/audit?day={day}&cursor={cursor}");
+            page = fetch(&server, &path, Some(&auditor)).await.html;
+            all.push_str(&page);
+        }
+        assert!(all.contains("subject.name_settled") && all.contains("key.revoke"));
+        let csrf = csrf_of(&log);
+        let verified = post_form(&server, &auditor, "/console/audit/verify", &[("csrf", &csrf)]).await;
+        assert!(verified.has("审计日志完整"), "{}", verified.html);
+
+        // Each console is its role's: the others get a Chinese 403 page.
+        for (cookie, path) in [
+            (&auditor, "/console/office"),
+            (&reviewer, "/console/accounts"),
+            (&admin, "/console/audit"),
+        ] {
+            let refused = fetch(&server, path, Some(cookie)).await;
+            assert_eq!(refused.status, 403, "{path}");
+        }
+        server.stop().await;
+    }
+}
