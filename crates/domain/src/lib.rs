@@ -3,12 +3,14 @@
 #![deny(missing_docs)]
 
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod date;
 pub mod id;
 pub mod measures;
 pub mod names;
 pub mod publicity;
+pub mod rights;
 pub mod role;
 pub mod row;
 pub mod subject;
