@@ -14,7 +14,7 @@
 # after a 5 s warm-up. Needs `cargo build --release -p xinyong`, sqlite3,
 # psql, wrk (installed if missing), PostgreSQL at 127.0.0.1:5432. Work files
 # go to ${BENCH_DIR:-/tmp/xinyong-bench}/pages; loaded databases are reused.
-# BACKENDS="sqlite postgres".
+# BACKENDS="sqlite postgres"; PREPARE_ONLY=1 only loads the databases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=target/release/xinyong
@@ -122,6 +122,9 @@ if [[ " $backends " == *" postgres "* ]]; then
   fi
   prepare postgres "$work/data-pg" "$pg_url"
 fi
+
+# PREPARE_ONLY=1 loads the databases and stops (measure later, on a quiet machine).
+[ "${PREPARE_ONLY:-0}" = 1 ] && exit 0
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 echo "Subjects: SQLite $(sqlite3 "$work/data-sqlite/xinyong.db" "SELECT count(*) FROM subjects"), records $(sqlite3 "$work/data-sqlite/xinyong.db" "SELECT count(*) FROM records")"

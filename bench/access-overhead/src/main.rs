@@ -102,6 +102,7 @@ async fn main() -> anyhow::Result<()> {
                         publicity: &record.publicity,
                         current: record.current,
                         subject_category: subject.category,
+                        repaired: record.repaired_on.is_some(),
                     };
                     let decision = decide(&facts, viewer, today);
                     (decision.record != Visibility::Hidden).then(|| ReadRecord {

@@ -121,6 +121,7 @@ impl FileReader {
                 publicity: &record.publicity,
                 current: record.current,
                 subject_category: self.subject.category,
+                repaired: record.repaired_on.is_some(),
             };
             let decision = decide(&facts, self.viewer, today);
             if decision.record == Visibility::Hidden {

@@ -191,6 +191,7 @@ impl CheckDesk {
                                 publicity: &record.publicity,
                                 current: record.current,
                                 subject_category: subject.category,
+                                repaired: record.repaired_on.is_some(),
                             };
                             decide(&facts, viewer, today).record != Visibility::Hidden
                         })

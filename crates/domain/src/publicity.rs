@@ -93,6 +93,19 @@ pub struct ClassRule {
     pub when: Condition,
     /// The rule that sets the classification.
     pub basis: String,
+    /// Whether records it classifies may be repaired (信用修复) before
+    /// their maximum period ends.
+    pub repairable: bool,
+}
+
+/// What credit repair of a record depends on: its class's minimum period
+/// and whether its classification allows repair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepairTerms {
+    /// Months after the decision before repair may be sought.
+    pub min_months: u32,
+    /// Whether it may be repaired at all.
+    pub repairable: bool,
 }
 
 /// When a record is public.
@@ -191,6 +204,30 @@ impl PublicityPolicy {
     }
 }
 
+impl PublicityPolicy {
+    /// The repair terms of an adverse record with these values: `None` for
+    /// records that are not classed (licences, list entries — a list entry
+    /// ends by its removal, not by repair).
+    pub fn repair_terms<'a>(&self, values_of: impl Fn(FieldIdx) -> Vec<&'a str>) -> Option<RepairTerms> {
+        let PublicityPolicy::Classed {
+            classes,
+            rules,
+            default_class,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let rule = rules.iter().find(|rule| rule.when.holds(&values_of(rule.when.field)));
+        let severity = rule.map_or(*default_class, |r| r.severity);
+        let class = classes.iter().find(|c| c.severity == severity)?;
+        Some(RepairTerms {
+            min_months: class.min_months,
+            repairable: rule.is_none_or(|r| r.repairable),
+        })
+    }
+}
+
 impl PublicityWindow {
     /// Whether the record is public on `day` (China Standard Time civil date).
     pub fn is_public_on(&self, day: NaiveDate) -> bool {
@@ -209,7 +246,7 @@ mod tests {
     use chrono::NaiveDate;
     use rstest::rstest;
 
-    use super::{ClassRule, ClassSpec, PublicityPolicy, PublicityWindow, Severity};
+    use super::{ClassRule, ClassSpec, PublicityPolicy, PublicityWindow, RepairTerms, Severity};
     use crate::catalog::{Condition, ConditionTest, FieldIdx};
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -231,6 +268,7 @@ mod tests {
                 test,
             },
             basis: String::new(),
+            repairable: severity != Severity::Serious,
         };
         PublicityPolicy::Classed {
             classes: vec![
@@ -248,6 +286,15 @@ mod tests {
             default_class: Severity::General,
             supplied_until: None,
         }
+    }
+
+    #[rstest]
+    #[case(&["警告"], Some(RepairTerms { min_months: 0, repairable: true }))]
+    #[case(&["罚款"], Some(RepairTerms { min_months: 3, repairable: true }))]
+    #[case(&["罚款", "吊销许可证件"], Some(RepairTerms { min_months: 12, repairable: false }))]
+    fn repair_terms_follow_the_class_and_its_rule(#[case] kinds: &[&'static str], #[case] terms: Option<RepairTerms>) {
+        assert_eq!(policy().repair_terms(|_| kinds.to_vec()), terms);
+        assert_eq!(PublicityPolicy::Permanent.repair_terms(|_| kinds.to_vec()), None);
     }
 
     #[rstest]

@@ -53,6 +53,9 @@ pub struct RecordFacts<'a> {
     pub current: bool,
     /// The kind of subject it is about.
     pub subject_category: SubjectCategory,
+    /// Whether it was repaired (信用修复): no longer published, shared or
+    /// used; kept, marked 已修复, for its subject.
+    pub repaired: bool,
 }
 
 /// The decision for one record and one viewer.
@@ -79,6 +82,8 @@ pub struct Decision {
 ///   with public display; 公开 and 有条件共享 items, 授权查询 items only
 ///   when authorised; personal identifiers masked unless authorised.
 ///   不予公开 stays hidden from everyone outside the office's own tools.
+/// - A repaired record: its subject alone still sees it (国家发展改革委
+///   《信用修复管理办法》: publication ends, sharing and use stop).
 pub fn decide(record: &RecordFacts<'_>, viewer: Viewer, today: NaiveDate) -> Decision {
     let record_type = record.record_type;
     let hidden = || Decision {
@@ -88,6 +93,7 @@ pub fn decide(record: &RecordFacts<'_>, viewer: Viewer, today: NaiveDate) -> Dec
     };
     let is_person = record.subject_category == SubjectCategory::Person;
     let shown = record.current
+        && (!record.repaired || viewer == Viewer::Owner)
         && match viewer {
             Viewer::Public => record_type.disclosure == Disclosure::Public && record.publicity.is_public_on(today),
             Viewer::Owner => true,
@@ -193,7 +199,27 @@ mod tests {
             publicity,
             current,
             subject_category: category,
+            repaired: false,
         }
+    }
+
+    #[test]
+    fn a_repaired_record_is_its_subjects_alone() {
+        let xzcf = xzcf();
+        let w = window(true, Some(ymd(2025, 1, 5)));
+        let repaired = RecordFacts {
+            repaired: true,
+            ..facts(&xzcf, &w, true, SubjectCategory::Organisation)
+        };
+        let today = ymd(2024, 6, 1);
+        assert_eq!(decide(&repaired, Viewer::Public, today).record, Visibility::Hidden);
+        for authorised in [false, true] {
+            assert_eq!(
+                decide(&repaired, Viewer::Official { authorised }, today).record,
+                Visibility::Hidden
+            );
+        }
+        assert_eq!(decide(&repaired, Viewer::Owner, today).record, Visibility::Full);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod error;
 mod import;
 mod records;
 mod rekey;
+mod rights;
 mod rows;
 mod search;
 mod subjects;

@@ -53,7 +53,8 @@ impl RecordStore for PostgresStore {
         }
         if let Some(day) = filter.public_on {
             // Mirrors PublicityWindow::is_public_on.
-            sql.push(" AND r.published AND r.decision_date <= ").push_bind(day);
+            sql.push(" AND r.published AND r.repaired_on IS NULL AND r.decision_date <= ")
+                .push_bind(day);
             sql.push(" AND (r.publicity_until IS NULL OR r.publicity_until >= ")
                 .push_bind(day)
                 .push(")");
@@ -96,6 +97,17 @@ impl RecordStore for PostgresStore {
         )
         .try_map(|row: PgRow| Ok((row.try_get("record_type")?, row.try_get("n")?)))
         .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn record_by_id(&self, id: i64) -> Result<Option<StoredRecord>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {RECORD_COLUMNS} FROM records r WHERE r.id = $1"
+        )))
+        .bind(id)
+        .try_map(|row: PgRow| record(&row))
+        .fetch_optional(&self.pool)
         .await
         .map_err(map_error)
     }

@@ -30,7 +30,7 @@ pub(crate) fn subject(row: &PgRow) -> sqlx::Result<Subject> {
 /// Columns of `records` read by [`record`].
 pub(crate) const RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.doc_no, r.catalog_version, \
      r.decision_date, r.severity, r.published, r.publicity_until, r.authority, r.source, r.batch_id, r.row_no, \
-     r.version, r.is_current, r.payload, r.created_at, r.sealed";
+     r.version, r.is_current, r.payload, r.created_at, r.sealed, r.repaired_on";
 
 pub(crate) fn record(row: &PgRow) -> sqlx::Result<StoredRecord> {
     let decision_date = row.try_get("decision_date")?;
@@ -66,6 +66,7 @@ pub(crate) fn record(row: &PgRow) -> sqlx::Result<StoredRecord> {
         payload,
         created_at: row.try_get("created_at")?,
         sealed: row.try_get("sealed")?,
+        repaired_on: row.try_get("repaired_on")?,
     })
 }
 

@@ -12,6 +12,7 @@ mod migrate;
 mod pool;
 mod records;
 mod rekey;
+mod rights;
 mod rows;
 mod search;
 mod subjects;

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_check_batches",
         include_str!("../migrations/0004_check_batches.sql"),
     ),
+    ("0005_rights", include_str!("../migrations/0005_rights.sql")),
 ];
 
 fn digest(sql: &str) -> String {

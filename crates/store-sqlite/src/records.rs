@@ -1,6 +1,7 @@
 //! Reading records from SQLite.
 
 use async_trait::async_trait;
+use rusqlite::OptionalExtension;
 use rusqlite::types::Value;
 use xinyong_store::{Page, PageRequest, RecordFilter, RecordStore, StoreError, StoredRecord, SubjectId};
 
@@ -52,7 +53,7 @@ impl RecordStore for SqliteStore {
             // Mirrors PublicityWindow::is_public_on.
             let day = day.to_string();
             bind(
-                "r.published = 1 AND r.decision_date <= ?",
+                "r.published = 1 AND r.repaired_on IS NULL AND r.decision_date <= ?",
                 day.clone().into(),
                 &mut values,
             );
@@ -108,6 +109,15 @@ impl RecordStore for SqliteStore {
                 "SELECT record_type, COUNT(*) FROM records WHERE is_current = 1 GROUP BY record_type ORDER BY record_type",
             )?;
             stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect()
+        })
+        .await
+    }
+
+    async fn record_by_id(&self, id: i64) -> Result<Option<StoredRecord>, StoreError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {RECORD_COLUMNS} FROM records r WHERE r.id = ?1"))?
+                .query_row([id], record)
+                .optional()
         })
         .await
     }

@@ -44,10 +44,10 @@ pub(crate) fn subject(row: &Row<'_>, offset: usize) -> rusqlite::Result<Subject>
 /// Columns of `records` read by [`record`], in order.
 pub(crate) const RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.doc_no, r.catalog_version, \
      r.decision_date, r.severity, r.published, r.publicity_until, r.authority, r.source, r.batch_id, r.row_no, \
-     r.version, r.is_current, r.payload, r.created_at, r.sealed";
+     r.version, r.is_current, r.payload, r.created_at, r.sealed, r.repaired_on";
 
 /// Number of columns in [`RECORD_COLUMNS`].
-pub(crate) const N_RECORD_COLUMNS: usize = 18;
+pub(crate) const N_RECORD_COLUMNS: usize = 19;
 
 pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
     let decision_date = date(&row.get::<_, String>(5)?)?;
@@ -85,5 +85,6 @@ pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
         payload,
         created_at: timestamp(&row.get::<_, String>(16)?)?,
         sealed: row.get(17)?,
+        repaired_on: row.get::<_, Option<String>>(18)?.as_deref().map(date).transpose()?,
     })
 }

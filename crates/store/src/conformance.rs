@@ -13,6 +13,7 @@ mod batches;
 mod checks;
 mod fixtures;
 mod rekey;
+mod rights;
 mod search;
 
 use std::future::Future;
@@ -41,6 +42,9 @@ pub const CASES: &[(&str, Case)] = &[
     }),
     ("name_flags_count_repeats", |s| {
         Box::pin(batches::name_flags_count_repeats(s))
+    }),
+    ("commitments_and_repairs", |s| {
+        Box::pin(rights::commitments_and_repairs(s))
     }),
     ("name_flags_are_settled", |s| {
         Box::pin(batches::name_flags_are_settled(s))

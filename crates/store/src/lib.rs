@@ -11,6 +11,7 @@ mod error;
 mod page;
 mod records;
 mod rekey;
+mod rights;
 mod search;
 mod subjects;
 
@@ -34,6 +35,9 @@ pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};
 pub use rekey::{Rekey, RekeyCounts, RekeyStore, Transform};
+pub use rights::{
+    Commitment, CommitmentFinding, NewCommitment, NewRepair, Repair, RepairFilter, RepairUpdate, RightsStore,
+};
 pub use search::{SearchStore, SubjectQuery};
 pub use subjects::{
     AliasKind, KnownSubject, NameDecision, NameFlag, NewAlias, NewNameFlag, NewSubject, PersonIdentity, Subject,
@@ -73,6 +77,7 @@ pub trait Store:
     + AuditStore
     + CheckStore
     + RekeyStore
+    + RightsStore
     + std::fmt::Debug
     + Send
     + Sync

@@ -104,6 +104,8 @@ pub struct StoredRecord {
     /// Personal identifiers in clear, SM4-sealed JSON, for the views
     /// allowed to see them whole.
     pub sealed: Option<Vec<u8>>,
+    /// The day it was repaired (信用修复), if it was.
+    pub repaired_on: Option<NaiveDate>,
 }
 
 /// A record together with its subject, for listings.
@@ -121,7 +123,8 @@ pub struct RecordFilter {
     pub from: Option<NaiveDate>,
     /// Decided on or before.
     pub to: Option<NaiveDate>,
-    /// Only records public on this day (published, inside their window).
+    /// Only records public on this day (published, inside their window,
+    /// not repaired).
     /// A pre-filter for paging: [`xinyong_domain::visibility::decide`] still
     /// decides each record shown.
     pub public_on: Option<NaiveDate>,
@@ -144,4 +147,7 @@ pub trait RecordStore {
 
     /// Counts of current records per record type.
     async fn count_records(&self) -> Result<Vec<(String, i64)>, StoreError>;
+
+    /// One record (any version) by its id.
+    async fn record_by_id(&self, id: RecordId) -> Result<Option<StoredRecord>, StoreError>;
 }

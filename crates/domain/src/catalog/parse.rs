@@ -100,6 +100,12 @@ struct RuleSpec {
     class: String,
     when: ConditionSpec,
     basis: String,
+    #[serde(default = "repairable_by_default")]
+    repairable: bool,
+}
+
+fn repairable_by_default() -> bool {
+    true
 }
 
 #[derive(Deserialize)]
@@ -348,6 +354,7 @@ fn convert_publicity(
                         severity: severity(&r.class)?,
                         when: convert_condition(code, &r.when, resolve)?,
                         basis: r.basis.clone(),
+                        repairable: r.repairable,
                     })
                 })
                 .collect::<Result<Vec<_>, CatalogError>>()?;

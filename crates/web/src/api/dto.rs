@@ -75,6 +75,9 @@ pub struct PublicRecord {
     pub authority: String,
     /// The department that supplied it.
     pub source: String,
+    /// The day it was repaired (信用修复): shown to its subject only,
+    /// marked 已修复.
+    pub repaired_on: Option<NaiveDate>,
     /// The subject (in listings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<SubjectSummary>,
@@ -147,6 +150,7 @@ pub fn public_record(
         publicity: &record.publicity,
         current: record.current,
         subject_category: subject.category,
+        repaired: record.repaired_on.is_some(),
     };
     let decision = decide(&facts, viewer, today);
     if decision.record == Visibility::Hidden {
@@ -222,6 +226,7 @@ fn record_view(
         severity: record.publicity.severity.map(|s| s.label().to_owned()),
         authority: record.authority.clone(),
         source: record.source.clone(),
+        repaired_on: record.repaired_on,
         subject: None,
         fields,
     }

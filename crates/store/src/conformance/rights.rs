@@ -1,0 +1,161 @@
+//! Commitments and repairs: stored, listed, moved only from the state read,
+//! and a repair's approval marks its record in the same transaction.
+
+use std::sync::Arc;
+
+use super::fixtures::{new_batch, org, record, seed, ymd};
+use crate::{
+    BatchSummary, CommitmentFinding, NewCommitment, NewRepair, PageRequest, RecordFilter, RepairFilter, RepairUpdate,
+    Store, StoreError,
+};
+
+pub(super) async fn commitments_and_repairs(store: Arc<dyn Store>) {
+    let ids = seed(store.as_ref(), vec![org("甲公司", "91340600MA2N00001X")]).await;
+    let mut tx = store.begin_import(&new_batch("淮北市市场监督管理局")).await.unwrap();
+    let batch_id = tx.batch_id();
+    tx.insert_records(vec![record(batch_id, ids[0], "淮市监罚〔2026〕1号", ymd(2026, 1, 5))])
+        .await
+        .unwrap();
+    tx.commit(&BatchSummary::default()).await.unwrap();
+    let stored = store.records_of_subject(ids[0], false).await.unwrap();
+    let record_id = stored[0].id;
+    assert_eq!(store.record_by_id(record_id).await.unwrap().unwrap(), stored[0]);
+    assert!(store.record_by_id(record_id + 1000).await.unwrap().is_none());
+
+    let new = NewCommitment {
+        subject_id: ids[0],
+        kind: "xyxf".into(),
+        matter: "淮市监罚〔2026〕1号".into(),
+        addressee: Some("淮北市市场监督管理局".into()),
+        signer: "张三".into(),
+        text: "本单位郑重承诺……".into(),
+        digest: "ab".repeat(32),
+        public: true,
+        signed_on: ymd(2026, 5, 6),
+    };
+    let signed = store.sign_commitment(&new).await.unwrap();
+    assert_eq!((signed.new.clone(), signed.status.as_str()), (new.clone(), "signed"));
+    let other = store
+        .sign_commitment(&NewCommitment {
+            kind: "zdcn".into(),
+            ..new
+        })
+        .await
+        .unwrap();
+    let listed: Vec<i64> = store
+        .commitments_of(ids[0])
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(listed, vec![other.id, signed.id]);
+    let broken = CommitmentFinding {
+        status: "broken".into(),
+        on: ymd(2026, 6, 1),
+        note: Some("逾期未补齐材料".into()),
+        by: "account:3:operator".into(),
+    };
+    assert!(store.record_finding(other.id, &broken).await.unwrap());
+    assert!(
+        !store.record_finding(other.id, &broken).await.unwrap(),
+        "a finding is recorded once"
+    );
+    let found = store.commitment(other.id).await.unwrap().unwrap();
+    assert_eq!(
+        (found.status.as_str(), found.finding_on, found.finding_note.as_deref()),
+        ("broken", Some(ymd(2026, 6, 1)), Some("逾期未补齐材料"))
+    );
+
+    let application = NewRepair {
+        record_id,
+        subject_id: ids[0],
+        source: "淮北市市场监督管理局".into(),
+        applicant: "account:2:company".into(),
+        commitment_id: signed.id,
+        proof: r#"[{"name":"缴款凭证.pdf"}]"#.into(),
+        submitted_on: ymd(2026, 5, 6),
+        due_on: ymd(2026, 5, 20),
+    };
+    let public = RecordFilter {
+        public_on: Some(ymd(2026, 5, 9)),
+        ..RecordFilter::default()
+    };
+    let listed = store
+        .list_records(&public, &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
+    assert!(
+        listed.iter().any(|(r, _)| r.id == record_id),
+        "public before its repair"
+    );
+    let repair = store.create_repair(&application).await.unwrap();
+    assert_eq!(
+        (repair.status.as_str(), repair.due_on),
+        ("submitted", Some(ymd(2026, 5, 20)))
+    );
+    let again = store.create_repair(&application).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { .. })),
+        "one running repair per record: {again:?}"
+    );
+
+    let forward = RepairUpdate {
+        status: "forwarded".into(),
+        due_on: Some(ymd(2026, 5, 12)),
+        forwarded_on: Some(ymd(2026, 5, 7)),
+        closed_on: None,
+        reasons: None,
+        repaired_on: None,
+    };
+    assert!(store.update_repair(repair.id, "submitted", &forward).await.unwrap());
+    assert!(
+        !store.update_repair(repair.id, "submitted", &forward).await.unwrap(),
+        "moved only from the state read"
+    );
+    let open = RepairFilter {
+        source: Some("淮北市市场监督管理局".into()),
+        open_only: true,
+        ..RepairFilter::default()
+    };
+    assert_eq!(store.repairs(&open).await.unwrap().len(), 1);
+    let approve = RepairUpdate {
+        status: "repaired".into(),
+        due_on: None,
+        forwarded_on: None,
+        closed_on: Some(ymd(2026, 5, 8)),
+        reasons: None,
+        repaired_on: Some(ymd(2026, 5, 8)),
+    };
+    assert!(store.update_repair(repair.id, "forwarded", &approve).await.unwrap());
+    let closed = store.repair(repair.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            closed.status.as_str(),
+            closed.forwarded_on,
+            closed.closed_on,
+            closed.due_on
+        ),
+        ("repaired", Some(ymd(2026, 5, 7)), Some(ymd(2026, 5, 8)), None)
+    );
+    assert!(store.repairs(&open).await.unwrap().is_empty());
+    let mine = RepairFilter {
+        subject_id: Some(ids[0]),
+        ..RepairFilter::default()
+    };
+    assert_eq!(store.repairs(&mine).await.unwrap().len(), 1);
+    let repaired = store.record_by_id(record_id).await.unwrap().unwrap();
+    assert_eq!(repaired.repaired_on, Some(ymd(2026, 5, 8)));
+    let listed = store
+        .list_records(&public, &PageRequest::first(100))
+        .await
+        .unwrap()
+        .items;
+    assert!(
+        listed.iter().all(|(r, _)| r.id != record_id),
+        "a repaired record is not listed"
+    );
+    // Closed: a new application for the same record may be made.
+    assert!(store.create_repair(&application).await.is_ok());
+}
