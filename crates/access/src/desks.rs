@@ -16,7 +16,7 @@ use xinyong_store::{
 
 use crate::reader::FileReader;
 use crate::secrets::IssuedKey;
-use crate::{Access, AccessError, Principal, VerifyReport, hash_password, verify_chain};
+use crate::{Access, AccessError, Caller, Principal, VerifyReport, hash_password, verify_chain};
 
 fn conflict(error: StoreError, message: &str) -> AccessError {
     match error {
@@ -325,6 +325,10 @@ impl AdminDesk {
     /// Disables (or re-enables) an account; disabling ends its sessions.
     pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<Account, AccessError> {
         let account = self.account_named(username).await?;
+        if disabled && matches!(&self.principal.caller, Caller::Account(own) if own.id == account.id) {
+            // The last administrator could otherwise lock the console out.
+            return Err(AccessError::Invalid("不能停用自己的账号".into()));
+        }
         self.access.store.set_account_disabled(account.id, disabled).await?;
         let action = if disabled { "account.disable" } else { "account.enable" };
         self.access

@@ -169,14 +169,28 @@ impl Access {
         origin: Option<String>,
     ) -> Result<SignedIn, AccessError> {
         let account = self.store.account_by_username(username).await?;
-        let Some(account) = account.filter(|a| !a.disabled) else {
-            // Hash anyway, so a wrong username costs what a wrong password does.
-            verify_password(DUMMY_HASH, password);
+        let accepted = match account.filter(|a| !a.disabled) {
+            Some(account) => verify_password(&account.new.password_hash, password).then_some(account),
+            None => {
+                // Hash anyway, so a wrong username costs what a wrong password does.
+                verify_password(DUMMY_HASH, password);
+                None
+            }
+        };
+        let Some(account) = accepted else {
+            // Failed attempts are journaled too (the sign-in throttle bounds them).
+            let attempted: String = username.chars().take(64).collect();
+            self.journal
+                .record(
+                    &Principal::anonymous(origin),
+                    "session.sign_in_failed",
+                    None,
+                    None,
+                    json!({ "username": attempted }),
+                )
+                .await?;
             return Err(AccessError::WrongCredentials);
         };
-        if !verify_password(&account.new.password_hash, password) {
-            return Err(AccessError::WrongCredentials);
-        }
         let token = SessionToken::generate()?;
         self.store
             .create_session(&NewSession {

@@ -14,6 +14,6 @@ mod record_type;
 
 pub use condition::{Condition, ConditionTest};
 pub use field::{Disclosure, EnumSpec, Field, FieldIdx, FieldKind, Fill, Requirement, Role};
-pub use headers::{ColumnMap, HeaderProblem};
+pub use headers::{ColumnMap, HeaderProblem, REASON_HEADER};
 pub use parse::CatalogError;
 pub use record_type::{Generation, Nature, RecordType};

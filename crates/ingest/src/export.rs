@@ -11,8 +11,10 @@ use xinyong_store::{Batch, BatchFormat, IssueSeverity, PageRequest, RowIssue, St
 use crate::IngestError;
 use crate::read::TextEncoding;
 
-/// The column added to every rejected row.
-pub const REASON_HEADER: &str = "错误原因";
+/// The column of reasons added to each row (known to the importer, so a
+/// fixed file can go back as it is).
+pub use xinyong_domain::catalog::REASON_HEADER;
+
 /// The key under which a JSON Lines row that could not be parsed is written back.
 pub const UNPARSED_KEY: &str = "原始内容";
 
@@ -171,7 +173,7 @@ impl Writer {
         let mut line = Vec::new();
         {
             let mut csv = ::csv::WriterBuilder::new().from_writer(&mut line);
-            csv.write_record(cells)
+            csv.write_record(cells.iter().map(|cell| defuse_formula(cell).into_owned()))
                 .map_err(|e| IngestError::Internal(e.to_string()))?;
             csv.flush()?;
         }
@@ -227,6 +229,50 @@ impl Writer {
         match self {
             Self::Csv { mut out, .. } | Self::Jsonl { mut out, .. } => Ok(out.flush()?),
             Self::Xlsx { mut workbook, path, .. } => workbook.save(path).map_err(xlsx_error),
+        }
+    }
+}
+
+/// A cell a spreadsheet would run as a formula (`=HYPERLINK(…)`, `@SUM(…)`,
+/// `-1+2`) is written with a leading `'`, which spreadsheets show as text:
+/// the file goes back to a department's desktop, and its cells came from
+/// outside. Plain signed numbers (`-5`, `+0.5`) are left alone.
+fn defuse_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    let mut chars = cell.chars();
+    let risky = match chars.next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => {
+            let rest = chars.as_str();
+            rest.is_empty() || !rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        }
+        _ => false,
+    };
+    if risky && cell != "-" {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::defuse_formula;
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        for (cell, written) in [
+            ("=1+2", "'=1+2"),
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("-1+2", "'-1+2"),
+            ("+cmd", "'+cmd"),
+            ("-5", "-5"),
+            ("+0.5", "+0.5"),
+            ("-", "-"),
+            ("淮市监罚〔2026〕1号", "淮市监罚〔2026〕1号"),
+            ("", ""),
+        ] {
+            assert_eq!(defuse_formula(cell), written, "{cell}");
         }
     }
 }

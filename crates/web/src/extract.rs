@@ -46,6 +46,12 @@ fn describe(message: &str) -> String {
     {
         return format!("不支持的参数“{field}”");
     }
+    if let Some(field) = message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        return format!("参数“{field}”重复");
+    }
     if message.contains("invalid digit") || message.contains("invalid type") {
         return "参数类型不正确（应为数字）".into();
     }

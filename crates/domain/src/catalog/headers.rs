@@ -12,6 +12,11 @@ use std::collections::HashMap;
 
 use super::{CatalogError, FieldIdx, Fill, Generation, RecordType, Requirement};
 
+/// The column the platform adds to the rejected rows it hands back
+/// (错误原因): a department re-uploading that file after fixing it is not
+/// told the column is unknown.
+pub const REASON_HEADER: &str = "错误原因";
+
 /// How the columns of one file map to the data items of a record type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnMap {
@@ -154,7 +159,7 @@ impl RecordType {
         let unknown_headers = columns
             .iter()
             .zip(headers)
-            .filter(|(column, header)| column.is_none() && !header.trim().is_empty())
+            .filter(|(column, header)| column.is_none() && !header.trim().is_empty() && header.trim() != REASON_HEADER)
             .map(|(_, header)| header.trim().to_owned())
             .collect();
         Ok(ColumnMap {

@@ -43,11 +43,82 @@ pub fn mask_person_name(name: &str) -> String {
     }
 }
 
+/// Masks identifiers written inside free text (违法事实, 备注 …), where
+/// departments sometimes copy a person's ID or mobile number: every run of
+/// 17 digits and a digit or `X` (a citizen ID's shape, whether or not its
+/// check character is right) and every 11-digit mobile number (1, then 3–9)
+/// standing alone — not part of a longer run of digits or letters, so
+/// document numbers, amounts and codes are left as they are.
+pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
+    let chars: Vec<char> = text.chars().collect();
+    let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut at = 0;
+    while at < chars.len() {
+        let standalone = |len: usize| {
+            at + len <= chars.len()
+                && !is_word(at.checked_sub(1).and_then(|p| chars.get(p)))
+                && !is_word(chars.get(at + len))
+        };
+        let id_like = standalone(18)
+            && chars[at..at + 17].iter().all(char::is_ascii_digit)
+            && (chars[at + 17].is_ascii_digit() || matches!(chars[at + 17], 'X' | 'x'));
+        let mobile_like = standalone(11)
+            && chars[at] == '1'
+            && ('3'..='9').contains(&chars[at + 1])
+            && chars[at..at + 11].iter().all(char::is_ascii_digit);
+        let len = if id_like {
+            18
+        } else if mobile_like {
+            11
+        } else {
+            out.push(chars[at]);
+            at += 1;
+            continue;
+        };
+        let run: String = chars[at..at + len].iter().collect();
+        out.push_str(&if len == 11 {
+            format!("{}****{}", &run[..3], &run[7..])
+        } else {
+            mask_identifier(&run)
+        });
+        changed = true;
+        at += len;
+    }
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use rstest::rstest;
 
-    use super::{mask_identifier, mask_person_name};
+    use super::{mask_embedded_identifiers, mask_identifier, mask_person_name};
+
+    #[rstest]
+    #[case(
+        "经查，王晖（身份证340603198503121231）于",
+        "经查，王晖（身份证340603********1231）于"
+    )]
+    #[case("联系电话13812345678。", "联系电话138****5678。")]
+    #[case(
+        "证件号11010519491231002x，电话15900001111",
+        "证件号110105********002x，电话159****1111"
+    )]
+    // Not standalone, or not the shape: left alone.
+    #[case("统一社会信用代码91340000711771143J", "统一社会信用代码91340000711771143J")]
+    #[case("罚款12345678901234567890元", "罚款12345678901234567890元")]
+    #[case("注册号340600000012345", "注册号340600000012345")]
+    #[case("文号A13812345678", "文号A13812345678")]
+    #[case("电话12812345678", "电话12812345678")]
+    #[case("", "")]
+    fn masks_identifiers_inside_text(#[case] input: &str, #[case] expected: &str) {
+        assert_eq!(mask_embedded_identifiers(input), expected);
+    }
 
     #[rstest]
     #[case("11010519491231002X", "110105********002X")]

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use xinyong_access::ReadRecord;
 use xinyong_domain::RecordType;
 use xinyong_domain::catalog::Role;
-use xinyong_domain::id::mask_person_name;
+use xinyong_domain::id::{mask_embedded_identifiers, mask_person_name};
 use xinyong_domain::visibility::{self, Decision, RecordFacts, Viewer, Visibility, decide};
 use xinyong_ingest::Catalog;
 use xinyong_store::{StoredRecord, Subject};
@@ -156,23 +156,36 @@ pub fn public_record(
     if decision.record == Visibility::Hidden {
         return None;
     }
-    Some(record_view(record, record_type, &decision, &Map::new()))
+    Some(record_view(
+        record,
+        record_type,
+        &decision,
+        &Map::new(),
+        !sees_identifiers(viewer),
+    ))
 }
 
-/// A record read through the access layer, as its reader may see it.
-pub fn read_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord> {
+/// Whether `viewer` may see personal identifiers whole.
+fn sees_identifiers(viewer: Viewer) -> bool {
+    matches!(viewer, Viewer::Owner | Viewer::Official { authorised: true })
+}
+
+/// A record read through the access layer by `viewer`, as it may see it.
+pub fn read_record(read: &ReadRecord, catalog: &Catalog, viewer: Viewer) -> Option<PublicRecord> {
     let entry = catalog.get(&read.record.key.record_type)?;
     Some(record_view(
         &read.record,
         &entry.record_type,
         &read.decision,
         &read.clear,
+        !sees_identifiers(viewer),
     ))
 }
 
 /// A record read through the access layer, as a page shows it: personal
-/// identifiers stay masked even for a reader entitled to them whole (the
-/// API's own-file read gives them; a page never shows one in clear).
+/// identifiers stay masked, in their items and inside free text, even for
+/// a reader entitled to them whole (the API's own-file read gives them; a
+/// page never shows one in clear).
 pub fn page_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord> {
     let entry = catalog.get(&read.record.key.record_type)?;
     Some(record_view(
@@ -180,19 +193,32 @@ pub fn page_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord>
         &entry.record_type,
         &read.decision,
         &Map::new(),
+        true,
     ))
 }
 
 /// Builds the API view of a record from a visibility decision: hidden
 /// items are left out, masked ones shown as stored (identifiers are stored
 /// masked) or masked here (names), whole personal identifiers taken from
-/// `clear` (opened only for viewers entitled to them).
+/// `clear` (opened only for viewers entitled to them). With `scrub`,
+/// identifiers written inside free text are masked too; where the viewer
+/// sees a person's name masked, so is every mention of it in the record's
+/// other items.
 fn record_view(
     record: &StoredRecord,
     record_type: &RecordType,
     decision: &Decision,
     clear: &Map<String, serde_json::Value>,
+    scrub: bool,
 ) -> PublicRecord {
+    let masked_name = record_type
+        .fields
+        .iter()
+        .zip(&decision.fields)
+        .find(|(field, visibility)| field.role == Some(Role::SubjectName) && **visibility == Visibility::Masked)
+        .and_then(|(field, _)| record.payload.get(&field.key)?.as_str())
+        .filter(|name| name.chars().count() >= 2)
+        .map(|name| (name, mask_person_name(name)));
     let fields = record_type
         .fields
         .iter()
@@ -208,6 +234,15 @@ fn record_view(
                     .unwrap_or(stored)
                     .to_owned(),
                 _ => stored.to_owned(),
+            };
+            let value = match &masked_name {
+                Some((name, masked)) if field.role != Some(Role::SubjectName) => value.replace(name, masked),
+                _ => value,
+            };
+            let value = if scrub {
+                mask_embedded_identifiers(&value).into_owned()
+            } else {
+                value
             };
             Some(FieldValue {
                 key: field.key.clone(),

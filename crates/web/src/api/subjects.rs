@@ -116,7 +116,7 @@ pub(crate) fn subject_detail(file: &SubjectFile, state: &AppState) -> SubjectDet
         records: file
             .records
             .iter()
-            .filter_map(|read| read_record(read, &state.catalog))
+            .filter_map(|read| read_record(read, &state.catalog, file.viewer))
             .collect(),
     }
 }

@@ -15,7 +15,7 @@ use crate::site::sections::record_types;
 use crate::{AppState, Error};
 
 #[derive(Debug, Default, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+// Unknown parameters are ignored: shared links pick up tracking ones.
 pub(crate) struct Params {
     #[serde(rename = "type", default, skip_serializing_if = "String::is_empty")]
     record_type: String,

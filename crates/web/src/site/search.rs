@@ -19,7 +19,7 @@ use crate::site::layout::{Layout, render};
 use crate::{AppState, Error};
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown parameters are ignored: shared links pick up tracking ones.
 pub(crate) struct Params {
     q: Option<String>,
     cursor: Option<String>,

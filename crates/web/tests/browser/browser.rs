@@ -90,15 +90,20 @@ impl Browser {
         })
     }
 
-    /// The first finished download, waiting for it.
-    pub async fn downloaded(&self) -> PathBuf {
+    /// The first finished download with this extension, waiting for it
+    /// (Chromium writes to a temporary name, then renames).
+    pub async fn downloaded(&self, extension: &str) -> PathBuf {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let done = std::fs::read_dir(&self.downloads)
                 .unwrap()
                 .filter_map(Result::ok)
                 .map(|e| e.path())
-                .find(|p| p.extension().is_some_and(|e| e != "crdownload" && e != "tmp"));
+                .find(|p| {
+                    p.extension().is_some_and(|e| e == extension)
+                        && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                        && std::fs::metadata(p).is_ok_and(|m| m.len() > 0)
+                });
             if let Some(path) = done {
                 return path;
             }

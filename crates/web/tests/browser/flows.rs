@@ -35,27 +35,37 @@ async fn server() -> TestServer {
     server
 }
 
+/// The text of the first element matching `css`, once there; read again if
+/// the page was replaced under it.
 async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    for _ in 0..50 {
+        let element = client.wait().for_element(Locator::Css(css)).await.unwrap();
+        match element.text().await {
+            Ok(text) => return text,
+            Err(error) if error.to_string().contains("stale") => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(error) => panic!("{css}: {error}"),
+        }
+    }
+    panic!("{css} kept going stale")
 }
 
 /// Waits until the browser shows `path` (a click may return before the
 /// navigation it starts has finished).
 async fn wait_for_path(client: &Client, path: &str) {
+    wait_for(client, |now| now == path).await;
+}
+
+/// Waits until the browser's path satisfies `arrived`.
+async fn wait_for(client: &Client, arrived: impl Fn(&str) -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let now = client.current_url().await.unwrap();
-        if now.path() == path {
+        if arrived(now.path()) {
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "still at {now}, expected {path}");
+        assert!(std::time::Instant::now() < deadline, "still at {now}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 }
@@ -89,6 +99,7 @@ async fn search_leads_to_the_subject_page_which_fits_a_phone() {
         .click()
         .await
         .unwrap();
+    wait_for_path(client, &format!("/subjects/{COMPANY}")).await;
     assert_eq!(text_of(client, "h1").await, "淮北市鑫源商贸有限公司");
     let page = body(client).await;
     assert!(page.contains("淮市监罚〔2026〕1号") && page.contains(DEPT));
@@ -166,6 +177,7 @@ async fn upload(client: &Client, server: &TestServer, file: &std::path::Path) {
         .click()
         .await
         .unwrap();
+    wait_for(client, |path| path.starts_with("/console/batches/")).await;
 }
 
 #[tokio::test]
@@ -211,6 +223,7 @@ async fn an_operator_signs_in_fixes_rejected_rows_and_signs_out() {
         .click()
         .await
         .unwrap();
+    wait_for_path(client, "/console/batches").await;
     assert_eq!(text_of(client, "h1").await, format!("数据上报：{DEPT}"));
 
     // A file with errors: the rejected row and its reasons are on the page.
@@ -232,7 +245,7 @@ async fn an_operator_signs_in_fixes_rejected_rows_and_signs_out() {
         .click()
         .await
         .unwrap();
-    let downloaded = browser.downloaded().await;
+    let downloaded = browser.downloaded("csv").await;
     let bytes = std::fs::read(&downloaded).unwrap();
     let (text, _, _) = encoding_rs::GBK.decode(&bytes);
     assert!(

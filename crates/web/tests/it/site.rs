@@ -155,6 +155,45 @@ async fn public_pages_show_exactly_what_is_public() {
 }
 
 #[tokio::test]
+async fn identifiers_and_names_written_in_free_text_are_masked_on_pages() {
+    for server in servers().await {
+        let row = penalty_row(
+            "李四光",
+            "自然人",
+            "",
+            "340603198503121231",
+            "淮公罚〔2026〕77号",
+            "罚款",
+            "0.05",
+            &crate::support::days_ago(3),
+            DEPT,
+        )
+        .replace(
+            "经查当事人销售过期食品",
+            "经查，李四光（身份证340603198503121231，电话13812345678）销售过期食品",
+        );
+        let path = server.platform.dir.join("free-text.csv");
+        std::fs::write(&path, format!("{}\n{row}\n", crate::support::PENALTY_HEADER)).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        for page in [
+            fetch(&server, "/publicity?type=xzcf", None).await,
+            fetch(&server, "/", None).await,
+        ] {
+            assert!(
+                page.has("经查，李**（身份证340603********1231，电话138****5678）"),
+                "{}",
+                page.html
+            );
+            assert!(!page.has("李四光") && !page.has("13812345678"));
+        }
+        let (_, api) = server.json("/api/v1/records?type=xzcf").await;
+        let text = api.to_string();
+        assert!(!text.contains("李四光") && !text.contains("13812345678") && !text.contains("340603198503121231"));
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn listings_page_with_stable_urls() {
     for server in servers().await {
         let rows: Vec<String> = (1..=23)
@@ -373,8 +412,12 @@ async fn errors_are_chinese_pages_and_the_api_keeps_problems() {
         let subject = fetch(&server, "/subjects/91340000711771143J", None).await;
         assert_eq!(subject.status, 404);
         assert!(subject.has("未找到该信用主体"));
-        let bad_query = fetch(&server, "/search?q=a&x=1", None).await;
-        assert_eq!(bad_query.status, 400);
+        // Tracking parameters on a shared link do not break a page; a repeated one is explained.
+        let tracked = fetch(&server, "/search?q=a&utm_source=x", None).await;
+        assert_eq!(tracked.status, 200);
+        let repeated = fetch(&server, "/publicity?type=xzcf&type=xzxk", None).await;
+        assert_eq!(repeated.status, 400);
+        assert!(repeated.has("参数“type”重复"), "{}", repeated.html);
         let api = server.get("/api/v1/no/such").await;
         assert_eq!(api.headers()["content-type"], "application/problem+json");
         let console = fetch(&server, "/console/batches", None).await;

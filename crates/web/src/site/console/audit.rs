@@ -17,7 +17,7 @@ use crate::site::layout::{Layout, render};
 use crate::{AppState, Error};
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown parameters are ignored: shared links pick up tracking ones.
 pub(crate) struct Params {
     /// A day (China Standard Time); today when absent.
     day: Option<String>,

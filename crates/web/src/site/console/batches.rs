@@ -76,7 +76,7 @@ struct BatchesPage {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown parameters are ignored: shared links pick up tracking ones.
 pub(crate) struct ListParams {
     cursor: Option<String>,
 }
@@ -117,11 +117,11 @@ pub(crate) async fn upload(State(state): State<AppState>, signed: SignedUpload) 
     Ok(Redirect::to(&format!("/console/batches/{}", batch.id)).into_response())
 }
 
-/// One rejected row's problems.
+/// One rejected row's problems, each as shown.
 #[derive(Debug)]
 struct RowProblems {
     row: i64,
-    problems: Vec<(String, String)>,
+    problems: Vec<String>,
 }
 
 #[derive(Template)]
@@ -139,11 +139,17 @@ struct BatchPage {
 fn by_row(issues: impl Iterator<Item = (i64, String, String)>) -> Vec<RowProblems> {
     let mut rows: Vec<RowProblems> = Vec::new();
     for (row, field, message) in issues {
+        // Most messages already name their item.
+        let shown = if message.starts_with(&field) {
+            message
+        } else {
+            format!("{field}：{message}")
+        };
         match rows.last_mut() {
-            Some(last) if last.row == row => last.problems.push((field, message)),
+            Some(last) if last.row == row => last.problems.push(shown),
             _ => rows.push(RowProblems {
                 row,
-                problems: vec![(field, message)],
+                problems: vec![shown],
             }),
         }
     }

@@ -39,7 +39,7 @@ struct OfficePage {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+// Unknown parameters are ignored: shared links pick up tracking ones.
 pub(crate) struct Params {
     cursor: Option<String>,
 }
