@@ -505,6 +505,11 @@ impl OwnFile {
         }
     }
 
+    /// The subject whose file this is.
+    pub fn subject(&self) -> &Subject {
+        &self.subject
+    }
+
     /// A reader of the whole file, as its owner.
     pub fn reader(&self) -> FileReader {
         FileReader::new(

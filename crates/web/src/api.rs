@@ -8,6 +8,7 @@ pub mod dto;
 pub(crate) mod health;
 pub(crate) mod me;
 pub(crate) mod records;
+pub(crate) mod rights;
 pub(crate) mod session;
 pub(crate) mod subjects;
 

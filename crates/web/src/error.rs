@@ -12,6 +12,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use xinyong_access::AccessError;
+use xinyong_domain::rights::RightsError;
+use xinyong_rights::RightsFailure;
 use xinyong_store::StoreError;
 
 /// What a request can fail with.
@@ -53,6 +55,9 @@ pub enum Error {
         /// Seconds until a request would be allowed.
         retry_after_secs: u64,
     },
+    /// A commitment or repair request the workflow refused.
+    #[error("workflow: {0}")]
+    Rights(RightsFailure),
     /// Anything else: a bug or a broken invariant.
     #[error("internal error: {0}")]
     Internal(String),
@@ -140,6 +145,7 @@ impl Error {
                 format!("请求过于频繁，请{retry_after_secs}秒后再试"),
             ),
             Self::Access(error) => access_parts(error),
+            Self::Rights(failure) => rights_parts(failure),
         }
     }
 
@@ -184,6 +190,42 @@ fn access_parts(error: &AccessError) -> (StatusCode, &'static str, &'static str,
         error.to_string()
     };
     (status, code, title, detail)
+}
+
+/// The code table of workflow refusals.
+fn rights_parts(failure: &RightsFailure) -> (StatusCode, &'static str, &'static str, String) {
+    let (status, code, title) = match failure {
+        RightsFailure::Workflow(RightsError::Illegal { .. }) => {
+            (StatusCode::CONFLICT, "illegal_transition", "当前状态不能办理")
+        }
+        RightsFailure::Workflow(RightsError::Incomplete(_)) => (StatusCode::BAD_REQUEST, "incomplete", "材料不完整"),
+        RightsFailure::Workflow(RightsError::NotAllowed(_)) => (StatusCode::CONFLICT, "not_eligible", "不符合办理条件"),
+        RightsFailure::Workflow(RightsError::Calendar(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "calendar_incomplete", "工作日历不完整")
+        }
+        RightsFailure::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", "未找到"),
+        RightsFailure::Conflict(_) => (StatusCode::CONFLICT, "conflict", "状态冲突"),
+        // Mapped to their own variants by `From<RightsFailure>`; kept total here.
+        RightsFailure::Access(_) | RightsFailure::Store(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误")
+        }
+    };
+    let detail = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        "服务器内部错误，请稍后再试".to_owned()
+    } else {
+        failure.to_string()
+    };
+    (status, code, title, detail)
+}
+
+impl From<RightsFailure> for Error {
+    fn from(failure: RightsFailure) -> Self {
+        match failure {
+            RightsFailure::Access(error) => error.into(),
+            RightsFailure::Store(error) => error.into(),
+            other => Self::Rights(other),
+        }
+    }
 }
 
 impl From<AccessError> for Error {

@@ -11,7 +11,7 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{admin, audit, batches, checks, health, me, records, session, subjects};
+use crate::api::{admin, audit, batches, checks, health, me, records, rights, session, subjects};
 use crate::{AppState, Error, auth, limits};
 
 /// The application: routes, state and middleware.
@@ -61,6 +61,19 @@ pub fn router(state: AppState) -> Router {
         .route("/checks/statistics", get(checks::statistics))
         .route("/checks/{id}", get(checks::show))
         .route("/checks/{id}/feedback", post(checks::feedback))
+        .route("/commitment-kinds", get(rights::kinds))
+        .route("/me/commitments", get(rights::my_commitments).post(rights::sign))
+        .route("/me/records/{id}/repair-eligibility", get(rights::eligibility))
+        .route(
+            "/me/repairs",
+            get(rights::my_repairs)
+                .post(rights::apply)
+                .layer(DefaultBodyLimit::max(max_upload)),
+        )
+        .route("/me/repairs/{id}/withdraw", post(rights::withdraw))
+        .route("/commitments/{id}/finding", post(rights::finding))
+        .route("/repairs", get(rights::repairs))
+        .route("/repairs/{id}/steps", post(rights::step))
         .route("/measures", get(checks::book))
         .route("/measures/reload", post(checks::reload))
         .route("/audit", get(audit::list))

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use xinyong_access::Access;
 use xinyong_checks::Checks;
 use xinyong_ingest::{Catalog, Importer};
+use xinyong_rights::Rights;
 use xinyong_store::Store;
 
 use crate::Settings;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub access: Access,
     /// Credit checks and the measure book.
     pub checks: Checks,
+    /// Commitments and credit repair.
+    pub rights: Rights,
     /// Imports uploaded files.
     pub importer: Importer,
     /// Where uploads are received and kept.
@@ -35,11 +38,13 @@ pub struct AppState {
 
 impl AppState {
     /// State for a platform.
+    #[expect(clippy::too_many_arguments, reason = "one argument per part of the platform")]
     pub fn new(
         store: Arc<dyn Store>,
         catalog: Catalog,
         access: Access,
         checks: Checks,
+        rights: Rights,
         importer: Importer,
         data_dir: PathBuf,
         settings: Settings,
@@ -51,6 +56,7 @@ impl AppState {
             catalog: Arc::new(catalog),
             access,
             checks,
+            rights,
             importer,
             data_dir,
             settings: Arc::new(settings),

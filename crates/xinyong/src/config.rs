@@ -46,6 +46,11 @@ pub struct Config {
     pub access: xinyong_access::AccessSettings,
     /// Credit checks.
     pub checks: xinyong_checks::CheckSettings,
+    /// Directory of `<year>.toml` holiday files replacing the built-in
+    /// working-day calendar (add a year as soon as its notice is out).
+    pub calendar_dir: Option<PathBuf>,
+    /// Deadlines of commitments and repairs, in working days.
+    pub rights: xinyong_rights::RightsSettings,
     /// Identifier policy.
     pub identifiers: IdentifierSettings,
     /// Key material.
@@ -91,6 +96,8 @@ impl Default for Config {
             web: xinyong_web::Settings::default(),
             access: xinyong_access::AccessSettings::default(),
             checks: xinyong_checks::CheckSettings::default(),
+            calendar_dir: None,
+            rights: xinyong_rights::RightsSettings::default(),
             identifiers: IdentifierSettings::default(),
             crypto: CryptoSettings::default(),
         }
@@ -113,13 +120,15 @@ impl Config {
         // Only variables naming a setting are read: XINYONG_DATA, _DATABASE_URL and
         // _CONFIG are command-line options (read by clap), and other tools use the
         // prefix too (XINYONG_LOG, the tests' XINYONG_TEST_DATABASE_URL).
-        const SETTINGS: [&str; 8] = [
+        const SETTINGS: [&str; 10] = [
             "data_dir",
             "catalog_dir",
             "measures_dir",
+            "calendar_dir",
             "web__",
             "access__",
             "checks__",
+            "rights__",
             "identifiers__",
             "crypto__",
         ];

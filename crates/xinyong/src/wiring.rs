@@ -8,8 +8,11 @@ use anyhow::{Context, bail};
 use xinyong_access::Access;
 use xinyong_checks::{BookSource, CheckPlatform, Checks};
 use xinyong_crypto::Keys;
+use xinyong_domain::calendar::WorkingCalendar;
 use xinyong_domain::id::IdPolicy;
+use xinyong_domain::rights::commitment::CommitmentBook;
 use xinyong_ingest::{Catalog, Importer, builtin_catalog, load_catalog};
+use xinyong_rights::Rights;
 use xinyong_store::Store;
 use xinyong_store_postgres::PostgresStore;
 use xinyong_store_sqlite::SqliteStore;
@@ -89,6 +92,27 @@ impl Platform {
         Checks::new(platform, source, self.config.checks.clone()).context("奖惩措施和规则无效")
     }
 
+    /// Commitments and repairs, on the working-day calendar (the built-in
+    /// one, or `calendar_dir`'s `<year>.toml` files).
+    pub fn rights(&self) -> anyhow::Result<Rights> {
+        let files = match &self.config.calendar_dir {
+            Some(dir) => calendar_files(dir)?,
+            None => xinyong_domain::calendar::builtin_files(),
+        };
+        let calendar = WorkingCalendar::parse(&files).context("工作日历无效")?;
+        let book = CommitmentBook::parse(xinyong_domain::rights::commitment::builtin_text()).context("承诺类型无效")?;
+        Ok(Rights::new(
+            self.access(),
+            Arc::clone(&self.store),
+            calendar,
+            book,
+            self.config.rights,
+            self.catalog.entries().map(|e| Arc::clone(&e.record_type)),
+            self.config.data_dir.clone(),
+            Arc::clone(&self.keys),
+        ))
+    }
+
     /// An importer for this platform.
     pub fn importer(&self) -> Importer {
         Importer::new(
@@ -97,6 +121,24 @@ impl Platform {
             Arc::clone(&self.policy),
         )
     }
+}
+
+/// The `<year>.toml` files of a calendar directory, as (name, text).
+fn calendar_files(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("无法读取工作日历目录 {}", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+            files.push((name, text));
+        }
+    }
+    files.sort();
+    Ok(files)
 }
 
 /// Picks the backend once, from the URL's scheme.

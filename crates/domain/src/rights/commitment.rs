@@ -24,10 +24,18 @@ pub struct CommitmentKind {
     pub name: String,
     /// Whether signed commitments of this kind are published.
     pub public: bool,
+    /// Whether their matter is published with them (not for repair
+    /// commitments, whose matter names the record being repaired).
+    #[serde(default = "published_by_default")]
+    pub public_matter: bool,
     /// The rule that provides for it.
     pub basis: String,
     /// The text, with `{subject}`, `{code}`, `{matter}` and `{date}`.
     pub template: String,
+}
+
+fn published_by_default() -> bool {
+    true
 }
 
 /// The commitment kinds, parsed and checked.

@@ -1,12 +1,13 @@
 //! `/`: the search box, how much the platform holds, and the latest 双公示.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use tokio::sync::Mutex;
+use tokio::sync::RwLock;
 
 use crate::api::dto::PublicRecord;
 use crate::api::records::{RecordParams, public_records};
@@ -35,10 +36,14 @@ struct Figures {
     recent: Arc<Vec<PublicRecord>>,
 }
 
-/// The home page's figures, recomputed at most once a minute.
+/// The home page's figures, recomputed at most once a minute, off the
+/// request path: once they are older than a minute, one request starts a
+/// refresh in the background and every request meanwhile gets the figures
+/// at hand (counting every record takes about a second at a few million).
 #[derive(Debug, Default)]
 pub(crate) struct Cache {
-    figures: Mutex<Option<(Instant, Figures)>>,
+    figures: RwLock<Option<(Instant, Figures)>>,
+    refreshing: AtomicBool,
 }
 
 #[derive(Template)]
@@ -65,10 +70,23 @@ pub(crate) async fn show(
 }
 
 async fn figures(state: &AppState) -> Result<Figures, Error> {
-    let mut cached = state.site.figures.lock().await;
-    if let Some((at, figures)) = cached.as_ref()
-        && at.elapsed() < FRESH_FOR
-    {
+    let cache = &state.site;
+    if let Some((at, figures)) = cache.figures.read().await.as_ref() {
+        if at.elapsed() >= FRESH_FOR && !cache.refreshing.swap(true, Ordering::AcqRel) {
+            let state = state.clone();
+            tokio::spawn(async move {
+                match compute(&state).await {
+                    Ok(fresh) => *state.site.figures.write().await = Some((Instant::now(), fresh)),
+                    Err(error) => tracing::warn!(%error, "home page figures not refreshed"),
+                }
+                state.site.refreshing.store(false, Ordering::Release);
+            });
+        }
+        return Ok(figures.clone());
+    }
+    // The first visit after a start waits for them.
+    let mut cached = cache.figures.write().await;
+    if let Some((_, figures)) = cached.as_ref() {
         return Ok(figures.clone());
     }
     let figures = compute(state).await?;

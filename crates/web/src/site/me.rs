@@ -26,6 +26,18 @@ struct PortalPage {
     sections: Vec<Section>,
     queries: Vec<Read>,
     more_queries: bool,
+    repairs: Vec<RepairLine>,
+    platform_days: u32,
+    authority_days: u32,
+}
+
+/// An adverse record of the subject's and where its repair stands.
+#[derive(Debug)]
+struct RepairLine {
+    doc_no: String,
+    severity: String,
+    eligibility: String,
+    application: String,
 }
 
 /// One read of the file, as the portal lists it.
@@ -77,6 +89,34 @@ pub(crate) async fn show(
         .reader()
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
+    let applications = state.rights.subject_desk(&caller).await?.repairs().await?;
+    let repairs = file
+        .records
+        .iter()
+        .filter(|read| read.record.publicity.severity.is_some())
+        .map(|read| {
+            let record = &read.record;
+            let application = applications
+                .iter()
+                .find(|a| a.repair.new.record_id == record.id)
+                .map_or_else(String::new, |a| {
+                    format!("{}（{}提交）", a.state_label, a.repair.new.submitted_on)
+                });
+            RepairLine {
+                doc_no: record.key.doc_no.clone(),
+                severity: record
+                    .publicity
+                    .severity
+                    .map(|s| s.label().to_owned())
+                    .unwrap_or_default(),
+                eligibility: match record.repaired_on {
+                    Some(day) => format!("已于 {day} 修复"),
+                    None => state.rights.eligibility_of(record, today).explain(),
+                },
+                application,
+            }
+        })
+        .collect();
     let records = file
         .records
         .iter()
@@ -97,6 +137,9 @@ pub(crate) async fn show(
         sections: sections(&state.catalog, records),
         more_queries: queries.next_cursor.is_some(),
         queries: queries.items.into_iter().map(Read::from).collect(),
+        repairs,
+        platform_days: state.rights.settings().repair_platform_days,
+        authority_days: state.rights.settings().repair_authority_days,
     };
     render(&page, &page.layout)
 }

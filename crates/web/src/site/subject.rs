@@ -21,6 +21,16 @@ struct SubjectPage {
     layout: Layout,
     subject: SubjectSummary,
     sections: Vec<Section>,
+    commitments: Vec<Pledge>,
+}
+
+/// A published commitment as the page lists it.
+#[derive(Debug)]
+struct Pledge {
+    kind: String,
+    matter: String,
+    signed_on: String,
+    state: &'static str,
 }
 
 /// `GET /subjects/{ref}`. Signed-in officials see the public view here too:
@@ -38,6 +48,27 @@ pub(crate) async fn show(
     let file = reader
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
+    let commitments = state
+        .rights
+        .public_commitments(file.subject.id)
+        .await?
+        .into_iter()
+        .map(|c| Pledge {
+            matter: if state
+                .rights
+                .book()
+                .kind(&c.commitment.new.kind)
+                .is_none_or(|k| k.public_matter)
+            {
+                c.commitment.new.matter
+            } else {
+                String::new()
+            },
+            kind: c.kind_name,
+            signed_on: c.commitment.new.signed_on.to_string(),
+            state: c.state_label,
+        })
+        .collect();
     let summary = subject_summary(&file.subject, Viewer::Public);
     let records = file
         .records
@@ -48,6 +79,7 @@ pub(crate) async fn show(
         layout: Layout::new(format!("{}的信用档案", summary.name), &caller, session.as_ref()),
         subject: summary,
         sections: sections(&state.catalog, records),
+        commitments,
     };
     render(&page, &page.layout)
 }

@@ -7,20 +7,13 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use xinyong_access::{AccountRequest, Principal};
 use xinyong_domain::Role;
-use xinyong_domain::id::{OrgCode, Uscc};
 use xinyong_store::{NewApiKey, NewAuthorisation};
 
-use crate::support::{self, COMPANY, PERSON_ID, TestServer, penalty_file, servers, today};
+use crate::support::{self, COMPANY, PERSON_ID, TestServer, government_code, penalty_file, servers, today};
 
 const DEPT_A: &str = "淮北市市场监督管理局";
 const DEPT_B: &str = "淮北市生态环境局";
 const PASSWORD: &str = "correct-horse-battery";
-
-/// A valid code of a 机关 (category 11) in 淮北, numbered `n`.
-fn government_code(n: u32) -> String {
-    let org = OrgCode::complete(&format!("MB{n:06}")).unwrap();
-    Uscc::complete(&format!("11340600{org}")).unwrap()
-}
 
 /// How a request authenticates.
 #[derive(Debug, Clone)]
@@ -255,6 +248,32 @@ async fn the_authorisation_matrix_holds_for_every_endpoint_and_caller() {
                 "/api/v1/me/file".into(),
                 None,
                 only(&["company"], 200, 403),
+            ),
+            (Method::GET, "/api/v1/commitment-kinds".into(), None, everyone(200)),
+            (
+                Method::GET,
+                "/api/v1/me/commitments".into(),
+                None,
+                only(&["company"], 200, 403),
+            ),
+            (
+                Method::GET,
+                "/api/v1/me/repairs".into(),
+                None,
+                only(&["company"], 200, 403),
+            ),
+            (
+                Method::GET,
+                "/api/v1/repairs".into(),
+                None,
+                only(&["operator_a", "reviewer", "admin", "dept_key"], 200, 403),
+            ),
+            // No such application: whoever may act on applications is told so.
+            (
+                Method::POST,
+                "/api/v1/repairs/999999/steps".into(),
+                Some(json!({ "step": "forward" })),
+                only(&["operator_a", "reviewer", "admin", "dept_key"], 404, 403),
             ),
             (
                 Method::GET,

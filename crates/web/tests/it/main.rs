@@ -8,6 +8,7 @@ mod errors;
 mod openapi;
 mod pages;
 mod records;
+mod rights;
 mod site;
 mod subjects;
 mod support;

@@ -3,15 +3,16 @@
 //! and errors are Chinese pages. Every page passes `pages::check`.
 
 use reqwest::multipart::{Form, Part};
-use xinyong_access::{AccountRequest, Principal};
 use xinyong_domain::Role;
-use xinyong_domain::id::{OrgCode, Uscc};
 
 use crate::pages::{Page, fetch};
-use crate::support::{COMPANY, PERSON_ID, SHOP, TestServer, penalty_file, penalty_row, servers};
+use crate::support::{
+    COMPANY, PERSON_ID, SHOP, TEST_PASSWORD, TestServer, create_accounts, government_code, penalty_file, penalty_row,
+    servers,
+};
 
 const DEPT: &str = "淮北市市场监督管理局";
-const PASSWORD: &str = "correct-horse-battery";
+const PASSWORD: &str = TEST_PASSWORD;
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
@@ -20,32 +21,23 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// The department, an operator of it and the company's own account.
+/// The department, an operator of it, the company's own account and one
+/// account of each office role.
 async fn accounts(server: &TestServer) {
-    let platform = &server.platform;
-    let access = xinyong_access::Access::new(platform.store.clone(), platform.keys.clone(), Default::default());
-    let desk = access.admin_desk(&Principal::console("test")).unwrap();
-    let org = OrgCode::complete("MB000001").unwrap();
-    let code = Uscc::complete(&format!("11340600{org}")).unwrap();
-    desk.create_department(DEPT, &code, None).await.unwrap();
-    let company = platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
-    for (username, role, dept, subject) in [
-        ("operator", Role::Operator, Some(code.clone()), None),
-        ("company", Role::Subject, None, Some(company.clone())),
-        ("reviewer", Role::Reviewer, None, None),
-        ("admin", Role::Admin, None, None),
-        ("auditor", Role::Auditor, None, None),
-    ] {
-        desk.create_account(AccountRequest {
-            username: username.into(),
-            role,
-            department_uscc: dept,
-            subject,
-            password: PASSWORD.into(),
-        })
-        .await
-        .unwrap();
-    }
+    let company = server.platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+    let code = government_code(1);
+    create_accounts(
+        server,
+        &[(DEPT, code.clone())],
+        vec![
+            ("operator", Role::Operator, Some(code), None),
+            ("company", Role::Subject, None, Some(company)),
+            ("reviewer", Role::Reviewer, None, None),
+            ("admin", Role::Admin, None, None),
+            ("auditor", Role::Auditor, None, None),
+        ],
+    )
+    .await;
 }
 
 /// Signs in through the login form: (cookie token, where it sent us).

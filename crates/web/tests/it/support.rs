@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use xinyong_access::{Access, AccessSettings};
 use xinyong_checks::{BookSource, CheckPlatform, CheckSettings, Checks};
+use xinyong_domain::calendar::WorkingCalendar;
 use xinyong_domain::id::IdPolicy;
+use xinyong_domain::rights::commitment::CommitmentBook;
 use xinyong_testkit::Platform;
 use xinyong_web::{AppState, Settings};
 
@@ -54,11 +56,22 @@ impl TestServer {
         )
         .unwrap();
         checks.resume_batches().await.unwrap();
+        let rights = xinyong_rights::Rights::new(
+            access.clone(),
+            platform.store.clone(),
+            WorkingCalendar::parse(&xinyong_domain::calendar::builtin_files()).unwrap(),
+            CommitmentBook::parse(xinyong_domain::rights::commitment::builtin_text()).unwrap(),
+            xinyong_rights::RightsSettings::default(),
+            platform.catalog.entries().map(|e| e.record_type.clone()),
+            platform.dir.clone(),
+            platform.keys.clone(),
+        );
         let state = AppState::new(
             platform.store.clone(),
             platform.catalog.clone(),
             access,
             checks,
+            rights,
             platform.importer.clone(),
             platform.dir.clone(),
             settings,
@@ -236,4 +249,46 @@ pub fn penalty_file(platform: &Platform) -> PathBuf {
     let path = platform.dir.join("penalties.csv");
     std::fs::write(&path, format!("{PENALTY_HEADER}\n{}\n", rows.join("\n"))).unwrap();
     path
+}
+
+/// The password of the accounts tests create with [`create_accounts`].
+pub const TEST_PASSWORD: &str = "correct-horse-battery";
+
+/// The code of a 机关 (category 11) in 淮北, numbered `n`.
+pub fn government_code(n: u32) -> String {
+    let org = xinyong_domain::id::OrgCode::complete(&format!("MB{n:06}")).unwrap();
+    xinyong_domain::id::Uscc::complete(&format!("11340600{org}")).unwrap()
+}
+
+/// Creates departments (name, code) and accounts (username, role, its
+/// department's code, its subject), every account with [`TEST_PASSWORD`];
+/// returns the administration desk for more.
+pub async fn create_accounts(
+    server: &TestServer,
+    departments: &[(&str, String)],
+    accounts: Vec<(
+        &str,
+        xinyong_domain::Role,
+        Option<String>,
+        Option<xinyong_store::Subject>,
+    )>,
+) -> xinyong_access::AdminDesk {
+    let platform = &server.platform;
+    let access = Access::new(platform.store.clone(), platform.keys.clone(), AccessSettings::default());
+    let desk = access.admin_desk(&xinyong_access::Principal::console("test")).unwrap();
+    for (name, code) in departments {
+        desk.create_department(name, code, None).await.unwrap();
+    }
+    for (username, role, department_uscc, subject) in accounts {
+        desk.create_account(xinyong_access::AccountRequest {
+            username: username.into(),
+            role,
+            department_uscc,
+            subject,
+            password: TEST_PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    }
+    desk
 }

@@ -52,6 +52,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         platform.catalog.clone(),
         platform.access(),
         checks,
+        platform.rights()?,
         platform.importer(),
         platform.config.data_dir.clone(),
         platform.config.web.clone(),

@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod commitments;
+mod error;
+mod repairs;
+mod service;
+
+pub use commitments::CommitmentView;
+pub use error::RightsFailure;
+pub use repairs::{Proof, RepairView};
+pub use service::{DepartmentRights, OfficeRights, Rights, RightsSettings, SubjectRights};

@@ -1,0 +1,199 @@
+//! The rights service and the desks it hands out: each holds who acts and
+//! whose file or department it acts for; its methods are what that caller
+//! may do.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use xinyong_access::{Access, AccessError, Caller, Principal};
+use xinyong_crypto::Keys;
+use xinyong_domain::RecordType;
+use xinyong_domain::calendar::WorkingCalendar;
+use xinyong_domain::rights::commitment::CommitmentBook;
+use xinyong_domain::rights::repair::RepairDeadlines;
+use xinyong_domain::role::Role;
+use xinyong_store::{Store, Subject};
+
+use crate::RightsFailure;
+
+/// Deadlines, in working days. Defaults: 国办发〔2025〕22号 (the platform
+/// answers a repair application within 10 working days, the deciding
+/// authority decides within 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RightsSettings {
+    /// From a repair application to the platform's answer or forwarding.
+    pub repair_platform_days: u32,
+    /// From forwarding to the deciding department's decision.
+    pub repair_authority_days: u32,
+}
+
+impl Default for RightsSettings {
+    fn default() -> Self {
+        let deadlines = RepairDeadlines::default();
+        Self {
+            repair_platform_days: deadlines.platform_days,
+            repair_authority_days: deadlines.authority_days,
+        }
+    }
+}
+
+impl RightsSettings {
+    pub(crate) fn repair_deadlines(&self) -> RepairDeadlines {
+        RepairDeadlines {
+            platform_days: self.repair_platform_days,
+            authority_days: self.repair_authority_days,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) access: Access,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) calendar: WorkingCalendar,
+    pub(crate) book: CommitmentBook,
+    pub(crate) settings: RightsSettings,
+    pub(crate) types: HashMap<String, Arc<RecordType>>,
+    /// Where proof documents are kept, sealed.
+    pub(crate) attachments: PathBuf,
+    pub(crate) keys: Arc<Keys>,
+}
+
+/// Commitments and repairs for the platform.
+#[derive(Clone)]
+pub struct Rights {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Rights {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (first, last) = self.inner.calendar.span();
+        f.debug_struct("Rights")
+            .field("calendar", &format!("{first}–{last}"))
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rights {
+    /// The service over `store`, with the calendar and commitment kinds
+    /// loaded, the record types the catalogue has, and a data directory for
+    /// proof documents (kept SM4-sealed under `attachments/`).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "each is one part of the platform the service runs on"
+    )]
+    pub fn new(
+        access: Access,
+        store: Arc<dyn Store>,
+        calendar: WorkingCalendar,
+        book: CommitmentBook,
+        settings: RightsSettings,
+        types: impl IntoIterator<Item = Arc<RecordType>>,
+        data_dir: PathBuf,
+        keys: Arc<Keys>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                access,
+                store,
+                calendar,
+                book,
+                settings,
+                types: types.into_iter().map(|t| (t.code.clone(), t)).collect(),
+                attachments: data_dir.join("attachments"),
+                keys,
+            }),
+        }
+    }
+
+    /// The commitment kinds offered.
+    pub fn book(&self) -> &CommitmentBook {
+        &self.inner.book
+    }
+
+    /// The deadlines in force.
+    pub fn settings(&self) -> &RightsSettings {
+        &self.inner.settings
+    }
+
+    /// The working-day calendar.
+    pub fn calendar(&self) -> &WorkingCalendar {
+        &self.inner.calendar
+    }
+
+    /// A signed-in subject's desk: its own commitments and repairs.
+    pub async fn subject_desk(&self, principal: &Principal) -> Result<SubjectRights, RightsFailure> {
+        let own = self.inner.access.own_file(principal).await?;
+        Ok(SubjectRights {
+            rights: self.clone(),
+            principal: principal.clone(),
+            subject: own.subject().clone(),
+        })
+    }
+
+    /// The credit office's desk: it checks applications and forwards them.
+    pub fn office_desk(&self, principal: &Principal) -> Result<OfficeRights, RightsFailure> {
+        match &principal.caller {
+            Caller::Account(a) if matches!(a.new.role, Role::Reviewer | Role::Admin) => {}
+            Caller::Console(_) => {}
+            Caller::Anonymous => return Err(AccessError::Unauthenticated.into()),
+            _ => return Err(AccessError::Forbidden("只有信用办审核员和管理员可以审核信用修复申请".into()).into()),
+        }
+        Ok(OfficeRights {
+            rights: self.clone(),
+            principal: principal.clone(),
+        })
+    }
+
+    /// A department operator's desk: decisions on its own records' repairs,
+    /// findings on commitments made to it.
+    pub async fn department_desk(&self, principal: &Principal) -> Result<DepartmentRights, RightsFailure> {
+        let desk = self.inner.access.department_desk(principal).await?;
+        Ok(DepartmentRights {
+            rights: self.clone(),
+            principal: principal.clone(),
+            source: desk.source().to_owned(),
+        })
+    }
+
+    pub(crate) async fn journal(
+        &self,
+        principal: &Principal,
+        action: &str,
+        subject_id: Option<i64>,
+        detail: serde_json::Value,
+    ) -> Result<(), RightsFailure> {
+        self.inner
+            .access
+            .journal()
+            .record(principal, action, subject_id, None, detail)
+            .await?;
+        Ok(())
+    }
+}
+
+/// What a subject may do about its own file.
+#[derive(Debug)]
+pub struct SubjectRights {
+    pub(crate) rights: Rights,
+    pub(crate) principal: Principal,
+    pub(crate) subject: Subject,
+}
+
+/// What the credit office may do.
+#[derive(Debug)]
+pub struct OfficeRights {
+    pub(crate) rights: Rights,
+    pub(crate) principal: Principal,
+}
+
+/// What a department may do.
+#[derive(Debug)]
+pub struct DepartmentRights {
+    pub(crate) rights: Rights,
+    pub(crate) principal: Principal,
+    pub(crate) source: String,
+}

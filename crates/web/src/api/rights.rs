@@ -1,0 +1,406 @@
+//! Credit commitments (信用承诺) and credit repair (信用修复): the subject
+//! signs and applies under `/api/v1/me/…`; the credit office and the
+//! deciding department move applications under `/api/v1/repairs/…`.
+
+use axum::Json;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use xinyong_access::Caller as Who;
+use xinyong_domain::rights::commitment::Finding;
+use xinyong_domain::rights::repair::{Eligibility, RepairStep};
+use xinyong_domain::role::Role;
+use xinyong_rights::{CommitmentView, Proof, RepairView};
+
+use crate::api::batches::multipart_error;
+use crate::auth::Caller;
+use crate::extract::{JsonBody, PathText, Query};
+use crate::{AppState, Error};
+
+/// A commitment kind the platform offers.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct KindView {
+    code: String,
+    name: String,
+    /// Whether signed commitments of this kind are published.
+    public: bool,
+    basis: String,
+    /// The text signed, with `{subject}`, `{code}`, `{matter}`, `{date}`.
+    template: String,
+}
+
+/// The commitment kinds.
+#[utoipa::path(get, path = "/api/v1/commitment-kinds", tag = "rights", responses((status = 200, body = [KindView])))]
+pub(crate) async fn kinds(State(state): State<AppState>) -> Json<Vec<KindView>> {
+    Json(
+        state
+            .rights
+            .book()
+            .kinds()
+            .iter()
+            .map(|k| KindView {
+                code: k.code.clone(),
+                name: k.name.clone(),
+                public: k.public,
+                basis: k.basis.clone(),
+                template: k.template.trim().to_owned(),
+            })
+            .collect(),
+    )
+}
+
+/// A signed commitment.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CommitmentOut {
+    id: i64,
+    kind: String,
+    kind_name: String,
+    matter: String,
+    /// The department it is made to.
+    addressee: Option<String>,
+    signer: String,
+    /// The full text signed.
+    text: String,
+    /// SM3 of the text.
+    digest: String,
+    public: bool,
+    signed_on: NaiveDate,
+    /// `signed`, `kept` or `broken`.
+    status: String,
+    status_label: String,
+    finding_on: Option<NaiveDate>,
+    finding_note: Option<String>,
+}
+
+impl From<CommitmentView> for CommitmentOut {
+    fn from(v: CommitmentView) -> Self {
+        let c = v.commitment;
+        Self {
+            id: c.id,
+            kind: c.new.kind,
+            kind_name: v.kind_name,
+            matter: c.new.matter,
+            addressee: c.new.addressee,
+            signer: c.new.signer,
+            text: c.new.text,
+            digest: c.new.digest,
+            public: c.new.public,
+            signed_on: c.new.signed_on,
+            status: c.status,
+            status_label: v.state_label.into(),
+            finding_on: c.finding_on,
+            finding_note: c.finding_note,
+        }
+    }
+}
+
+/// A commitment to sign.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignForm {
+    /// Kind code (`xyxf` for a repair).
+    kind: String,
+    /// The matter or record it is for.
+    matter: String,
+    /// The department it is made to (none: to the public).
+    addressee: Option<String>,
+    /// Who signs for the subject.
+    signer: String,
+}
+
+/// Signs a commitment for the signed-in subject.
+#[utoipa::path(post, path = "/api/v1/me/commitments", tag = "rights", request_body = SignForm,
+    responses((status = 201, body = CommitmentOut), (status = 400, body = crate::error::Problem),
+              (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub(crate) async fn sign(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(form): JsonBody<SignForm>,
+) -> Result<(StatusCode, Json<CommitmentOut>), Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    let signed = desk
+        .sign(&form.kind, &form.matter, form.addressee.as_deref(), &form.signer)
+        .await?;
+    Ok((StatusCode::CREATED, Json(signed.into())))
+}
+
+/// The signed-in subject's commitments.
+#[utoipa::path(get, path = "/api/v1/me/commitments", tag = "rights",
+    responses((status = 200, body = [CommitmentOut]), (status = 401, body = crate::error::Problem)))]
+pub(crate) async fn my_commitments(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Vec<CommitmentOut>>, Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    Ok(Json(desk.commitments().await?.into_iter().map(Into::into).collect()))
+}
+
+/// A department's (or, for commitments to the public, the office's) finding.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FindingForm {
+    /// Whether it was kept.
+    kept: bool,
+    /// What was not kept (required for a breach).
+    note: Option<String>,
+}
+
+/// Records whether a commitment was kept.
+#[utoipa::path(post, path = "/api/v1/commitments/{id}/finding", tag = "rights", request_body = FindingForm,
+    params(("id" = i64, Path, description = "承诺编号")),
+    responses((status = 200, body = CommitmentOut), (status = 400, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn finding(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+    JsonBody(form): JsonBody<FindingForm>,
+) -> Result<Json<CommitmentOut>, Error> {
+    let id = number(&id, "承诺编号")?;
+    let finding = if form.kept {
+        Finding::Kept
+    } else {
+        Finding::Broken(form.note.unwrap_or_default())
+    };
+    let view = if is_operator(&caller) {
+        state
+            .rights
+            .department_desk(&caller)
+            .await?
+            .record_finding(id, finding)
+            .await?
+    } else {
+        state.rights.office_desk(&caller)?.record_finding(id, finding).await?
+    };
+    Ok(Json(view.into()))
+}
+
+fn is_operator(caller: &xinyong_access::Principal) -> bool {
+    match &caller.caller {
+        Who::Account(a) => a.new.role == Role::Operator,
+        Who::Client(k) => k.new.department_id.is_some(),
+        _ => false,
+    }
+}
+
+fn number(text: &str, what: &str) -> Result<i64, Error> {
+    text.parse()
+        .map_err(|_| Error::InvalidRequest(format!("{what}应为数字")))
+}
+
+/// Whether a record may be repaired.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct EligibilityOut {
+    /// `eligible`, `not_yet`, `not_repairable` or `not_published`.
+    status: String,
+    /// From when, for `not_yet`.
+    from: Option<NaiveDate>,
+    /// In Chinese.
+    explanation: String,
+}
+
+/// Whether one of the signed-in subject's records may be repaired, and from when.
+#[utoipa::path(get, path = "/api/v1/me/records/{id}/repair-eligibility", tag = "rights",
+    params(("id" = i64, Path, description = "信息编号")),
+    responses((status = 200, body = EligibilityOut), (status = 404, body = crate::error::Problem)))]
+pub(crate) async fn eligibility(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+) -> Result<Json<EligibilityOut>, Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    let found = desk.eligibility(number(&id, "信息编号")?).await?;
+    let (status, from) = match &found {
+        Eligibility::Eligible => ("eligible", None),
+        Eligibility::NotBefore(day) => ("not_yet", Some(*day)),
+        Eligibility::NotRepairable => ("not_repairable", None),
+        Eligibility::NotPublished => ("not_published", None),
+    };
+    Ok(Json(EligibilityOut {
+        status: status.into(),
+        from,
+        explanation: found.explain(),
+    }))
+}
+
+/// A repair application.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RepairOut {
+    id: i64,
+    record_id: i64,
+    /// The department deciding (the record's source).
+    source: String,
+    commitment_id: i64,
+    /// The proof documents kept: name, size and SM3 digest.
+    #[schema(value_type = Vec<Object>)]
+    proof: serde_json::Value,
+    submitted_on: NaiveDate,
+    /// `submitted`, `forwarded`, `repaired`, `denied` or `withdrawn`.
+    status: String,
+    status_label: String,
+    /// Last day of the step now due.
+    due_on: Option<NaiveDate>,
+    overdue: bool,
+    forwarded_on: Option<NaiveDate>,
+    closed_on: Option<NaiveDate>,
+    reasons: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+impl From<RepairView> for RepairOut {
+    fn from(v: RepairView) -> Self {
+        let r = v.repair;
+        let proof: Vec<Proof> = serde_json::from_str(&r.new.proof).unwrap_or_default();
+        Self {
+            id: r.id,
+            record_id: r.new.record_id,
+            source: r.new.source,
+            commitment_id: r.new.commitment_id,
+            proof: serde_json::json!(
+                proof
+                    .iter()
+                    .map(|p| serde_json::json!({ "name": p.name, "size": p.size, "digest": p.digest }))
+                    .collect::<Vec<_>>()
+            ),
+            submitted_on: r.new.submitted_on,
+            status: r.status,
+            status_label: v.state_label.into(),
+            due_on: r.due_on,
+            overdue: v.overdue,
+            forwarded_on: r.forwarded_on,
+            closed_on: r.closed_on,
+            reasons: r.reasons,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Applies for repair: multipart with `record` (its id), `commitment` (the
+/// id of a signed 信用修复承诺书) and one or more `proof` files.
+#[utoipa::path(post, path = "/api/v1/me/repairs", tag = "rights",
+    request_body(content_type = "multipart/form-data", description = "字段 record、commitment，以及一个或多个 proof 文件"),
+    responses((status = 201, body = RepairOut), (status = 400, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn apply(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    request: Request,
+) -> Result<(StatusCode, Json<RepairOut>), Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    let mut multipart = Multipart::from_request(request, &state)
+        .await
+        .map_err(|_| Error::InvalidRequest("请以 multipart/form-data 提交（字段 record、commitment、proof）".into()))?;
+    let (mut record, mut commitment, mut proof) = (None, None, Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("record") => record = Some(number(field.text().await.map_err(multipart_error)?.trim(), "信息编号")?),
+            Some("commitment") => {
+                commitment = Some(number(field.text().await.map_err(multipart_error)?.trim(), "承诺编号")?);
+            }
+            Some("proof") => {
+                let name = field.file_name().unwrap_or("证明材料").to_owned();
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                proof.push(state.rights.keep_proof(&name, bytes.as_ref())?);
+            }
+            _ => return Err(Error::InvalidRequest("只能包含字段 record、commitment 和 proof".into())),
+        }
+    }
+    let record = record.ok_or_else(|| Error::InvalidRequest("缺少字段 record（要修复的信息编号）".into()))?;
+    let commitment =
+        commitment.ok_or_else(|| Error::InvalidRequest("缺少字段 commitment（信用修复承诺书编号）".into()))?;
+    let view = desk.apply(record, commitment, proof).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// The signed-in subject's repair applications.
+#[utoipa::path(get, path = "/api/v1/me/repairs", tag = "rights",
+    responses((status = 200, body = [RepairOut]), (status = 401, body = crate::error::Problem)))]
+pub(crate) async fn my_repairs(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Vec<RepairOut>>, Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    Ok(Json(desk.repairs().await?.into_iter().map(Into::into).collect()))
+}
+
+/// Withdraws one of the signed-in subject's running applications.
+#[utoipa::path(post, path = "/api/v1/me/repairs/{id}/withdraw", tag = "rights",
+    params(("id" = i64, Path, description = "申请编号")),
+    responses((status = 200, body = RepairOut), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+) -> Result<Json<RepairOut>, Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    Ok(Json(desk.withdraw(number(&id, "申请编号")?).await?.into()))
+}
+
+/// Listing parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RepairParams {
+    /// Only running applications (default true).
+    open: Option<bool>,
+}
+
+/// Applications: every one for the credit office, its own records' for a department.
+#[utoipa::path(get, path = "/api/v1/repairs", tag = "rights", params(RepairParams),
+    responses((status = 200, body = [RepairOut]), (status = 401, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem)))]
+pub(crate) async fn repairs(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<RepairParams>,
+) -> Result<Json<Vec<RepairOut>>, Error> {
+    let open_only = params.open.unwrap_or(true);
+    let found = if is_operator(&caller) {
+        state.rights.department_desk(&caller).await?.repairs(open_only).await?
+    } else {
+        state.rights.office_desk(&caller)?.repairs(open_only).await?
+    };
+    Ok(Json(found.into_iter().map(Into::into).collect()))
+}
+
+/// A step on an application.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepForm {
+    /// `forward` (credit office), `approve` (department) or `deny` (either, in its stage).
+    step: String,
+    /// Reasons, required to deny.
+    reasons: Option<String>,
+}
+
+/// Takes a step on an application: the credit office forwards or denies a
+/// submitted one, the deciding department approves or denies a forwarded one.
+#[utoipa::path(post, path = "/api/v1/repairs/{id}/steps", tag = "rights", request_body = StepForm,
+    params(("id" = i64, Path, description = "申请编号")),
+    responses((status = 200, body = RepairOut), (status = 400, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn step(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+    JsonBody(form): JsonBody<StepForm>,
+) -> Result<Json<RepairOut>, Error> {
+    let id = number(&id, "申请编号")?;
+    let step = match form.step.as_str() {
+        "forward" => RepairStep::Forward,
+        "approve" => RepairStep::Approve,
+        "deny" => RepairStep::Deny(form.reasons.unwrap_or_default()),
+        _ => return Err(Error::InvalidRequest("step 应为 forward、approve 或 deny".into())),
+    };
+    let view = if is_operator(&caller) {
+        state.rights.department_desk(&caller).await?.decide(id, step).await?
+    } else {
+        state.rights.office_desk(&caller)?.check(id, step).await?
+    };
+    Ok(Json(view.into()))
+}
