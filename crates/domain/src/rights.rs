@@ -38,7 +38,7 @@ pub enum RightsError {
 }
 
 /// Text the step needs (reasons, a case number): trimmed, not empty.
-pub(crate) fn required(text: &str, what: &str) -> Result<String, RightsError> {
+pub fn required(text: &str, what: &str) -> Result<String, RightsError> {
     let text = text.trim();
     if text.is_empty() {
         Err(RightsError::Incomplete(format!("请填写{what}")))

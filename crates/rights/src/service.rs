@@ -12,8 +12,10 @@ use xinyong_crypto::Keys;
 use xinyong_domain::RecordType;
 use xinyong_domain::calendar::WorkingCalendar;
 use xinyong_domain::rights::commitment::CommitmentBook;
+use xinyong_domain::rights::objection::ObjectionDeadlines;
 use xinyong_domain::rights::repair::RepairDeadlines;
 use xinyong_domain::role::Role;
+use xinyong_ingest::{Catalog, Importer};
 use xinyong_store::{Store, Subject};
 
 use crate::RightsFailure;
@@ -28,25 +30,57 @@ pub struct RightsSettings {
     pub repair_platform_days: u32,
     /// From forwarding to the deciding department's decision.
     pub repair_authority_days: u32,
+    /// From an objection to the platform's acceptance or refusal. No
+    /// national limit was found; the default follows 信用广州 (2).
+    pub objection_accept_days: u32,
+    /// From acceptance to the source department's decision (信用广州: 10).
+    pub objection_decide_days: u32,
 }
 
 impl Default for RightsSettings {
     fn default() -> Self {
         let deadlines = RepairDeadlines::default();
+        let objections = ObjectionDeadlines::default();
         Self {
             repair_platform_days: deadlines.platform_days,
             repair_authority_days: deadlines.authority_days,
+            objection_accept_days: objections.accept_days,
+            objection_decide_days: objections.decide_days,
         }
     }
 }
 
 impl RightsSettings {
+    pub(crate) fn objection_deadlines(&self) -> ObjectionDeadlines {
+        ObjectionDeadlines {
+            accept_days: self.objection_accept_days,
+            decide_days: self.objection_decide_days,
+        }
+    }
+
     pub(crate) fn repair_deadlines(&self) -> RepairDeadlines {
         RepairDeadlines {
             platform_days: self.repair_platform_days,
             authority_days: self.repair_authority_days,
         }
     }
+}
+
+/// The parts of the platform the rights service works with.
+#[derive(Debug, Clone)]
+pub struct RightsPlatform {
+    /// Who may do what, and the journal.
+    pub access: Access,
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The record types (corrections are checked against them).
+    pub catalog: Arc<Catalog>,
+    /// Imports a corrected record as its department's batch.
+    pub importer: Importer,
+    /// Opens sealed identifiers and seals proof documents.
+    pub keys: Arc<Keys>,
+    /// The data directory (proof documents go under `attachments/`).
+    pub data_dir: PathBuf,
 }
 
 pub(crate) struct Inner {
@@ -56,6 +90,9 @@ pub(crate) struct Inner {
     pub(crate) book: CommitmentBook,
     pub(crate) settings: RightsSettings,
     pub(crate) types: HashMap<String, Arc<RecordType>>,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) importer: Importer,
+    pub(crate) data_dir: PathBuf,
     /// Where proof documents are kept, sealed.
     pub(crate) attachments: PathBuf,
     pub(crate) keys: Arc<Keys>,
@@ -78,33 +115,32 @@ impl std::fmt::Debug for Rights {
 }
 
 impl Rights {
-    /// The service over `store`, with the calendar and commitment kinds
-    /// loaded, the record types the catalogue has, and a data directory for
-    /// proof documents (kept SM4-sealed under `attachments/`).
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "each is one part of the platform the service runs on"
-    )]
+    /// The service on `platform`, with the calendar and commitment kinds
+    /// loaded.
     pub fn new(
-        access: Access,
-        store: Arc<dyn Store>,
+        platform: RightsPlatform,
         calendar: WorkingCalendar,
         book: CommitmentBook,
         settings: RightsSettings,
-        types: impl IntoIterator<Item = Arc<RecordType>>,
-        data_dir: PathBuf,
-        keys: Arc<Keys>,
     ) -> Self {
+        let types = platform
+            .catalog
+            .entries()
+            .map(|e| (e.record_type.code.clone(), Arc::clone(&e.record_type)))
+            .collect();
         Self {
             inner: Arc::new(Inner {
-                access,
-                store,
+                access: platform.access,
+                store: platform.store,
                 calendar,
                 book,
                 settings,
-                types: types.into_iter().map(|t| (t.code.clone(), t)).collect(),
-                attachments: data_dir.join("attachments"),
-                keys,
+                types,
+                catalog: platform.catalog,
+                importer: platform.importer,
+                attachments: platform.data_dir.join("attachments"),
+                data_dir: platform.data_dir,
+                keys: platform.keys,
             }),
         }
     }

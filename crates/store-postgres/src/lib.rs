@@ -9,6 +9,7 @@ mod checks;
 mod copy;
 mod error;
 mod import;
+mod objections;
 mod records;
 mod rekey;
 mod rights;

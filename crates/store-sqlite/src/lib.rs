@@ -9,6 +9,7 @@ mod checks;
 mod error;
 mod import;
 mod migrate;
+mod objections;
 mod pool;
 mod records;
 mod rekey;

@@ -12,6 +12,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0004_check_batches.sql"),
     ),
     ("0005_rights", include_str!("../migrations/0005_rights.sql")),
+    ("0006_objections", include_str!("../migrations/0006_objections.sql")),
 ];
 
 fn digest(sql: &str) -> String {

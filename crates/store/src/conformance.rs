@@ -43,6 +43,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("name_flags_count_repeats", |s| {
         Box::pin(batches::name_flags_count_repeats(s))
     }),
+    ("objections_run_once_per_record", |s| {
+        Box::pin(rights::objections_run_once_per_record(s))
+    }),
     ("commitments_and_repairs", |s| {
         Box::pin(rights::commitments_and_repairs(s))
     }),

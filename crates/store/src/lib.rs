@@ -8,6 +8,7 @@ mod batches;
 mod catalog;
 mod checks;
 mod error;
+mod objections;
 mod page;
 mod records;
 mod rekey;
@@ -32,6 +33,7 @@ pub use checks::{
     Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
 };
 pub use error::StoreError;
+pub use objections::{NewObjection, Objection, ObjectionFilter, ObjectionStore, ObjectionUpdate};
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};
 pub use rekey::{Rekey, RekeyCounts, RekeyStore, Transform};
@@ -78,6 +80,7 @@ pub trait Store:
     + CheckStore
     + RekeyStore
     + RightsStore
+    + ObjectionStore
     + std::fmt::Debug
     + Send
     + Sync

@@ -12,7 +12,7 @@ use xinyong_domain::calendar::WorkingCalendar;
 use xinyong_domain::id::IdPolicy;
 use xinyong_domain::rights::commitment::CommitmentBook;
 use xinyong_ingest::{Catalog, Importer, builtin_catalog, load_catalog};
-use xinyong_rights::Rights;
+use xinyong_rights::{Rights, RightsPlatform};
 use xinyong_store::Store;
 use xinyong_store_postgres::PostgresStore;
 use xinyong_store_sqlite::SqliteStore;
@@ -101,16 +101,15 @@ impl Platform {
         };
         let calendar = WorkingCalendar::parse(&files).context("工作日历无效")?;
         let book = CommitmentBook::parse(xinyong_domain::rights::commitment::builtin_text()).context("承诺类型无效")?;
-        Ok(Rights::new(
-            self.access(),
-            Arc::clone(&self.store),
-            calendar,
-            book,
-            self.config.rights,
-            self.catalog.entries().map(|e| Arc::clone(&e.record_type)),
-            self.config.data_dir.clone(),
-            Arc::clone(&self.keys),
-        ))
+        let platform = RightsPlatform {
+            access: self.access(),
+            store: Arc::clone(&self.store),
+            catalog: Arc::new(self.catalog.clone()),
+            importer: self.importer(),
+            keys: Arc::clone(&self.keys),
+            data_dir: self.config.data_dir.clone(),
+        };
+        Ok(Rights::new(platform, calendar, book, self.config.rights))
     }
 
     /// An importer for this platform.

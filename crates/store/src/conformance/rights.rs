@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use super::fixtures::{new_batch, org, record, seed, ymd};
 use crate::{
-    BatchSummary, CommitmentFinding, NewCommitment, NewRepair, PageRequest, RecordFilter, RepairFilter, RepairUpdate,
-    Store, StoreError,
+    BatchSummary, CommitmentFinding, NewCommitment, NewObjection, NewRepair, ObjectionFilter, ObjectionUpdate,
+    PageRequest, RecordFilter, RepairFilter, RepairUpdate, Store, StoreError,
 };
 
 pub(super) async fn commitments_and_repairs(store: Arc<dyn Store>) {
@@ -158,4 +158,96 @@ pub(super) async fn commitments_and_repairs(store: Arc<dyn Store>) {
     );
     // Closed: a new application for the same record may be made.
     assert!(store.create_repair(&application).await.is_ok());
+}
+
+pub(super) async fn objections_run_once_per_record(store: Arc<dyn Store>) {
+    let ids = seed(store.as_ref(), vec![org("乙公司", "91340600MA2N00002X")]).await;
+    let mut tx = store.begin_import(&new_batch("淮北市市场监督管理局")).await.unwrap();
+    let batch_id = tx.batch_id();
+    tx.insert_records(vec![
+        record(batch_id, ids[0], "淮市监罚〔2026〕8号", ymd(2026, 2, 5)),
+        record(batch_id, ids[0], "淮市监罚〔2026〕9号", ymd(2026, 2, 6)),
+    ])
+    .await
+    .unwrap();
+    tx.commit(&BatchSummary::default()).await.unwrap();
+    let stored = store.records_of_subject(ids[0], false).await.unwrap();
+    let id_of = |doc: &str| stored.iter().find(|r| r.key.doc_no == doc).unwrap().id;
+    let (first, second) = (id_of("淮市监罚〔2026〕8号"), id_of("淮市监罚〔2026〕9号"));
+    let new = NewObjection {
+        record_id: first,
+        subject_id: ids[0],
+        source: "淮北市市场监督管理局".into(),
+        filer: "account:2:company".into(),
+        reasons: "罚款金额有误".into(),
+        filed_on: ymd(2026, 3, 2),
+        accept_due: ymd(2026, 3, 4),
+    };
+    let filed = store.create_objection(&new).await.unwrap();
+    assert_eq!((filed.status.as_str(), filed.due_on), ("filed", Some(ymd(2026, 3, 4))));
+    assert!(matches!(
+        store.create_objection(&new).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let other = store
+        .create_objection(&NewObjection {
+            record_id: second,
+            ..new.clone()
+        })
+        .await
+        .unwrap();
+    let mut under = store
+        .records_under_objection(&[first, second, first + 1000])
+        .await
+        .unwrap();
+    under.sort_unstable();
+    assert_eq!(under, vec![first.min(second), first.max(second)]);
+    assert!(store.records_under_objection(&[]).await.unwrap().is_empty());
+
+    let accept = ObjectionUpdate {
+        status: "reviewing".into(),
+        due_on: Some(ymd(2026, 3, 16)),
+        accepted_on: Some(ymd(2026, 3, 2)),
+        closed_on: None,
+        outcome: None,
+        corrected_record: None,
+        withdraw_record: false,
+    };
+    assert!(store.update_objection(filed.id, "filed", &accept).await.unwrap());
+    assert!(!store.update_objection(filed.id, "filed", &accept).await.unwrap());
+    let uphold = ObjectionUpdate {
+        status: "upheld".into(),
+        due_on: None,
+        accepted_on: None,
+        closed_on: Some(ymd(2026, 3, 5)),
+        outcome: Some(r#"{"remedy":"withdrawal"}"#.into()),
+        corrected_record: None,
+        withdraw_record: true,
+    };
+    assert!(store.update_objection(filed.id, "reviewing", &uphold).await.unwrap());
+    let closed = store.objection(filed.id).await.unwrap().unwrap();
+    assert_eq!(
+        (closed.status.as_str(), closed.accepted_on, closed.closed_on),
+        ("upheld", Some(ymd(2026, 3, 2)), Some(ymd(2026, 3, 5)))
+    );
+    assert!(
+        !store.record_by_id(first).await.unwrap().unwrap().current,
+        "withdrawn with the objection"
+    );
+    assert_eq!(
+        store.records_under_objection(&[first, second]).await.unwrap(),
+        vec![second]
+    );
+    let open = ObjectionFilter {
+        subject_id: Some(ids[0]),
+        open_only: true,
+        ..ObjectionFilter::default()
+    };
+    let listed: Vec<i64> = store.objections(&open).await.unwrap().iter().map(|o| o.id).collect();
+    assert_eq!(listed, vec![other.id]);
+    let by_source = ObjectionFilter {
+        source: Some("淮北市市场监督管理局".into()),
+        ..ObjectionFilter::default()
+    };
+    assert_eq!(store.objections(&by_source).await.unwrap().len(), 2);
 }

@@ -78,6 +78,8 @@ pub struct PublicRecord {
     /// The day it was repaired (信用修复): shown to its subject only,
     /// marked 已修复.
     pub repaired_on: Option<NaiveDate>,
+    /// An objection (异议) to it is being handled: shown as 异议处理中.
+    pub under_objection: bool,
     /// The subject (in listings).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<SubjectSummary>,
@@ -262,7 +264,21 @@ fn record_view(
         authority: record.authority.clone(),
         source: record.source.clone(),
         repaired_on: record.repaired_on,
+        under_objection: false,
         subject: None,
         fields,
     }
+}
+
+/// Marks the records that have an objection running (异议处理中).
+pub(crate) async fn mark_objections(
+    rights: &xinyong_rights::Rights,
+    records: &mut [PublicRecord],
+) -> Result<(), crate::Error> {
+    let ids: Vec<i64> = records.iter().map(|r| r.id).collect();
+    let under = rights.under_objection(&ids).await?;
+    for record in records {
+        record.under_objection = under.contains(&record.id);
+    }
+    Ok(())
 }

@@ -31,7 +31,9 @@ pub(crate) async fn get_file(
         .reader()
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    Ok(Json(subject_detail(&file, &state)))
+    let mut detail = subject_detail(&file, &state);
+    crate::api::dto::mark_objections(&state.rights, &mut detail.records).await?;
+    Ok(Json(detail))
 }
 
 /// Paging parameters.

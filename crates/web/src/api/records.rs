@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use xinyong_domain::visibility::Viewer;
 use xinyong_store::RecordFilter;
 
-use crate::api::dto::{RecordPage, public_record, subject_summary};
+use crate::api::dto::{RecordPage, mark_objections, public_record, subject_summary};
 use crate::api::{page_request, today};
 use crate::extract::Query;
 use crate::{AppState, Error};
@@ -77,6 +77,8 @@ pub(crate) async fn public_records(state: &AppState, params: RecordParams) -> Re
             Some(shown)
         })
         .collect();
+    let mut items: Vec<_> = items;
+    mark_objections(&state.rights, &mut items).await?;
     Ok(RecordPage {
         items,
         next_cursor: found.next.map(|c| c.0),

@@ -1,6 +1,7 @@
-//! Credit commitments (信用承诺) and credit repair (信用修复): the subject
-//! signs and applies under `/api/v1/me/…`; the credit office and the
-//! deciding department move applications under `/api/v1/repairs/…`.
+//! Credit commitments (信用承诺), credit repair (信用修复) and objections
+//! (异议): the subject signs, applies and objects under `/api/v1/me/…`; the
+//! credit office and the record's department move applications and
+//! objections under `/api/v1/repairs/…` and `/api/v1/objections/…`.
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Request, State};
@@ -10,9 +11,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xinyong_access::Caller as Who;
 use xinyong_domain::rights::commitment::Finding;
+use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::{Eligibility, RepairStep};
 use xinyong_domain::role::Role;
-use xinyong_rights::{CommitmentView, Proof, RepairView};
+use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView};
 
 use crate::api::batches::multipart_error;
 use crate::auth::Caller;
@@ -401,6 +403,185 @@ pub(crate) async fn step(
         state.rights.department_desk(&caller).await?.decide(id, step).await?
     } else {
         state.rights.office_desk(&caller)?.check(id, step).await?
+    };
+    Ok(Json(view.into()))
+}
+
+/// An objection.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ObjectionOut {
+    id: i64,
+    record_id: i64,
+    /// The department verifying it (the record's source).
+    source: String,
+    reasons: String,
+    filed_on: NaiveDate,
+    /// `filed`, `reviewing`, `upheld`, `rejected`, `refused` or `withdrawn`.
+    status: String,
+    status_label: String,
+    /// Last day of the step now due.
+    due_on: Option<NaiveDate>,
+    overdue: bool,
+    accepted_on: Option<NaiveDate>,
+    closed_on: Option<NaiveDate>,
+    /// Reasons given, or the remedy (JSON) when upheld.
+    outcome: Option<String>,
+    /// The corrected version, when upheld with a correction.
+    corrected_record: Option<i64>,
+}
+
+impl From<ObjectionView> for ObjectionOut {
+    fn from(v: ObjectionView) -> Self {
+        let o = v.objection;
+        Self {
+            id: o.id,
+            record_id: o.new.record_id,
+            source: o.new.source,
+            reasons: o.new.reasons,
+            filed_on: o.new.filed_on,
+            status: o.status,
+            status_label: v.state_label.into(),
+            due_on: o.due_on,
+            overdue: v.overdue,
+            accepted_on: o.accepted_on,
+            closed_on: o.closed_on,
+            outcome: o.outcome,
+            corrected_record: o.corrected_record,
+        }
+    }
+}
+
+/// An objection to file.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ObjectForm {
+    /// The record's id (from `/api/v1/me/file`).
+    record: i64,
+    /// What is wrong.
+    reasons: String,
+}
+
+/// Files an objection to one of the signed-in subject's records.
+#[utoipa::path(post, path = "/api/v1/me/objections", tag = "rights", request_body = ObjectForm,
+    responses((status = 201, body = ObjectionOut), (status = 400, body = crate::error::Problem),
+              (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn object(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    JsonBody(form): JsonBody<ObjectForm>,
+) -> Result<(StatusCode, Json<ObjectionOut>), Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    let view = desk.object(form.record, &form.reasons).await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// The signed-in subject's objections.
+#[utoipa::path(get, path = "/api/v1/me/objections", tag = "rights",
+    responses((status = 200, body = [ObjectionOut]), (status = 401, body = crate::error::Problem)))]
+pub(crate) async fn my_objections(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+) -> Result<Json<Vec<ObjectionOut>>, Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    Ok(Json(desk.objections().await?.into_iter().map(Into::into).collect()))
+}
+
+/// Withdraws one of the signed-in subject's running objections.
+#[utoipa::path(post, path = "/api/v1/me/objections/{id}/withdraw", tag = "rights",
+    params(("id" = i64, Path, description = "异议编号")),
+    responses((status = 200, body = ObjectionOut), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn withdraw_objection(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+) -> Result<Json<ObjectionOut>, Error> {
+    let desk = state.rights.subject_desk(&caller).await?;
+    Ok(Json(desk.withdraw_objection(number(&id, "异议编号")?).await?.into()))
+}
+
+/// Objections: every one for the credit office, those on its own records for a department.
+#[utoipa::path(get, path = "/api/v1/objections", tag = "rights", params(RepairParams),
+    responses((status = 200, body = [ObjectionOut]), (status = 401, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem)))]
+pub(crate) async fn objections(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<RepairParams>,
+) -> Result<Json<Vec<ObjectionOut>>, Error> {
+    let open_only = params.open.unwrap_or(true);
+    let found = if is_operator(&caller) {
+        state
+            .rights
+            .department_desk(&caller)
+            .await?
+            .objections(open_only)
+            .await?
+    } else {
+        state.rights.office_desk(&caller)?.objections(open_only).await?
+    };
+    Ok(Json(found.into_iter().map(Into::into).collect()))
+}
+
+/// A step on an objection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ObjectionStepForm {
+    /// `accept` or `refuse` (credit office), `uphold` or `reject` (the record's department).
+    step: String,
+    /// Reasons, required to refuse or reject.
+    reasons: Option<String>,
+    /// To uphold with a correction: item code → corrected value.
+    #[schema(value_type = Option<Object>)]
+    corrections: Option<std::collections::BTreeMap<String, String>>,
+    /// To uphold by withdrawing the record.
+    withdraw: Option<bool>,
+}
+
+/// Takes a step on an objection.
+#[utoipa::path(post, path = "/api/v1/objections/{id}/steps", tag = "rights", request_body = ObjectionStepForm,
+    params(("id" = i64, Path, description = "异议编号")),
+    responses((status = 200, body = ObjectionOut), (status = 400, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn objection_step(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathText(id): PathText,
+    JsonBody(form): JsonBody<ObjectionStepForm>,
+) -> Result<Json<ObjectionOut>, Error> {
+    let id = number(&id, "异议编号")?;
+    let reasons = form.reasons.unwrap_or_default();
+    let step = match form.step.as_str() {
+        "accept" => ObjectionStep::Accept,
+        "refuse" => ObjectionStep::Refuse(reasons),
+        "reject" => ObjectionStep::Reject(reasons),
+        "uphold" => match (form.corrections, form.withdraw) {
+            (Some(changes), _) if !changes.is_empty() => {
+                ObjectionStep::Uphold(Remedy::Correction(changes.into_iter().collect()))
+            }
+            (_, Some(true)) => ObjectionStep::Uphold(Remedy::Withdrawal),
+            _ => {
+                return Err(Error::InvalidRequest(
+                    "认定异议成立时须给出更正内容（corrections）或撤销该信息（withdraw: true）".into(),
+                ));
+            }
+        },
+        _ => {
+            return Err(Error::InvalidRequest(
+                "step 应为 accept、refuse、uphold 或 reject".into(),
+            ));
+        }
+    };
+    let view = if is_operator(&caller) {
+        state
+            .rights
+            .department_desk(&caller)
+            .await?
+            .decide_objection(id, step)
+            .await?
+    } else {
+        state.rights.office_desk(&caller)?.screen(id, step).await?
     };
     Ok(Json(view.into()))
 }

@@ -12,7 +12,7 @@ use xinyong_store::{Page, PageRequest, Subject, SubjectQuery};
 
 use xinyong_access::SubjectFile;
 
-use crate::api::dto::{SubjectDetail, SubjectPage, read_record, subject_summary};
+use crate::api::dto::{SubjectDetail, SubjectPage, mark_objections, read_record, subject_summary};
 use crate::api::{page_request, today};
 use crate::auth::Caller;
 use crate::extract::{PathText, Query};
@@ -106,7 +106,9 @@ pub(crate) async fn get_subject(
     let file = reader
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    Ok(Json(subject_detail(&file, &state)))
+    let mut detail = subject_detail(&file, &state);
+    mark_objections(&state.rights, &mut detail.records).await?;
+    Ok(Json(detail))
 }
 
 /// The API view of a file read through the access layer.

@@ -117,11 +117,12 @@ pub(crate) async fn show(
             }
         })
         .collect();
-    let records = file
+    let mut records: Vec<_> = file
         .records
         .iter()
         .filter_map(|read| page_record(read, &state.catalog))
         .collect();
+    crate::api::dto::mark_objections(&state.rights, &mut records).await?;
     let queries = query_page(
         &state,
         &caller,

@@ -70,11 +70,12 @@ pub(crate) async fn show(
         })
         .collect();
     let summary = subject_summary(&file.subject, Viewer::Public);
-    let records = file
+    let mut records: Vec<_> = file
         .records
         .iter()
         .filter_map(|read| page_record(read, &state.catalog))
         .collect();
+    crate::api::dto::mark_objections(&state.rights, &mut records).await?;
     let page = SubjectPage {
         layout: Layout::new(format!("{}的信用档案", summary.name), &caller, session.as_ref()),
         subject: summary,

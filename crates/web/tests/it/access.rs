@@ -268,6 +268,25 @@ async fn the_authorisation_matrix_holds_for_every_endpoint_and_caller() {
                 None,
                 only(&["operator_a", "reviewer", "admin", "dept_key"], 200, 403),
             ),
+            (
+                Method::GET,
+                "/api/v1/me/objections".into(),
+                None,
+                only(&["company"], 200, 403),
+            ),
+            (
+                Method::GET,
+                "/api/v1/objections".into(),
+                None,
+                only(&["operator_a", "reviewer", "admin", "dept_key"], 200, 403),
+            ),
+            (
+                Method::POST,
+                "/api/v1/objections/999999/steps".into(),
+                Some(json!({ "step": "accept" })),
+                // Accepting is the office's step: a department is refused before any lookup.
+                only(&["reviewer", "admin"], 404, 403),
+            ),
             // No such application: whoever may act on applications is told so.
             (
                 Method::POST,

@@ -5,6 +5,7 @@
 mod access;
 mod checks;
 mod errors;
+mod objections;
 mod openapi;
 mod pages;
 mod records;

@@ -64,6 +64,10 @@ async fn the_document_is_served_and_matches_the_snapshot() {
             "/api/v1/me/repairs/{id}/withdraw",
             "/api/v1/repairs",
             "/api/v1/repairs/{id}/steps",
+            "/api/v1/me/objections",
+            "/api/v1/me/objections/{id}/withdraw",
+            "/api/v1/objections",
+            "/api/v1/objections/{id}/steps",
             "/api/v1/audit",
             "/api/v1/audit/verify",
         ]

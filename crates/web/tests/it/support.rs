@@ -57,14 +57,17 @@ impl TestServer {
         .unwrap();
         checks.resume_batches().await.unwrap();
         let rights = xinyong_rights::Rights::new(
-            access.clone(),
-            platform.store.clone(),
+            xinyong_rights::RightsPlatform {
+                access: access.clone(),
+                store: platform.store.clone(),
+                catalog: Arc::new(platform.catalog.clone()),
+                importer: platform.importer.clone(),
+                keys: platform.keys.clone(),
+                data_dir: platform.dir.clone(),
+            },
             WorkingCalendar::parse(&xinyong_domain::calendar::builtin_files()).unwrap(),
             CommitmentBook::parse(xinyong_domain::rights::commitment::builtin_text()).unwrap(),
             xinyong_rights::RightsSettings::default(),
-            platform.catalog.entries().map(|e| e.record_type.clone()),
-            platform.dir.clone(),
-            platform.keys.clone(),
         );
         let state = AppState::new(
             platform.store.clone(),

@@ -1,0 +1,413 @@
+//! Objections (异议): a subject disputes one of its records; the credit
+//! office accepts or refuses it; the record's department upholds it (the
+//! record corrected as a new version through the import pipeline, or
+//! withdrawn) or rejects it with reasons. While it runs the record shows as
+//! 异议处理中 (`Rights::under_objection`).
+
+use std::io::Write;
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+use xinyong_access::Principal;
+use xinyong_domain::catalog::Role;
+use xinyong_domain::date::china_date;
+use xinyong_domain::rights::RightsError;
+use xinyong_domain::rights::objection::{Closed, Filed, ObjectionState, ObjectionStep, Remedy, Reviewing, file};
+use xinyong_ingest::{ImportRequest, Progress};
+use xinyong_store::{
+    NewObjection, Objection, ObjectionFilter, ObjectionUpdate, RecordId, StoreError, StoredRecord, SubjectId,
+};
+
+use crate::service::{DepartmentRights, OfficeRights, SubjectRights};
+use crate::{Rights, RightsFailure};
+
+/// An objection as shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectionView {
+    /// The stored objection.
+    pub objection: Objection,
+    /// Its state in Chinese.
+    pub state_label: &'static str,
+    /// Whether the step due is late.
+    pub overdue: bool,
+}
+
+/// Items to correct: item code → new value as text.
+pub type Correction = Vec<(String, String)>;
+
+fn today() -> NaiveDate {
+    china_date(chrono::Utc::now())
+}
+
+/// Items an objection may not correct: they make the record's natural key
+/// or name its subject; a record wrong in them is withdrawn and uploaded
+/// anew by its department.
+const KEY_ROLES: [Role; 6] = [
+    Role::DocNo,
+    Role::SubjectUscc,
+    Role::SubjectCategory,
+    Role::IdType,
+    Role::IdNumber,
+    Role::Source,
+];
+
+pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFailure> {
+    let corrupt = || RightsFailure::Conflict(format!("异议 {} 的状态记录不完整", objection.id));
+    let outcome = || objection.outcome.clone().unwrap_or_default();
+    Ok(match objection.status.as_str() {
+        "filed" => ObjectionState::Filed(Filed {
+            filed_on: objection.new.filed_on,
+            accept_by: objection.new.accept_due,
+        }),
+        "reviewing" => ObjectionState::Reviewing(Reviewing {
+            accepted_on: objection.accepted_on.ok_or_else(corrupt)?,
+            decide_by: objection.due_on.ok_or_else(corrupt)?,
+        }),
+        // The remedy's detail is kept as JSON in `outcome`; the state needs only its kind.
+        "upheld" if objection.corrected_record.is_some() => {
+            ObjectionState::Closed(Closed::Upheld(Remedy::Correction(vec![(String::new(), String::new())])))
+        }
+        "upheld" => ObjectionState::Closed(Closed::Upheld(Remedy::Withdrawal)),
+        "rejected" => ObjectionState::Closed(Closed::Rejected(outcome())),
+        "refused" => ObjectionState::Closed(Closed::Refused(outcome())),
+        "withdrawn" => ObjectionState::Closed(Closed::Withdrawn),
+        _ => return Err(corrupt()),
+    })
+}
+
+impl Rights {
+    fn objection_view(&self, objection: Objection, today: NaiveDate) -> Result<ObjectionView, RightsFailure> {
+        let state = state_of(&objection)?;
+        Ok(ObjectionView {
+            state_label: state.label(),
+            overdue: state.is_overdue(today),
+            objection,
+        })
+    }
+
+    /// Which of `records` have an objection running: they show 异议处理中.
+    pub async fn under_objection(&self, records: &[RecordId]) -> Result<Vec<RecordId>, RightsFailure> {
+        Ok(self.inner.store.records_under_objection(records).await?)
+    }
+
+    async fn objection_where(&self, id: i64, visible: impl Fn(&Objection) -> bool) -> Result<Objection, RightsFailure> {
+        self.inner
+            .store
+            .objection(id)
+            .await?
+            .filter(visible)
+            .ok_or_else(|| RightsFailure::NotFound("未找到该异议".into()))
+    }
+
+    /// Moves an objection one step, if its state allows it and `may`
+    /// agrees the caller may take the step in that state; `effects` fills
+    /// in what the step changed beyond the state (a corrected version, a
+    /// withdrawn record).
+    async fn objection_step(
+        &self,
+        principal: &Principal,
+        objection: Objection,
+        step: ObjectionStep,
+        may: impl Fn(&ObjectionState) -> Result<(), RightsFailure>,
+        corrected_record: Option<RecordId>,
+    ) -> Result<ObjectionView, RightsFailure> {
+        let day = today();
+        let state = state_of(&objection)?;
+        may(&state)?;
+        let from = state.code();
+        let next = state.apply(
+            step,
+            day,
+            &self.inner.calendar,
+            self.inner.settings.objection_deadlines(),
+        )?;
+        let mut update = ObjectionUpdate {
+            status: next.code().into(),
+            due_on: None,
+            accepted_on: None,
+            closed_on: None,
+            outcome: None,
+            corrected_record,
+            withdraw_record: false,
+        };
+        match &next {
+            ObjectionState::Filed(_) => {}
+            ObjectionState::Reviewing(r) => {
+                update.due_on = Some(r.decide_by);
+                update.accepted_on = Some(r.accepted_on);
+            }
+            ObjectionState::Closed(closed) => {
+                update.closed_on = Some(day);
+                update.outcome = match closed {
+                    Closed::Upheld(Remedy::Withdrawal) => {
+                        update.withdraw_record = true;
+                        Some(json!({ "remedy": "withdrawal" }).to_string())
+                    }
+                    Closed::Upheld(Remedy::Correction(changes)) => Some(
+                        json!({ "remedy": "correction", "changes": changes.iter().map(|(k, v)| json!({ "item": k, "value": v })).collect::<Vec<_>>() })
+                            .to_string(),
+                    ),
+                    Closed::Rejected(reasons) | Closed::Refused(reasons) => Some(reasons.clone()),
+                    Closed::Withdrawn => None,
+                };
+            }
+        }
+        if !self.inner.store.update_objection(objection.id, from, &update).await? {
+            return Err(RightsFailure::Conflict(
+                "该异议的状态已被他人更新，请刷新后再办理".into(),
+            ));
+        }
+        self.journal(
+            principal,
+            "objection.step",
+            Some(objection.new.subject_id),
+            json!({ "objection": objection.id, "record": objection.new.record_id, "from": from,
+                    "to": next.code(), "outcome": update.outcome, "corrected_record": corrected_record }),
+        )
+        .await?;
+        let updated = self.objection_where(objection.id, |_| true).await?;
+        self.objection_view(updated, day)
+    }
+
+    /// Imports `record` with `changes` as a new version, as its department's
+    /// batch (so every item is checked again and the old version is kept).
+    async fn correct(
+        &self,
+        record: &StoredRecord,
+        changes: &Correction,
+        objection: i64,
+    ) -> Result<RecordId, RightsFailure> {
+        let inner = &self.inner;
+        let entry = inner
+            .catalog
+            .get(&record.key.record_type)
+            .ok_or_else(|| RightsFailure::NotFound("该信息的类别已不在目录中".into()))?
+            .clone();
+        let record_type = &entry.record_type;
+        let mut row: Map<String, Value> = record.payload.clone();
+        // Identifiers are stored masked: the row carries them whole again.
+        if let Some(sealed) = &record.sealed {
+            let opened = inner
+                .keys
+                .open(sealed)
+                .map_err(|e| RightsFailure::Store(StoreError::Other(format!("sealed items: {e}"))))?;
+            let clear: Map<String, Value> = serde_json::from_slice(&opened)
+                .map_err(|e| RightsFailure::Store(StoreError::Other(format!("sealed items: {e}"))))?;
+            row.extend(clear);
+        }
+        for (key, value) in changes {
+            let field = record_type
+                .fields
+                .iter()
+                .find(|f| f.key == *key)
+                .ok_or_else(|| RightsError::Incomplete(format!("信息项“{key}”不存在")))?;
+            if field.role.is_some_and(|role| KEY_ROLES.contains(&role)) {
+                return Err(RightsError::Incomplete(format!(
+                    "{}不能通过异议更正：请撤销该信息，由报送单位重新报送",
+                    field.name
+                ))
+                .into());
+            }
+            row.insert(key.clone(), Value::String(value.trim().to_owned()));
+        }
+        let incoming = inner.data_dir.join("uploads").join("incoming");
+        let internal = |e: std::io::Error| RightsFailure::Store(StoreError::Other(format!("correction file: {e}")));
+        std::fs::create_dir_all(&incoming).map_err(internal)?;
+        let path = incoming.join(format!("objection-{objection}.jsonl"));
+        let mut out = std::fs::File::create(&path).map_err(internal)?;
+        serde_json::to_writer(&mut out, &row).map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?;
+        out.write_all(b"\n").map_err(internal)?;
+        drop(out);
+        let imported = inner
+            .importer
+            .import(
+                ImportRequest {
+                    path: path.clone(),
+                    file_name: format!("异议更正（异议 {objection}）.jsonl"),
+                    record_type: entry.clone(),
+                    source: record.source.clone(),
+                    today: today(),
+                    data_dir: Some(inner.data_dir.clone()),
+                    own_source_only: true,
+                },
+                &Progress::default(),
+            )
+            .await;
+        let _ = std::fs::remove_file(&path);
+        let batch = imported.map_err(|e| RightsFailure::Store(StoreError::Other(format!("correction import: {e}"))))?;
+        if batch.summary.n_new_versions != 1 {
+            let issues = inner
+                .store
+                .batch_issues(batch.id, &xinyong_store::PageRequest::first(20))
+                .await?;
+            let reasons: Vec<String> = issues.items.into_iter().map(|i| i.message).collect();
+            let reasons = if reasons.is_empty() {
+                "更正后的内容与原信息相同".to_owned()
+            } else {
+                reasons.join("；")
+            };
+            return Err(RightsError::Incomplete(format!("更正未通过校验：{reasons}")).into());
+        }
+        let versions = inner.store.records_of_subject(record.key.subject_id, false).await?;
+        versions
+            .into_iter()
+            .find(|r| r.key == record.key && r.current)
+            .map(|r| r.id)
+            .ok_or_else(|| RightsFailure::Conflict("更正后的新版本未找到".into()))
+    }
+}
+
+impl SubjectRights {
+    /// Objects to one of the subject's own current records.
+    pub async fn object(&self, record_id: i64, reasons: &str) -> Result<ObjectionView, RightsFailure> {
+        let inner = &self.rights.inner;
+        let record = inner
+            .store
+            .record_by_id(record_id)
+            .await?
+            .filter(|r| r.key.subject_id == self.subject.id && r.current)
+            .ok_or_else(|| RightsFailure::NotFound("只能对本主体信用档案中的现行信息提出异议".into()))?;
+        let reasons = xinyong_domain::rights::required(reasons, "异议理由")?;
+        let day = today();
+        let filed = file(day, &inner.calendar, inner.settings.objection_deadlines())?;
+        let created = inner
+            .store
+            .create_objection(&NewObjection {
+                record_id: record.id,
+                subject_id: self.subject.id,
+                source: record.source.clone(),
+                filer: self.principal.actor(),
+                reasons,
+                filed_on: filed.filed_on,
+                accept_due: filed.accept_by,
+            })
+            .await
+            .map_err(|error| match error {
+                StoreError::Conflict { .. } => RightsFailure::Conflict("该信息已有正在处理的异议".into()),
+                other => other.into(),
+            })?;
+        self.rights
+            .journal(
+                &self.principal,
+                "objection.file",
+                Some(self.subject.id),
+                json!({ "objection": created.id, "record": record.id }),
+            )
+            .await?;
+        self.rights.objection_view(created, day)
+    }
+
+    /// The subject's objections, newest first.
+    pub async fn objections(&self) -> Result<Vec<ObjectionView>, RightsFailure> {
+        list(
+            &self.rights,
+            ObjectionFilter {
+                subject_id: Some(self.subject.id),
+                ..ObjectionFilter::default()
+            },
+        )
+        .await
+    }
+
+    /// Withdraws one of its running objections.
+    pub async fn withdraw_objection(&self, id: i64) -> Result<ObjectionView, RightsFailure> {
+        let subject: SubjectId = self.subject.id;
+        let objection = self.rights.objection_where(id, |o| o.new.subject_id == subject).await?;
+        self.rights
+            .objection_step(&self.principal, objection, ObjectionStep::Withdraw, |_| Ok(()), None)
+            .await
+    }
+}
+
+async fn list(rights: &Rights, filter: ObjectionFilter) -> Result<Vec<ObjectionView>, RightsFailure> {
+    let day = today();
+    let all = rights.inner.store.objections(&filter).await?;
+    all.into_iter().map(|o| rights.objection_view(o, day)).collect()
+}
+
+fn forbidden(text: &str) -> RightsFailure {
+    xinyong_access::AccessError::Forbidden(text.into()).into()
+}
+
+impl OfficeRights {
+    /// Objections, the running ones only if `open_only`.
+    pub async fn objections(&self, open_only: bool) -> Result<Vec<ObjectionView>, RightsFailure> {
+        list(
+            &self.rights,
+            ObjectionFilter {
+                open_only,
+                ..ObjectionFilter::default()
+            },
+        )
+        .await
+    }
+
+    /// Accepts an objection (it goes to the record's department) or refuses
+    /// it with reasons.
+    pub async fn screen(&self, id: i64, step: ObjectionStep) -> Result<ObjectionView, RightsFailure> {
+        if !matches!(step, ObjectionStep::Accept | ObjectionStep::Refuse(_)) {
+            return Err(forbidden("信用办只能受理或不予受理异议"));
+        }
+        let objection = self.rights.objection_where(id, |_| true).await?;
+        self.rights
+            .objection_step(&self.principal, objection, step, |_| Ok(()), None)
+            .await
+    }
+}
+
+impl DepartmentRights {
+    /// Objections to the department's own records.
+    pub async fn objections(&self, open_only: bool) -> Result<Vec<ObjectionView>, RightsFailure> {
+        list(
+            &self.rights,
+            ObjectionFilter {
+                source: Some(self.source.clone()),
+                open_only,
+                ..ObjectionFilter::default()
+            },
+        )
+        .await
+    }
+
+    /// Decides an accepted objection to one of its records: upheld with a
+    /// correction (a new version through the import pipeline), upheld with
+    /// the record's withdrawal, or rejected with reasons.
+    pub async fn decide_objection(&self, id: i64, step: ObjectionStep) -> Result<ObjectionView, RightsFailure> {
+        if !matches!(step, ObjectionStep::Uphold(_) | ObjectionStep::Reject(_)) {
+            return Err(forbidden("报送单位只能认定异议成立或不成立"));
+        }
+        let source = self.source.clone();
+        let objection = self.rights.objection_where(id, |o| o.new.source == source).await?;
+        let reviewing = |state: &ObjectionState| match state {
+            ObjectionState::Filed(_) => Err(forbidden("该异议尚未受理，未转本单位")),
+            _ => Ok(()),
+        };
+        // Check the step is legal before a correction is imported.
+        reviewing(&state_of(&objection)?)?;
+        let state = state_of(&objection)?;
+        let probe = state.clone().apply(
+            step.clone(),
+            today(),
+            &self.rights.inner.calendar,
+            self.rights.inner.settings.objection_deadlines(),
+        );
+        probe?;
+        let corrected = match &step {
+            ObjectionStep::Uphold(Remedy::Correction(changes)) => {
+                let record = self
+                    .rights
+                    .inner
+                    .store
+                    .record_by_id(objection.new.record_id)
+                    .await?
+                    .filter(|r| r.current)
+                    .ok_or_else(|| RightsFailure::Conflict("该信息已有新版本，请核对后再办理".into()))?;
+                Some(self.rights.correct(&record, changes, objection.id).await?)
+            }
+            _ => None,
+        };
+        self.rights
+            .objection_step(&self.principal, objection, step, reviewing, corrected)
+            .await
+    }
+}

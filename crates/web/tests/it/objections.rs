@@ -1,0 +1,276 @@
+//! Objections over HTTP on each backend: only a record's own subject may
+//! object; while it runs the record shows 异议处理中 on pages and in the
+//! API; the office accepts, the record's department upholds it with a
+//! correction that becomes a new version (the old kept) or rejects it;
+//! every other step is refused; every step is in the audit log.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use xinyong_domain::Role;
+use xinyong_store::PageRequest;
+
+use crate::support::{
+    COMPANY, PENALTY_HEADER, SHOP, TEST_PASSWORD, TestServer, create_accounts, days_ago, government_code, penalty_row,
+    servers, sign_in,
+};
+
+const DEPT: &str = "淮北市市场监督管理局";
+const OTHER: &str = "淮北市生态环境局";
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn call(server: &TestServer, method: Method, path: &str, who: &Session, body: Option<Value>) -> (u16, Value) {
+    let mut request = server
+        .client
+        .request(method, server.url(path))
+        .header("cookie", format!("xy_session={}", who.cookie))
+        .header("x-csrf-token", &who.csrf);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_record() {
+    for server in servers().await {
+        let rows = [
+            penalty_row(
+                "淮北市鑫源商贸有限公司",
+                "法人及非法人组织",
+                COMPANY,
+                "",
+                "淮市监罚〔2026〕5号",
+                "罚款",
+                "0.5",
+                &days_ago(10),
+                DEPT,
+            ),
+            penalty_row(
+                "相山区鑫源小吃店",
+                "个体工商户",
+                SHOP,
+                "",
+                "淮市监罚〔2026〕6号",
+                "罚款",
+                "0.2",
+                &days_ago(12),
+                DEPT,
+            ),
+        ];
+        let path = server.platform.dir.join("objections.csv");
+        std::fs::write(&path, format!("{PENALTY_HEADER}\n{}\n", rows.join("\n"))).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        let company = server.platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+        let shop = server.platform.store.subject_by_uscc(SHOP).await.unwrap().unwrap();
+        create_accounts(
+            &server,
+            &[(DEPT, government_code(1)), (OTHER, government_code(2))],
+            vec![
+                ("company", Role::Subject, None, Some(company.clone())),
+                ("shop", Role::Subject, None, Some(shop)),
+                ("operator", Role::Operator, Some(government_code(1)), None),
+                ("other", Role::Operator, Some(government_code(2)), None),
+                ("reviewer", Role::Reviewer, None, None),
+            ],
+        )
+        .await;
+        let session = |(cookie, csrf): (String, String)| Session { cookie, csrf };
+        let owner = session(sign_in(&server, "company", TEST_PASSWORD).await);
+        let stranger = session(sign_in(&server, "shop", TEST_PASSWORD).await);
+        let operator = session(sign_in(&server, "operator", TEST_PASSWORD).await);
+        let other = session(sign_in(&server, "other", TEST_PASSWORD).await);
+        let reviewer = session(sign_in(&server, "reviewer", TEST_PASSWORD).await);
+        let (_, file) = call(&server, Method::GET, "/api/v1/me/file", &owner, None).await;
+        let record = file["records"][0]["id"].as_i64().unwrap();
+
+        // Standing: only the record's own subject.
+        let body = json!({ "record": record, "reasons": "罚款金额与决定书不符，决定书为0.3万元" });
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            "/api/v1/me/objections",
+            &stranger,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 404, "an unrelated subject cannot object to another's record");
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            "/api/v1/me/objections",
+            &operator,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, filed) = call(
+            &server,
+            Method::POST,
+            "/api/v1/me/objections",
+            &owner,
+            Some(body.clone()),
+        )
+        .await;
+        assert_eq!((status, filed["status"].as_str()), (201, Some("filed")), "{filed}");
+        let id = filed["id"].as_i64().unwrap();
+        let (status, _) = call(&server, Method::POST, "/api/v1/me/objections", &owner, Some(body)).await;
+        assert_eq!(status, 409, "one running objection per record");
+
+        // Marked everywhere while it runs.
+        let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
+        assert_eq!(public["records"][0]["under_objection"], true);
+        let (_, listing) = server.json("/api/v1/records?type=xzcf").await;
+        let listed = listing["items"].as_array().unwrap();
+        assert!(listed.iter().any(|r| r["id"] == record && r["under_objection"] == true));
+        assert!(
+            listed
+                .iter()
+                .any(|r| r["id"] != record && r["under_objection"] == false)
+        );
+        let page = crate::pages::fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
+        assert!(page.has("异议处理中"));
+
+        // Each stage by its own desk.
+        let steps = format!("/api/v1/objections/{id}/steps");
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &operator,
+            Some(json!({ "step": "reject", "reasons": "x" })),
+        )
+        .await;
+        assert_eq!(status, 403, "not yet accepted");
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "refuse" })),
+        )
+        .await;
+        assert_eq!(status, 400, "a refusal needs reasons");
+        let (status, accepted) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "accept" })),
+        )
+        .await;
+        assert_eq!(
+            (status, accepted["status"].as_str()),
+            (200, Some("reviewing")),
+            "{accepted}"
+        );
+        let (status, twice) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "accept" })),
+        )
+        .await;
+        assert_eq!(
+            (status, twice["code"].as_str()),
+            (409, Some("illegal_transition")),
+            "{twice}"
+        );
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "uphold", "withdraw": true })),
+        )
+        .await;
+        assert_eq!(status, 403, "the office does not decide");
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &other,
+            Some(json!({ "step": "reject", "reasons": "x" })),
+        )
+        .await;
+        assert_eq!(status, 404, "another department's record");
+        let (status, key) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &operator,
+            Some(json!({ "step": "uphold", "corrections": { "CF_WSH": "淮市监罚〔2026〕55号" } })),
+        )
+        .await;
+        assert_eq!(status, 400, "{key}");
+        let (status, upheld) = call(
+            &server,
+            Method::POST,
+            &steps,
+            &operator,
+            Some(json!({ "step": "uphold", "corrections": { "CF_NR_FK": "0.3" } })),
+        )
+        .await;
+        assert_eq!((status, upheld["status"].as_str()), (200, Some("upheld")), "{upheld}");
+        let corrected = upheld["corrected_record"].as_i64().unwrap();
+        assert_ne!(corrected, record);
+        let (status, _) = call(
+            &server,
+            Method::POST,
+            &format!("/api/v1/me/objections/{id}/withdraw"),
+            &owner,
+            None,
+        )
+        .await;
+        assert_eq!(status, 409, "closed");
+
+        // Both versions kept; the new one current and no longer marked.
+        let versions = server
+            .platform
+            .store
+            .records_of_subject(company.id, true)
+            .await
+            .unwrap();
+        let of_doc: Vec<_> = versions
+            .iter()
+            .filter(|r| r.key.doc_no == "淮市监罚〔2026〕5号")
+            .collect();
+        assert_eq!(of_doc.len(), 2);
+        let old = of_doc.iter().find(|r| r.id == record).unwrap();
+        let new = of_doc.iter().find(|r| r.id == corrected).unwrap();
+        assert!(!old.current && new.current && new.version == old.version + 1);
+        assert_eq!(
+            (old.payload["CF_NR_FK"].as_str(), new.payload["CF_NR_FK"].as_str()),
+            (Some("0.5"), Some("0.3"))
+        );
+        let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
+        assert_eq!(public["records"][0]["id"], corrected);
+        assert_eq!(public["records"][0]["under_objection"], false);
+
+        // The audit trail has every step.
+        let entries = server.platform.store.audit_entries(0, 1000).await.unwrap();
+        let steps: Vec<String> = entries
+            .iter()
+            .filter(|e| e.event.action.starts_with("objection."))
+            .map(|e| e.event.action.clone())
+            .collect();
+        assert_eq!(steps, ["objection.file", "objection.step", "objection.step"]);
+        let batches = server
+            .platform
+            .store
+            .list_batches(Some(DEPT), &PageRequest::first(10))
+            .await
+            .unwrap();
+        assert!(
+            batches.items.iter().any(|b| b.new.file_name.starts_with("异议更正")),
+            "the correction is the department's batch"
+        );
+        server.stop().await;
+    }
+}
