@@ -5,36 +5,16 @@
 //! every other step is refused; every step is in the audit log.
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::json;
 use xinyong_domain::Role;
 use xinyong_store::PageRequest;
 
 use crate::support::{
-    COMPANY, PENALTY_HEADER, SHOP, TEST_PASSWORD, TestServer, create_accounts, days_ago, government_code, penalty_row,
-    servers, sign_in,
+    COMPANY, PENALTY_HEADER, SHOP, call_as, create_accounts, days_ago, government_code, penalty_row, servers, signed,
 };
 
 const DEPT: &str = "淮北市市场监督管理局";
 const OTHER: &str = "淮北市生态环境局";
-
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-async fn call(server: &TestServer, method: Method, path: &str, who: &Session, body: Option<Value>) -> (u16, Value) {
-    let mut request = server
-        .client
-        .request(method, server.url(path))
-        .header("cookie", format!("xy_session={}", who.cookie))
-        .header("x-csrf-token", &who.csrf);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_record() {
@@ -80,18 +60,17 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
             ],
         )
         .await;
-        let session = |(cookie, csrf): (String, String)| Session { cookie, csrf };
-        let owner = session(sign_in(&server, "company", TEST_PASSWORD).await);
-        let stranger = session(sign_in(&server, "shop", TEST_PASSWORD).await);
-        let operator = session(sign_in(&server, "operator", TEST_PASSWORD).await);
-        let other = session(sign_in(&server, "other", TEST_PASSWORD).await);
-        let reviewer = session(sign_in(&server, "reviewer", TEST_PASSWORD).await);
-        let (_, file) = call(&server, Method::GET, "/api/v1/me/file", &owner, None).await;
+        let owner = signed(&server, "company").await;
+        let stranger = signed(&server, "shop").await;
+        let operator = signed(&server, "operator").await;
+        let other = signed(&server, "other").await;
+        let reviewer = signed(&server, "reviewer").await;
+        let (_, file) = call_as(&server, Method::GET, "/api/v1/me/file", &owner, None).await;
         let record = file["records"][0]["id"].as_i64().unwrap();
 
         // Standing: only the record's own subject.
         let body = json!({ "record": record, "reasons": "罚款金额与决定书不符，决定书为0.3万元" });
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             "/api/v1/me/objections",
@@ -100,7 +79,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 404, "an unrelated subject cannot object to another's record");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             "/api/v1/me/objections",
@@ -109,7 +88,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 403);
-        let (status, filed) = call(
+        let (status, filed) = call_as(
             &server,
             Method::POST,
             "/api/v1/me/objections",
@@ -119,7 +98,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         .await;
         assert_eq!((status, filed["status"].as_str()), (201, Some("filed")), "{filed}");
         let id = filed["id"].as_i64().unwrap();
-        let (status, _) = call(&server, Method::POST, "/api/v1/me/objections", &owner, Some(body)).await;
+        let (status, _) = call_as(&server, Method::POST, "/api/v1/me/objections", &owner, Some(body)).await;
         assert_eq!(status, 409, "one running objection per record");
 
         // Marked everywhere while it runs.
@@ -138,7 +117,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
 
         // Each stage by its own desk.
         let steps = format!("/api/v1/objections/{id}/steps");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -147,7 +126,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 403, "not yet accepted");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -156,7 +135,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 400, "a refusal needs reasons");
-        let (status, accepted) = call(
+        let (status, accepted) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -169,7 +148,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
             (200, Some("reviewing")),
             "{accepted}"
         );
-        let (status, twice) = call(
+        let (status, twice) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -182,7 +161,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
             (409, Some("illegal_transition")),
             "{twice}"
         );
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -191,7 +170,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 403, "the office does not decide");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -200,7 +179,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 404, "another department's record");
-        let (status, key) = call(
+        let (status, key) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -209,7 +188,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 400, "{key}");
-        let (status, upheld) = call(
+        let (status, upheld) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -220,7 +199,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         assert_eq!((status, upheld["status"].as_str()), (200, Some("upheld")), "{upheld}");
         let corrected = upheld["corrected_record"].as_i64().unwrap();
         assert_ne!(corrected, record);
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &format!("/api/v1/me/objections/{id}/withdraw"),

@@ -11,34 +11,14 @@ use xinyong_access::KeyRequest;
 use xinyong_domain::Role;
 
 use crate::support::{
-    COMPANY, PENALTY_HEADER, TEST_PASSWORD, TestServer, create_accounts, days_ago, government_code, penalty_row,
-    servers, sign_in, today,
+    COMPANY, PENALTY_HEADER, Signed, TestServer, call_as, create_accounts, days_ago, government_code, penalty_row,
+    servers, signed, today,
 };
 
 const DEPT: &str = "淮北市市场监督管理局";
 const OTHER: &str = "淮北市生态环境局";
-const PASSWORD: &str = TEST_PASSWORD;
 
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
-async fn call(server: &TestServer, method: Method, path: &str, who: &Session, body: Option<Value>) -> (u16, Value) {
-    let mut request = server
-        .client
-        .request(method, server.url(path))
-        .header("cookie", format!("xy_session={}", who.cookie))
-        .header("x-csrf-token", &who.csrf);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn apply(server: &TestServer, who: &Session, record: i64, commitment: i64) -> (u16, Value) {
+async fn apply(server: &TestServer, who: &Signed, record: i64, commitment: i64) -> (u16, Value) {
     let form = Form::new()
         .text("record", record.to_string())
         .text("commitment", commitment.to_string())
@@ -115,13 +95,12 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             )
             .await
             .unwrap();
-        let session = |(cookie, csrf): (String, String)| Session { cookie, csrf };
-        let company_s = session(sign_in(&server, "company", PASSWORD).await);
-        let operator = session(sign_in(&server, "operator", PASSWORD).await);
-        let other = session(sign_in(&server, "other", PASSWORD).await);
-        let reviewer = session(sign_in(&server, "reviewer", PASSWORD).await);
+        let company_s = signed(&server, "company").await;
+        let operator = signed(&server, "operator").await;
+        let other = signed(&server, "other").await;
+        let reviewer = signed(&server, "reviewer").await;
 
-        let (_, file) = call(&server, Method::GET, "/api/v1/me/file", &company_s, None).await;
+        let (_, file) = call_as(&server, Method::GET, "/api/v1/me/file", &company_s, None).await;
         let id_of = |doc: &str| {
             file["records"]
                 .as_array()
@@ -162,7 +141,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         );
 
         // Eligibility: the day it becomes possible, never, or now.
-        let (_, early) = call(
+        let (_, early) = call_as(
             &server,
             Method::GET,
             &format!("/api/v1/me/records/{recent}/repair-eligibility"),
@@ -171,7 +150,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(early["status"], "not_yet");
-        let (_, never) = call(
+        let (_, never) = call_as(
             &server,
             Method::GET,
             &format!("/api/v1/me/records/{revoked}/repair-eligibility"),
@@ -180,7 +159,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(never["status"], "not_repairable");
-        let (_, now) = call(
+        let (_, now) = call_as(
             &server,
             Method::GET,
             &format!("/api/v1/me/records/{fine}/repair-eligibility"),
@@ -190,7 +169,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         .await;
         assert_eq!(now["status"], "eligible");
 
-        let (status, commitment) = call(
+        let (status, commitment) = call_as(
             &server,
             Method::POST,
             "/api/v1/me/commitments",
@@ -226,7 +205,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
 
         // Each stage by its own desk; every other step refused.
         let steps = format!("/api/v1/repairs/{id}/steps");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -235,7 +214,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(status, 403, "a subject does not check its own application");
-        let (status, early) = call(
+        let (status, early) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -244,7 +223,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(status, 403, "{early}");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -253,7 +232,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(status, 400, "a denial needs reasons");
-        let (status, forwarded) = call(
+        let (status, forwarded) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -266,7 +245,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             (200, Some("forwarded")),
             "{forwarded}"
         );
-        let (status, again) = call(
+        let (status, again) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -275,7 +254,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(status, 403, "{again}");
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -284,9 +263,9 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         )
         .await;
         assert_eq!(status, 404, "another department's record is not its to decide");
-        let (_, listed) = call(&server, Method::GET, "/api/v1/repairs", &operator, None).await;
+        let (_, listed) = call_as(&server, Method::GET, "/api/v1/repairs", &operator, None).await;
         assert_eq!(listed[0]["id"], id);
-        let (status, approved) = call(
+        let (status, approved) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -299,7 +278,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             (200, Some("repaired")),
             "{approved}"
         );
-        let (status, closed) = call(
+        let (status, closed) = call_as(
             &server,
             Method::POST,
             &steps,
@@ -312,7 +291,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             (409, Some("illegal_transition")),
             "{closed}"
         );
-        let (status, _) = call(
+        let (status, _) = call_as(
             &server,
             Method::POST,
             &format!("/api/v1/me/repairs/{id}/withdraw"),
@@ -333,7 +312,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             !check().await.contains(&"R-XZCF-ZFCG-FK".to_owned()),
             "a repaired record no longer triggers"
         );
-        let (_, own) = call(&server, Method::GET, "/api/v1/me/file", &company_s, None).await;
+        let (_, own) = call_as(&server, Method::GET, "/api/v1/me/file", &company_s, None).await;
         let repaired = own["records"]
             .as_array()
             .unwrap()
@@ -341,7 +320,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             .find(|r| r["id"] == fine)
             .unwrap();
         assert_eq!(repaired["repaired_on"], today().to_string());
-        let (_, mine) = call(&server, Method::GET, "/api/v1/me/repairs", &company_s, None).await;
+        let (_, mine) = call_as(&server, Method::GET, "/api/v1/me/repairs", &company_s, None).await;
         assert_eq!(mine[0]["status_label"], "已修复");
         // The portal shows the repair and when the others become possible;
         // the public page shows the commitment.

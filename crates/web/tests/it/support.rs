@@ -295,3 +295,37 @@ pub async fn create_accounts(
     }
     desk
 }
+
+/// A signed-in session: its cookie token and CSRF token.
+pub struct Signed {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// Signs `username` in with [`TEST_PASSWORD`].
+pub async fn signed(server: &TestServer, username: &str) -> Signed {
+    let (cookie, csrf) = sign_in(server, username, TEST_PASSWORD).await;
+    Signed { cookie, csrf }
+}
+
+/// Calls the API as `who` (cookie and CSRF header); the body as JSON, or
+/// `Null` when there is none.
+pub async fn call_as(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    who: &Signed,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = server
+        .client
+        .request(method, server.url(path))
+        .header("cookie", format!("xy_session={}", who.cookie))
+        .header("x-csrf-token", &who.csrf);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
