@@ -288,6 +288,43 @@ mod tests {
         }
     }
 
+    /// Every class's window at its end: the day before, the day of and the
+    /// day after the last day of publication (decided 2026-01-26, the
+    /// Monday before the 2026 Spring Festival: publicity runs in calendar
+    /// days and months, holidays and make-up working days do not move it).
+    #[rstest]
+    #[case(&["警告"], ymd(2026, 1, 27), false)]
+    #[case(&["罚款"], ymd(2026, 1, 25), false)]
+    #[case(&["罚款"], ymd(2026, 1, 26), true)]
+    #[case(&["罚款"], ymd(2026, 2, 16), true)]
+    #[case(&["罚款"], ymd(2027, 1, 25), true)]
+    #[case(&["罚款"], ymd(2027, 1, 26), true)]
+    #[case(&["罚款"], ymd(2027, 1, 27), false)]
+    #[case(&["吊销许可证件"], ymd(2029, 1, 25), true)]
+    #[case(&["吊销许可证件"], ymd(2029, 1, 26), true)]
+    #[case(&["吊销许可证件"], ymd(2029, 1, 27), false)]
+    fn windows_end_on_their_last_day(#[case] kinds: &[&'static str], #[case] day: NaiveDate, #[case] public: bool) {
+        let (window, _) = policy().window(ymd(2026, 1, 26), |_| kinds.to_vec(), None);
+        assert_eq!(window.is_public_on(day), public, "{kinds:?} on {day}");
+    }
+
+    /// A department's own end date: honoured on the bounds of its class
+    /// (一般: 3 to 12 months), replaced by the maximum a day outside them.
+    #[rstest]
+    #[case(ymd(2026, 4, 25), ymd(2027, 1, 26), true)]
+    #[case(ymd(2026, 4, 26), ymd(2026, 4, 26), false)]
+    #[case(ymd(2026, 4, 27), ymd(2026, 4, 27), false)]
+    #[case(ymd(2027, 1, 26), ymd(2027, 1, 26), false)]
+    #[case(ymd(2027, 1, 27), ymd(2027, 1, 26), true)]
+    fn a_supplied_end_is_honoured_within_the_bounds(
+        #[case] supplied: NaiveDate,
+        #[case] until: NaiveDate,
+        #[case] reported: bool,
+    ) {
+        let (window, out_of_bounds) = policy().window(ymd(2026, 1, 26), |_| vec!["罚款"], Some(supplied));
+        assert_eq!((window.until, out_of_bounds.is_some()), (Some(until), reported), "{supplied}");
+    }
+
     #[rstest]
     #[case(&["警告"], Some(RepairTerms { min_months: 0, repairable: true }))]
     #[case(&["罚款"], Some(RepairTerms { min_months: 3, repairable: true }))]

@@ -93,3 +93,27 @@ pub(crate) fn error_page(problem: &Arc<Problem>, response: Response) -> Response
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, body.into())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+
+    use super::error_page;
+    use crate::Error;
+
+    #[tokio::test]
+    async fn a_server_error_is_a_chinese_page_without_the_internal_text() {
+        let response = Error::Internal("stack trace: index out of bounds".into()).into_response();
+        let problem = response.extensions().get::<Arc<crate::error::Problem>>().cloned().unwrap();
+        let page = error_page(&problem, response);
+        assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20).await.unwrap();
+        let html = String::from_utf8(body.to_vec()).unwrap();
+        assert!(html.contains("服务器内部错误，请稍后再试") && html.contains("<html lang=\"zh-CN\">"));
+        assert!(!html.contains("stack trace"));
+    }
+}
