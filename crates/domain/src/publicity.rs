@@ -322,7 +322,11 @@ mod tests {
         #[case] reported: bool,
     ) {
         let (window, out_of_bounds) = policy().window(ymd(2026, 1, 26), |_| vec!["罚款"], Some(supplied));
-        assert_eq!((window.until, out_of_bounds.is_some()), (Some(until), reported), "{supplied}");
+        assert_eq!(
+            (window.until, out_of_bounds.is_some()),
+            (Some(until), reported),
+            "{supplied}"
+        );
     }
 
     #[rstest]

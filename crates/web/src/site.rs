@@ -107,7 +107,11 @@ mod tests {
     #[tokio::test]
     async fn a_server_error_is_a_chinese_page_without_the_internal_text() {
         let response = Error::Internal("stack trace: index out of bounds".into()).into_response();
-        let problem = response.extensions().get::<Arc<crate::error::Problem>>().cloned().unwrap();
+        let problem = response
+            .extensions()
+            .get::<Arc<crate::error::Problem>>()
+            .cloned()
+            .unwrap();
         let page = error_page(&problem, response);
         assert_eq!(page.status(), StatusCode::INTERNAL_SERVER_ERROR);
         assert_eq!(page.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");

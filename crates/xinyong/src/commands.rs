@@ -10,6 +10,7 @@ pub mod generate;
 pub mod id;
 pub mod import;
 pub mod migrate;
+pub mod rights;
 pub mod rotate;
 pub mod serve;
 pub mod subjects;

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    accounts, audit, batch, catalog, check, config as config_command, generate, id, import, migrate, rotate, serve,
-    subjects,
+    accounts, audit, batch, catalog, check, config as config_command, generate, id, import, migrate, rights, rotate,
+    serve, subjects,
 };
 
 /// Xinyong 公共信用信息共享服务平台
@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the platform: the API (and later the website).
+    /// Run the platform: the website and the API.
     Serve(serve::Args),
     /// Import a department's file of 行政许可 or 行政处罚 records.
     Import(import::Args),
@@ -66,6 +66,15 @@ enum Command {
     /// The audit log: verify its hash chain, export it, keep checkpoints.
     #[command(subcommand)]
     Audit(audit::Command),
+    /// The working-day calendar: the years loaded, deadlines in working days.
+    #[command(subcommand)]
+    Calendar(rights::CalendarCommand),
+    /// Credit repair applications (信用修复) and their deadlines.
+    #[command(subcommand)]
+    Repairs(rights::QueueCommand),
+    /// Objections (异议) and their deadlines.
+    #[command(subcommand)]
+    Objections(rights::QueueCommand),
     /// Re-encrypt every sealed value (identities, records, rejected rows,
     /// kept uploads) under a new key and retire the old key file.
     RotateKey,
@@ -94,6 +103,9 @@ fn main() -> ExitCode {
             Command::Key(command) => accounts::key(&cli.global, command).await,
             Command::Check(args) => check::run(&cli.global, args).await,
             Command::Audit(command) => audit::run(&cli.global, command).await,
+            Command::Calendar(command) => rights::calendar(&cli.global, command).await,
+            Command::Repairs(command) => rights::repairs(&cli.global, command).await,
+            Command::Objections(command) => rights::objections(&cli.global, command).await,
             Command::RotateKey => rotate::run(&cli.global).await,
         }
     });

@@ -360,3 +360,38 @@ fn check_answers_with_the_measures_of_the_lists_and_is_audited() {
         String::from_utf8_lossy(&verified.stderr)
     );
 }
+
+#[test]
+fn calendar_deadlines_count_working_days_and_refuse_unknown_years() {
+    let dir = tempfile::tempdir().unwrap();
+    // National Day 2026: 10-01 to 10-07 off, Saturday 10-10 worked.
+    let output = xinyong(dir.path(), &["calendar", "deadline", "2026-09-30", "3"]);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "2026-09-30 起 3 个工作日：截止 2026-10-10\n");
+    let output = xinyong(dir.path(), &["calendar", "deadline", "2026-12-24", "10"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("请添加 2027 年的节假日安排"));
+    // A calendar directory replaces the built-in one; a broken file is refused at once.
+    let calendar = dir.path().join("calendar");
+    std::fs::create_dir(&calendar).unwrap();
+    std::fs::write(
+        calendar.join("2026.toml"),
+        "year = 2026\nsource = \"x\"\nholidays = []\nworkdays = [2026-03-04]\n",
+    )
+    .unwrap();
+    let config = dir.path().join("xinyong.toml");
+    std::fs::write(
+        &config,
+        format!("calendar_dir = {:?}\n", calendar.display().to_string()),
+    )
+    .unwrap();
+    let output = xinyong(dir.path(), &["calendar", "years"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("不是周末"));
+    let output = xinyong(dir.path(), &["repairs", "list", "--json"]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the broken calendar stops the rights verbs too"
+    );
+}
