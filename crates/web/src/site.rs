@@ -43,6 +43,11 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/login", get(session::form).post(session::sign_in).layer(sign_in_limit))
         .route("/logout", post(session::sign_out))
         .route("/me", get(me::show))
+        .route("/me/objections", post(me::object))
+        .route(
+            "/me/repairs",
+            post(me::apply).layer(DefaultBodyLimit::max(state.settings.max_upload_bytes)),
+        )
         .route("/console", get(console::start))
         .route(
             "/console/batches",
@@ -61,6 +66,9 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/keys/{key_id}/revoke", post(console::accounts::revoke_key))
         .route("/console/office", get(console::office::show))
         .route("/console/office/flags/{id}", post(console::office::settle))
+        .route("/console/rights", get(console::rights::show))
+        .route("/console/rights/repairs/{id}", post(console::rights::repair_step))
+        .route("/console/rights/objections/{id}", post(console::rights::objection_step))
         .route("/console/audit", get(console::audit::show))
         .route("/console/audit/verify", post(console::audit::verify))
         .route("/static/site.css", get(assets::stylesheet))

@@ -6,6 +6,7 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod batches;
 pub(crate) mod office;
+pub(crate) mod rights;
 
 use axum::response::{IntoResponse, Redirect, Response};
 use xinyong_access::{Caller as Who, Principal};

@@ -29,6 +29,7 @@ pub(crate) struct SignedForm<T> {
 #[derive(Debug)]
 pub(crate) struct SignedUpload {
     pub(crate) principal: Principal,
+    pub(crate) session: SessionContext,
     pub(crate) multipart: Multipart,
 }
 
@@ -110,6 +111,7 @@ impl<S: Send + Sync> FromRequest<S> for SignedUpload {
         confirm(&claimed, token.as_deref())?;
         Ok(Self {
             principal: claimed.principal,
+            session: claimed.session,
             multipart,
         })
     }

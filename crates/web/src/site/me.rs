@@ -3,14 +3,19 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use xinyong_access::Caller as Who;
+use serde::Deserialize;
+use xinyong_access::{Caller as Who, Principal};
+use xinyong_domain::rights::repair::Eligibility;
 use xinyong_store::PageRequest;
 
+use crate::api::batches::multipart_error;
 use crate::api::dto::{SubjectSummary, page_record, subject_summary};
 use crate::api::me::{QueryEntry, query_page};
 use crate::api::today;
-use crate::auth::{Caller, Session};
+use crate::auth::{Caller, Session, SessionContext};
+use crate::site::form::{SignedForm, SignedUpload};
 use crate::site::layout::{Layout, console_of, render};
 use crate::site::sections::{Section, sections};
 use crate::{AppState, Error};
@@ -29,15 +34,34 @@ struct PortalPage {
     repairs: Vec<RepairLine>,
     platform_days: u32,
     authority_days: u32,
+    /// Current records an objection may be filed on.
+    objectable: Vec<(i64, String)>,
+    objections: Vec<ObjectionLine>,
+    /// The repair commitment's text, as it will be signed.
+    repair_text: String,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 /// An adverse record of the subject's and where its repair stands.
 #[derive(Debug)]
 struct RepairLine {
+    record_id: i64,
     doc_no: String,
     severity: String,
     eligibility: String,
     application: String,
+    /// Whether an application can be made now.
+    can_apply: bool,
+}
+
+/// One of the subject's objections.
+#[derive(Debug)]
+struct ObjectionLine {
+    doc_no: String,
+    filed_on: String,
+    state: &'static str,
+    outcome: String,
 }
 
 /// One read of the file, as the portal lists it.
@@ -83,38 +107,79 @@ pub(crate) async fn show(
         }
         Who::Client(_) | Who::Console(_) => {}
     }
-    let own = state.access.own_file(&caller).await?;
+    portal(&state, &caller, session.as_ref(), None, None).await
+}
+
+/// The portal as `caller` sees it, with the outcome of what it just did.
+async fn portal(
+    state: &AppState,
+    caller: &Principal,
+    session: Option<&SessionContext>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, Error> {
+    let own = state.access.own_file(caller).await?;
     let today = today();
     let file = own
         .reader()
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    let applications = state.rights.subject_desk(&caller).await?.repairs().await?;
+    let desk = state.rights.subject_desk(caller).await?;
+    let applications = desk.repairs().await?;
+    let doc_of = |id: i64| {
+        file.records
+            .iter()
+            .find(|r| r.record.id == id)
+            .map_or_else(|| format!("信息 {id}"), |r| r.record.key.doc_no.clone())
+    };
     let repairs = file
         .records
         .iter()
         .filter(|read| read.record.publicity.severity.is_some())
         .map(|read| {
             let record = &read.record;
+            let running = applications
+                .iter()
+                .find(|a| a.repair.new.record_id == record.id)
+                .filter(|a| matches!(a.repair.status.as_str(), "submitted" | "forwarded"));
             let application = applications
                 .iter()
                 .find(|a| a.repair.new.record_id == record.id)
                 .map_or_else(String::new, |a| {
                     format!("{}（{}提交）", a.state_label, a.repair.new.submitted_on)
                 });
+            let eligibility = state.rights.eligibility_of(record, today);
             RepairLine {
+                record_id: record.id,
                 doc_no: record.key.doc_no.clone(),
                 severity: record
                     .publicity
                     .severity
                     .map(|s| s.label().to_owned())
                     .unwrap_or_default(),
+                can_apply: running.is_none() && eligibility == Eligibility::Eligible,
                 eligibility: match record.repaired_on {
                     Some(day) => format!("已于 {day} 修复"),
-                    None => state.rights.eligibility_of(record, today).explain(),
+                    None => eligibility.explain(),
                 },
                 application,
             }
+        })
+        .collect();
+    let objections = desk
+        .objections()
+        .await?
+        .into_iter()
+        .map(|v| ObjectionLine {
+            doc_no: doc_of(v.objection.new.record_id),
+            filed_on: v.objection.new.filed_on.to_string(),
+            state: v.state_label,
+            outcome: v
+                .objection
+                .outcome
+                .clone()
+                .filter(|o| !o.starts_with('{'))
+                .unwrap_or_default(),
         })
         .collect();
     let mut records: Vec<_> = file
@@ -124,8 +189,8 @@ pub(crate) async fn show(
         .collect();
     crate::api::dto::mark_objections(&state.rights, &mut records).await?;
     let queries = query_page(
-        &state,
-        &caller,
+        state,
+        caller,
         &PageRequest {
             after: None,
             limit: QUERIES_SHOWN,
@@ -133,14 +198,121 @@ pub(crate) async fn show(
     )
     .await?;
     let page = PortalPage {
-        layout: Layout::new("我的信用", &caller, session.as_ref()),
+        layout: Layout::new("我的信用", caller, session),
         subject: subject_summary(&file.subject, file.viewer),
+        objectable: records
+            .iter()
+            .map(|r| (r.id, format!("{} {}", r.record_type_name, r.doc_no)))
+            .collect(),
         sections: sections(&state.catalog, records),
         more_queries: queries.next_cursor.is_some(),
         queries: queries.items.into_iter().map(Read::from).collect(),
         repairs,
         platform_days: state.rights.settings().repair_platform_days,
         authority_days: state.rights.settings().repair_authority_days,
+        objections,
+        repair_text: state
+            .rights
+            .book()
+            .kind(REPAIR_COMMITMENT)
+            .map(|k| k.template.trim().to_owned())
+            .unwrap_or_default(),
+        notice,
+        error,
     };
-    render(&page, &page.layout)
+    let status = if page.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page, &page.layout)?).into_response())
+}
+
+/// The commitment kind signed with a repair application.
+const REPAIR_COMMITMENT: &str = "xyxf";
+
+/// Keeps refusals the subject can act on for the page; anything else fails.
+fn outcome(result: Result<String, Error>) -> Result<(Option<String>, Option<String>), Error> {
+    match result {
+        Ok(done) => Ok((Some(done), None)),
+        Err(Error::Rights(failure)) => Ok((None, Some(failure.to_string()))),
+        Err(Error::InvalidRequest(text)) => Ok((None, Some(text))),
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ObjectForm {
+    record: i64,
+    reasons: String,
+}
+
+/// `POST /me/objections`: files an objection to one of the subject's records.
+pub(crate) async fn object(State(state): State<AppState>, signed: SignedForm<ObjectForm>) -> Result<Response, Error> {
+    let result = async {
+        let desk = state.rights.subject_desk(&signed.principal).await?;
+        let filed = desk.object(signed.form.record, &signed.form.reasons).await?;
+        Ok(format!(
+            "异议已提交，信用办将在 {} 前决定是否受理；处理期间该信息标注“异议处理中”",
+            filed.objection.new.accept_due
+        ))
+    }
+    .await;
+    let (notice, error) = outcome(result)?;
+    portal(&state, &signed.principal, Some(&signed.session), notice, error).await
+}
+
+/// `POST /me/repairs`: signs the 信用修复承诺书 and applies for repair of a
+/// record with proof files (multipart: `csrf`, `record`, `signer`, `proof`…).
+pub(crate) async fn apply(State(state): State<AppState>, signed: SignedUpload) -> Result<Response, Error> {
+    let (principal, session, mut multipart) = (signed.principal, signed.session, signed.multipart);
+    let result = async {
+        let desk = state.rights.subject_desk(&principal).await?;
+        let (mut record, mut signer, mut proof) = (None, String::new(), Vec::new());
+        while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+            match field.name() {
+                Some("record") => {
+                    let text = field.text().await.map_err(multipart_error)?;
+                    record = text.trim().parse::<i64>().ok();
+                }
+                Some("signer") => signer = field.text().await.map_err(multipart_error)?,
+                Some("proof") => {
+                    let name = field.file_name().unwrap_or("证明材料").to_owned();
+                    let bytes = field.bytes().await.map_err(multipart_error)?;
+                    if !bytes.is_empty() {
+                        proof.push(state.rights.keep_proof(&name, bytes.as_ref())?);
+                    }
+                }
+                _ => return Err(Error::InvalidRequest("表单内容有误".into())),
+            }
+        }
+        let record = record.ok_or_else(|| Error::InvalidRequest("请选择要修复的信息".into()))?;
+        if proof.is_empty() {
+            return Err(Error::InvalidRequest(
+                "请上传已履行法定义务、纠正失信行为的证明材料".into(),
+            ));
+        }
+        let eligibility = desk.eligibility(record).await?;
+        if eligibility != Eligibility::Eligible {
+            return Err(Error::InvalidRequest(eligibility.explain()));
+        }
+        let target = state
+            .store
+            .record_by_id(record)
+            .await?
+            .ok_or_else(|| Error::InvalidRequest("未找到该信息".into()))?;
+        let commitment = desk
+            .sign(REPAIR_COMMITMENT, &target.key.doc_no, Some(&target.source), &signer)
+            .await?;
+        let applied = desk.apply(record, commitment.commitment.id, proof).await?;
+        Ok(format!(
+            "信用修复申请已提交（编号 {}），平台将在 {} 前审核",
+            applied.repair.id,
+            applied.repair.due_on.map(|d| d.to_string()).unwrap_or_default()
+        ))
+    }
+    .await;
+    let (notice, error) = outcome(result)?;
+    portal(&state, &principal, Some(&session), notice, error).await
 }

@@ -645,3 +645,111 @@ async fn the_credit_office_settles_names_manages_accounts_and_verifies_the_log()
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
+    for server in servers().await {
+        let file = penalty_file(&server.platform);
+        server.platform.import(&file, "xzcf", DEPT).await;
+        accounts(&server).await;
+        let (company, _, _) = sign_in(&server, "company", PASSWORD).await;
+        let company = company.unwrap();
+        let portal = fetch(&server, "/me", Some(&company)).await;
+        assert!(portal.has("最短公示期限未满，自") && portal.has("提交异议"));
+        let csrf = csrf_of(&portal);
+        let record = portal
+            .html
+            .split(r#"<option value=""#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        // A repair the subject may not yet apply for is refused on the page.
+        let form = Form::new()
+            .text("csrf", csrf.clone())
+            .text("record", record.clone())
+            .text("signer", "王五")
+            .part("proof", Part::bytes(b"receipt".to_vec()).file_name("凭证.pdf"));
+        let early = no_redirects()
+            .post(server.url("/me/repairs"))
+            .header("cookie", format!("xy_session={company}"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = early.status();
+        let text = early.text().await.unwrap();
+        assert_eq!(status, 400, "{record}: {text}");
+        assert!(text.contains("最短公示期限未满"));
+
+        let filed = post_form(
+            &server,
+            &company,
+            "/me/objections",
+            &[("csrf", &csrf), ("record", &record), ("reasons", "决定书文号有误")],
+        )
+        .await;
+        assert!(filed.has("异议已提交") && filed.has("异议处理中"), "{}", filed.html);
+
+        let (reviewer, _, _) = sign_in(&server, "reviewer", PASSWORD).await;
+        let reviewer = reviewer.unwrap();
+        let office = fetch(&server, "/console/rights", Some(&reviewer)).await;
+        assert!(office.has("决定书文号有误") && office.has("受理"));
+        let id = office
+            .html
+            .split("/console/rights/objections/")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_owned();
+        let csrf = csrf_of(&office);
+        let accepted = post_form(
+            &server,
+            &reviewer,
+            &format!("/console/rights/objections/{id}"),
+            &[("csrf", &csrf), ("step", "accept")],
+        )
+        .await;
+        assert!(
+            accepted.has("已办理") && accepted.has("报送单位核查中"),
+            "{}",
+            accepted.html
+        );
+
+        let (operator, _, _) = sign_in(&server, "operator", PASSWORD).await;
+        let operator = operator.unwrap();
+        let desk = fetch(&server, "/console/rights", Some(&operator)).await;
+        let csrf = csrf_of(&desk);
+        let path = format!("/console/rights/objections/{id}");
+        let no_reasons = post_form(
+            &server,
+            &operator,
+            &path,
+            &[("csrf", &csrf), ("step", "reject"), ("reasons", "")],
+        )
+        .await;
+        assert_eq!(no_reasons.status, 400);
+        assert!(no_reasons.has("请填写异议不成立的理由"));
+        let rejected = post_form(
+            &server,
+            &operator,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("step", "reject"),
+                ("reasons", "经核对，文号与决定书一致"),
+            ],
+        )
+        .await;
+        assert!(rejected.has("已办理"), "{}", rejected.html);
+
+        let after = fetch(&server, "/me", Some(&company)).await;
+        assert!(after.has("异议不成立") && after.has("经核对，文号与决定书一致") && !after.has("异议处理中"));
+        server.stop().await;
+    }
+}

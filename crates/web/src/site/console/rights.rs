@@ -1,0 +1,227 @@
+//! `/console/rights`: repair applications and objections waiting for the
+//! signed-in official. The credit office forwards or denies applications
+//! and accepts or refuses objections; a department decides those about its
+//! own records. Which list and which buttons a caller gets follows from the
+//! desk the rights service hands it.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use xinyong_access::{Caller as Who, Principal};
+use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
+use xinyong_domain::rights::repair::RepairStep;
+use xinyong_domain::role::Role;
+use xinyong_rights::{ObjectionView, RepairView};
+
+use crate::auth::{Caller, Session, SessionContext};
+use crate::extract::PathText;
+use crate::site::console::signed_out;
+use crate::site::form::SignedForm;
+use crate::site::layout::{Layout, render};
+use crate::{AppState, Error};
+
+#[derive(Debug)]
+struct RepairLine {
+    id: i64,
+    record_id: i64,
+    source: String,
+    state: &'static str,
+    due: String,
+    overdue: bool,
+    actionable: bool,
+}
+
+#[derive(Debug)]
+struct ObjectionLine {
+    id: i64,
+    record_id: i64,
+    source: String,
+    reasons: String,
+    state: &'static str,
+    due: String,
+    overdue: bool,
+    actionable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/rights.html")]
+struct RightsPage {
+    layout: Layout,
+    department: bool,
+    notice: Option<String>,
+    error: Option<String>,
+    repairs: Vec<RepairLine>,
+    objections: Vec<ObjectionLine>,
+}
+
+fn is_department(principal: &Principal) -> bool {
+    matches!(&principal.caller, Who::Account(a) if a.new.role == Role::Operator)
+}
+
+async fn render_page(
+    state: &AppState,
+    principal: &Principal,
+    session: Option<&SessionContext>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, Error> {
+    let department = is_department(principal);
+    let (repairs, objections): (Vec<RepairView>, Vec<ObjectionView>) = if department {
+        let desk = state.rights.department_desk(principal).await?;
+        (desk.repairs(true).await?, desk.objections(true).await?)
+    } else {
+        let desk = state.rights.office_desk(principal)?;
+        (desk.repairs(true).await?, desk.objections(true).await?)
+    };
+    let page = RightsPage {
+        layout: Layout::new("信用修复与异议", principal, session),
+        department,
+        notice,
+        error,
+        repairs: repairs
+            .into_iter()
+            .map(|v| RepairLine {
+                actionable: (v.repair.status == "forwarded") == department,
+                id: v.repair.id,
+                record_id: v.repair.new.record_id,
+                source: v.repair.new.source,
+                state: v.state_label,
+                due: v.repair.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                overdue: v.overdue,
+            })
+            .collect(),
+        objections: objections
+            .into_iter()
+            .map(|v| ObjectionLine {
+                actionable: (v.objection.status == "reviewing") == department,
+                id: v.objection.id,
+                record_id: v.objection.new.record_id,
+                source: v.objection.new.source,
+                reasons: v.objection.new.reasons,
+                state: v.state_label,
+                due: v.objection.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                overdue: v.overdue,
+            })
+            .collect(),
+    };
+    let status = if page.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page, &page.layout)?).into_response())
+}
+
+/// `GET /console/rights`.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Session(session): Session,
+) -> Result<Response, Error> {
+    if let Some(redirect) = signed_out(&caller) {
+        return Ok(redirect);
+    }
+    render_page(&state, &caller, session.as_ref(), None, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StepForm {
+    step: String,
+    #[serde(default)]
+    reasons: String,
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    value: String,
+}
+
+/// Shows the page after a step, with its outcome; refusals the official can
+/// act on stay on the page.
+async fn after(
+    state: &AppState,
+    signed: &SignedForm<StepForm>,
+    result: Result<&'static str, Error>,
+) -> Result<Response, Error> {
+    let (notice, error) = match result {
+        Ok(done) => (Some(done.to_owned()), None),
+        Err(Error::Rights(failure)) => (None, Some(failure.to_string())),
+        Err(Error::InvalidRequest(text)) => (None, Some(text)),
+        Err(other) => return Err(other),
+    };
+    render_page(state, &signed.principal, Some(&signed.session), notice, error).await
+}
+
+fn id_of(text: &str) -> Result<i64, Error> {
+    text.parse().map_err(|_| Error::InvalidRequest("编号应为数字".into()))
+}
+
+/// `POST /console/rights/repairs/{id}`.
+pub(crate) async fn repair_step(
+    State(state): State<AppState>,
+    PathText(id): PathText,
+    signed: SignedForm<StepForm>,
+) -> Result<Response, Error> {
+    let id = id_of(&id)?;
+    let form = &signed.form;
+    let result = async {
+        let step = match form.step.as_str() {
+            "forward" => RepairStep::Forward,
+            "approve" => RepairStep::Approve,
+            "deny" => RepairStep::Deny(form.reasons.clone()),
+            _ => return Err(Error::InvalidRequest("未知的办理步骤".into())),
+        };
+        if is_department(&signed.principal) {
+            state
+                .rights
+                .department_desk(&signed.principal)
+                .await?
+                .decide(id, step)
+                .await?;
+        } else {
+            state.rights.office_desk(&signed.principal)?.check(id, step).await?;
+        }
+        Ok("已办理")
+    }
+    .await;
+    after(&state, &signed, result).await
+}
+
+/// `POST /console/rights/objections/{id}`.
+pub(crate) async fn objection_step(
+    State(state): State<AppState>,
+    PathText(id): PathText,
+    signed: SignedForm<StepForm>,
+) -> Result<Response, Error> {
+    let id = id_of(&id)?;
+    let form = &signed.form;
+    let result = async {
+        let step = match form.step.as_str() {
+            "accept" => ObjectionStep::Accept,
+            "refuse" => ObjectionStep::Refuse(form.reasons.clone()),
+            "reject" => ObjectionStep::Reject(form.reasons.clone()),
+            "withdraw_record" => ObjectionStep::Uphold(Remedy::Withdrawal),
+            "correct" if !form.item.trim().is_empty() => ObjectionStep::Uphold(Remedy::Correction(vec![(
+                form.item.trim().to_owned(),
+                form.value.clone(),
+            )])),
+            "correct" => return Err(Error::InvalidRequest("请填写要更正的信息项代码（如 CF_NR_FK）".into())),
+            _ => return Err(Error::InvalidRequest("未知的办理步骤".into())),
+        };
+        if is_department(&signed.principal) {
+            state
+                .rights
+                .department_desk(&signed.principal)
+                .await?
+                .decide_objection(id, step)
+                .await?;
+        } else {
+            state.rights.office_desk(&signed.principal)?.screen(id, step).await?;
+        }
+        Ok("已办理")
+    }
+    .await;
+    after(&state, &signed, result).await
+}
