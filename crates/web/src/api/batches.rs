@@ -75,7 +75,7 @@ pub(crate) struct BatchList {
 
 /// An upload being received: a file in the data directory's `incoming/`,
 /// removed when dropped (the importer keeps its own copy).
-pub(crate) struct Incoming(PathBuf);
+pub(crate) struct Incoming(pub(crate) PathBuf);
 
 impl Drop for Incoming {
     fn drop(&mut self) {
@@ -83,14 +83,14 @@ impl Drop for Incoming {
     }
 }
 
-fn incoming(state: &AppState, extension: &str) -> Result<Incoming, Error> {
+pub(crate) fn incoming(state: &AppState, extension: &str) -> Result<Incoming, Error> {
     let dir = state.data_dir.join("uploads").join("incoming");
     std::fs::create_dir_all(&dir).map_err(|e| Error::Internal(format!("incoming dir: {e}")))?;
     let name = xinyong_crypto::random_hex(12).map_err(|e| Error::Internal(e.to_string()))?;
     Ok(Incoming(dir.join(format!("{name}.{extension}"))))
 }
 
-fn extension_of(file_name: &str) -> &str {
+pub(crate) fn extension_of(file_name: &str) -> &str {
     Path::new(file_name)
         .extension()
         .and_then(|e| e.to_str())

@@ -2,7 +2,7 @@
 //! the credit office's statistics, and the measure book.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{FromRequest, Multipart, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -12,6 +12,7 @@ use xinyong_checks::{BatchRequest, CheckAnswer, CheckRequest, FeedbackRequest};
 use xinyong_domain::measures::MeasureBook;
 use xinyong_store::{Check, CheckBatch, CheckStats};
 
+use crate::api::batches::{extension_of, incoming, multipart_error};
 use crate::api::page_request;
 use crate::auth::Caller;
 use crate::extract::{JsonBody, PathText, Query};
@@ -386,18 +387,107 @@ impl From<CheckBatch> for BatchView {
 }
 
 /// Starts a batch check of up to 10,000 subjects in one matter; the checks
-/// run in the background, each logged like a single check.
-#[utoipa::path(post, path = "/api/v1/checks/batches", tag = "checks", request_body = BatchRequest,
+/// run in the background, each logged like a single check. The subjects
+/// come as JSON, or as a file (multipart `matter`, `purpose`, `file`: CSV in
+/// UTF-8 or GBK, or XLSX, with a header row; the column headed
+/// 统一社会信用代码, 主体代码 or 证件号码, else the first).
+#[utoipa::path(post, path = "/api/v1/checks/batches", tag = "checks",
+    request_body(content = BatchRequest, description = "JSON，或 multipart/form-data 字段 matter、purpose、file（主体清单 CSV/XLSX）"),
     responses((status = 202, body = BatchView), (status = 400, body = crate::error::Problem),
               (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
 pub(crate) async fn start_batch(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    JsonBody(request): JsonBody<BatchRequest>,
+    request: Request,
 ) -> Result<(StatusCode, Json<BatchView>), Error> {
     let desk = state.checks.desk(&caller)?;
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let request = if is_multipart {
+        batch_from_file(&state, request).await?
+    } else {
+        JsonBody::<BatchRequest>::from_request(request, &state).await?.0
+    };
     let batch = desk.start_batch(&request, Utc::now()).await?;
     Ok((StatusCode::ACCEPTED, Json(batch.into())))
+}
+
+/// Headers naming the column of subject codes in an uploaded list; without
+/// one, the first column is taken.
+const CODE_HEADERS: [&str; 6] = [
+    "统一社会信用代码",
+    "主体代码",
+    "证件号码",
+    "身份证号码",
+    "代码",
+    "subject",
+];
+
+/// A batch from a multipart upload: `matter`, `purpose` and `file` (CSV in
+/// UTF-8 or GBK, or XLSX; a header row, then one subject per row).
+async fn batch_from_file(state: &AppState, request: Request) -> Result<BatchRequest, Error> {
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
+    let (mut matter, mut purpose, mut file) = (None, None, None);
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("matter") => matter = Some(field.text().await.map_err(multipart_error)?.trim().to_owned()),
+            Some("purpose") => purpose = Some(field.text().await.map_err(multipart_error)?.trim().to_owned()),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("list.csv").to_owned();
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                let target = incoming(state, extension_of(&name))?;
+                tokio::fs::write(&target.0, &bytes)
+                    .await
+                    .map_err(|e| Error::Internal(format!("incoming file: {e}")))?;
+                file = Some(target);
+            }
+            _ => {
+                return Err(Error::InvalidRequest(
+                    "上传内容只能包含字段 matter、purpose 与 file".into(),
+                ));
+            }
+        }
+    }
+    let matter = matter.ok_or_else(|| Error::InvalidRequest("缺少字段 matter（事项代码）".into()))?;
+    let file = file.ok_or_else(|| Error::InvalidRequest("缺少字段 file（主体清单文件）".into()))?;
+    let path = file.0.clone();
+    let subjects = tokio::task::spawn_blocking(move || read_codes(&path))
+        .await
+        .map_err(|e| Error::Internal(format!("reading the list: {e}")))??;
+    drop(file);
+    Ok(BatchRequest {
+        matter,
+        purpose: purpose.filter(|p| !p.is_empty()),
+        subjects,
+    })
+}
+
+/// The subject codes of a list file, at most one more than a batch takes
+/// (so that an over-long list is refused by the batch's own rule).
+fn read_codes(path: &std::path::Path) -> Result<Vec<String>, Error> {
+    use xinyong_ingest::read;
+    let unreadable = |e: read::ReadError| Error::InvalidRequest(format!("主体清单无法读取：{e}"));
+    let format = read::detect_format(path).map_err(unreadable)?;
+    let table = read::open(path, format, &Default::default()).map_err(unreadable)?;
+    let column = table
+        .headers
+        .iter()
+        .position(|h| CODE_HEADERS.contains(&h.trim()))
+        .unwrap_or(0);
+    let mut codes = Vec::new();
+    for row in table.rows.take(xinyong_checks::MAX_BATCH + 1) {
+        let row = row.map_err(unreadable)?;
+        let code = row.cells.get(column).map(|c| c.trim()).unwrap_or_default();
+        if !code.is_empty() {
+            codes.push(code.to_owned());
+        }
+    }
+    Ok(codes)
 }
 
 /// A batch check's progress.

@@ -489,6 +489,48 @@ async fn batch_checks_run_in_the_background_and_only_their_owner_sees_them() {
         .await;
         assert_eq!(status, 404);
 
+        // The list may come as a file: GBK CSV with a header row.
+        let text = format!("序号,单位名称,统一社会信用代码\n1,甲,{COMPANY}\n2,乙,{SHOP}\n");
+        let (list, _, _) = encoding_rs::GBK.encode(&text);
+        let form = reqwest::multipart::Form::new()
+            .text("matter", "ztb")
+            .text("purpose", "ztb")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(list.to_vec()).file_name("投标人名单.csv"),
+            );
+        let response = server
+            .client
+            .post(server.url("/api/v1/checks/batches"))
+            .bearer_auth(&world.trading)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+        let from_file: Value = response.json().await.unwrap();
+        let id = from_file["id"].as_i64().unwrap();
+        assert_eq!(finished_batch(server, &world.trading, id).await["total"], 2);
+        let lines = batch_csv(server, &world.trading, id).await;
+        assert!(lines[1].contains(COMPANY) && lines[2].contains(SHOP), "{lines:?}");
+        let form = reqwest::multipart::Form::new()
+            .text("matter", "ztb")
+            .part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name("空.csv"));
+        let response = server
+            .client
+            .post(server.url("/api/v1/checks/batches"))
+            .bearer_auth(&world.trading)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("主体清单无法读取"),
+            "{problem}"
+        );
+
         // Bad codes refuse the whole batch, naming their rows, not echoing them.
         let bad = json!({ "matter": "ztb", "purpose": "ztb", "subjects": [COMPANY, "91340000711771143K", "x"] });
         let (status, problem) = with_key(
