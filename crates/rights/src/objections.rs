@@ -52,7 +52,7 @@ const KEY_ROLES: [Role; 6] = [
 ];
 
 pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFailure> {
-    let corrupt = || RightsFailure::Conflict(format!("异议 {} 的状态记录不完整", objection.id));
+    let corrupt = || RightsFailure::Store(StoreError::Other(format!("异议 {} 的状态记录不完整", objection.id)));
     let outcome = || objection.outcome.clone().unwrap_or_default();
     Ok(match objection.status.as_str() {
         "filed" => ObjectionState::Filed(Filed {
@@ -213,8 +213,15 @@ impl Rights {
         let incoming = inner.data_dir.join("uploads").join("incoming");
         let internal = |e: std::io::Error| RightsFailure::Store(StoreError::Other(format!("correction file: {e}")));
         std::fs::create_dir_all(&incoming).map_err(internal)?;
-        let path = incoming.join(format!("objection-{objection}.jsonl"));
-        let mut out = std::fs::File::create(&path).map_err(internal)?;
+        // The row holds identifiers whole: a private file, removed once read.
+        let nonce =
+            xinyong_crypto::random_hex(8).map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?;
+        let path = incoming.join(format!("objection-{objection}-{nonce}.jsonl"));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut out = options.open(&path).map_err(internal)?;
         serde_json::to_writer(&mut out, &row).map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?;
         out.write_all(b"\n").map_err(internal)?;
         drop(out);

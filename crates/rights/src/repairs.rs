@@ -55,7 +55,7 @@ fn today() -> NaiveDate {
 }
 
 pub(crate) fn state_of(repair: &Repair) -> Result<RepairState, RightsFailure> {
-    let corrupt = || RightsFailure::Conflict(format!("修复申请 {} 的状态记录不完整", repair.id));
+    let corrupt = || RightsFailure::Store(StoreError::Other(format!("修复申请 {} 的状态记录不完整", repair.id)));
     Ok(match repair.status.as_str() {
         "submitted" => RepairState::Submitted(Submitted {
             submitted_on: repair.new.submitted_on,
@@ -242,19 +242,34 @@ impl SubjectRights {
         let inner = &self.rights.inner;
         let record = self.own_record(record_id).await?;
         let day = today();
+        // Whether it may be repaired at all is the first thing to tell.
+        let eligibility = self.rights.eligibility_of(&record, day);
+        if eligibility != Eligibility::Eligible {
+            return Err(RightsError::NotAllowed(eligibility.explain()).into());
+        }
         let commitment = inner
             .store
             .commitment(commitment_id)
             .await?
-            .filter(|c| c.new.subject_id == self.subject.id && c.new.kind == REPAIR_COMMITMENT)
-            .ok_or_else(|| RightsFailure::NotFound("请先签署信用修复承诺书，并在申请中选择它".into()))?;
+            .filter(|c| {
+                c.new.subject_id == self.subject.id
+                    && c.new.kind == REPAIR_COMMITMENT
+                    && c.status == "signed"
+                    && c.new.matter == record.key.doc_no
+            })
+            .ok_or_else(|| {
+                RightsFailure::NotFound(format!(
+                    "请先就“{}”签署信用修复承诺书，并在申请中选择它",
+                    record.key.doc_no
+                ))
+            })?;
         let materials = Materials {
             proof: proof.iter().map(|p| p.digest.clone()).collect(),
             commitment: Some(commitment.id),
             other: Vec::new(),
         };
         let submitted = apply_for_repair(
-            &self.rights.eligibility_of(&record, day),
+            &eligibility,
             &materials,
             day,
             &inner.calendar,

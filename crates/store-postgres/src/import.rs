@@ -219,8 +219,9 @@ impl ImportTx for PostgresImport {
         let rows = sqlx::query(
             "SELECT k.ord, r.id, r.version, r.content_hash, r.source
              FROM UNNEST($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS k(subject_id, record_type, doc_no, ord)
-             JOIN records r ON r.subject_id = k.subject_id AND r.record_type = k.record_type
-                           AND r.doc_no = k.doc_no AND r.is_current
+             JOIN LATERAL (SELECT id, version, content_hash, source FROM records
+                           WHERE subject_id = k.subject_id AND record_type = k.record_type AND doc_no = k.doc_no
+                           ORDER BY version DESC LIMIT 1) r ON true
              ORDER BY k.ord",
         )
         .bind(keys.iter().map(|k| k.subject_id).collect::<Vec<_>>())
@@ -301,7 +302,28 @@ impl ImportTx for PostgresImport {
                            payload, sealed) FROM STDIN",
             buffer,
         )
+        .await?;
+        // A new version of a repaired record stays repaired.
+        let later: Vec<&NewRecord> = records.iter().filter(|r| r.version > 1).collect();
+        if later.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE records n SET repaired_on = o.repaired_on
+             FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::int[]) AS k(subject_id, record_type, doc_no, version)
+             JOIN records o ON o.subject_id = k.subject_id AND o.record_type = k.record_type
+                           AND o.doc_no = k.doc_no AND o.version = k.version - 1
+             WHERE o.repaired_on IS NOT NULL AND n.subject_id = k.subject_id AND n.record_type = k.record_type
+               AND n.doc_no = k.doc_no AND n.version = k.version",
+        )
+        .bind(later.iter().map(|r| r.key.subject_id).collect::<Vec<_>>())
+        .bind(later.iter().map(|r| r.key.record_type.as_str()).collect::<Vec<_>>())
+        .bind(later.iter().map(|r| r.key.doc_no.as_str()).collect::<Vec<_>>())
+        .bind(later.iter().map(|r| r.version).collect::<Vec<_>>())
+        .execute(&mut *self.tx)
         .await
+        .map_err(map_error)?;
+        Ok(())
     }
 
     async fn insert_rejections(&mut self, rejections: Vec<NewRejection>) -> Result<(), StoreError> {

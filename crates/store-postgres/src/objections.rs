@@ -100,8 +100,12 @@ impl ObjectionStore for PostgresStore {
         .rows_affected()
             == 1;
         if changed && update.withdraw_record {
+            // The current version, whichever it is now.
             sqlx::query(
-                "UPDATE records SET is_current = false WHERE id = (SELECT record_id FROM objections WHERE id = $1)",
+                "UPDATE records SET is_current = false
+                 WHERE (subject_id, record_type, doc_no) =
+                       (SELECT r.subject_id, r.record_type, r.doc_no FROM objections o JOIN records r ON r.id = o.record_id
+                        WHERE o.id = $1)",
             )
             .bind(id)
             .execute(&mut *tx)
@@ -116,8 +120,12 @@ impl ObjectionStore for PostgresStore {
         if records.is_empty() {
             return Ok(Vec::new());
         }
+        // A record stays marked through new versions while its objection runs.
         sqlx::query_scalar(
-            "SELECT record_id FROM objections WHERE status IN ('filed', 'reviewing') AND record_id = ANY($1)",
+            "SELECT n.id FROM objections o
+             JOIN records r ON r.id = o.record_id
+             JOIN records n ON n.subject_id = r.subject_id AND n.record_type = r.record_type AND n.doc_no = r.doc_no
+             WHERE o.status IN ('filed', 'reviewing') AND n.id = ANY($1)",
         )
         .bind(records)
         .fetch_all(&self.pool)

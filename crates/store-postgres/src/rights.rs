@@ -189,12 +189,18 @@ impl RightsStore for PostgresStore {
         .rows_affected()
             == 1;
         if changed && let Some(day) = update.repaired_on {
-            sqlx::query("UPDATE records SET repaired_on = $2 WHERE id = (SELECT record_id FROM repairs WHERE id = $1)")
-                .bind(id)
-                .bind(day)
-                .execute(&mut *tx)
-                .await
-                .map_err(map_error)?;
+            // Every version of the record: the one applied for may have been superseded since.
+            sqlx::query(
+                "UPDATE records SET repaired_on = $2
+                 WHERE (subject_id, record_type, doc_no) =
+                       (SELECT r.subject_id, r.record_type, r.doc_no FROM repairs p JOIN records r ON r.id = p.record_id
+                        WHERE p.id = $1)",
+            )
+            .bind(id)
+            .bind(day)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
         }
         tx.commit().await.map_err(map_error)?;
         Ok(changed)

@@ -136,8 +136,10 @@ fn insert_record(conn: &Connection, record: &NewRecord, created_at: &str) -> rus
     conn.prepare_cached(
         "INSERT INTO records (subject_id, record_type, doc_no, version, is_current, catalog_version, decision_date,
                               severity, published, publicity_until, authority, source, batch_id, row_no,
-                              content_hash, payload, sealed, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                              content_hash, payload, sealed, created_at, repaired_on)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 (SELECT repaired_on FROM records
+                  WHERE subject_id = ?1 AND record_type = ?2 AND doc_no = ?3 AND version = ?4 - 1))",
     )?
     .execute(params![
         record.key.subject_id,
@@ -231,7 +233,7 @@ impl ImportTx for SqliteImport {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, version, content_hash, source FROM records
-                 WHERE subject_id = ?1 AND record_type = ?2 AND doc_no = ?3 AND is_current = 1",
+                 WHERE subject_id = ?1 AND record_type = ?2 AND doc_no = ?3 ORDER BY version DESC LIMIT 1",
             )?;
             let mut heads = Vec::new();
             for key in keys {

@@ -116,8 +116,12 @@ impl ObjectionStore for SqliteStore {
                 ],
             )? == 1;
             if changed && update.withdraw_record {
+                // The current version, whichever it is now.
                 tx.execute(
-                    "UPDATE records SET is_current = 0 WHERE id = (SELECT record_id FROM objections WHERE id = ?1)",
+                    "UPDATE records SET is_current = 0
+                     WHERE (subject_id, record_type, doc_no) =
+                           (SELECT r.subject_id, r.record_type, r.doc_no FROM objections o JOIN records r ON r.id = o.record_id
+                            WHERE o.id = ?1)",
                     [id],
                 )?;
             }
@@ -133,8 +137,12 @@ impl ObjectionStore for SqliteStore {
         let records = records.to_vec();
         self.read(move |conn| {
             let marks = vec!["?"; records.len()].join(", ");
+            // A record stays marked through new versions while its objection runs.
             conn.prepare(&format!(
-                "SELECT record_id FROM objections WHERE status IN ('filed', 'reviewing') AND record_id IN ({marks})"
+                "SELECT n.id FROM objections o
+                 JOIN records r ON r.id = o.record_id
+                 JOIN records n ON n.subject_id = r.subject_id AND n.record_type = r.record_type AND n.doc_no = r.doc_no
+                 WHERE o.status IN ('filed', 'reviewing') AND n.id IN ({marks})"
             ))?
             .query_map(params_from_iter(records.iter()), |row| row.get(0))?
             .collect()

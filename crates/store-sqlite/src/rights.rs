@@ -212,8 +212,12 @@ impl RightsStore for SqliteStore {
             if changed == 1
                 && let Some(day) = update.repaired_on
             {
+                // Every version of the record: the one applied for may have been superseded since.
                 tx.execute(
-                    "UPDATE records SET repaired_on = ?2 WHERE id = (SELECT record_id FROM repairs WHERE id = ?1)",
+                    "UPDATE records SET repaired_on = ?2
+                     WHERE (subject_id, record_type, doc_no) =
+                           (SELECT r.subject_id, r.record_type, r.doc_no FROM repairs p JOIN records r ON r.id = p.record_id
+                            WHERE p.id = ?1)",
                     params![id, day.to_string()],
                 )?;
             }

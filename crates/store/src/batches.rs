@@ -212,7 +212,9 @@ pub trait ImportTx: Send {
     /// Records name conflicts (counting repeats of an open one).
     async fn flag_names(&mut self, flags: Vec<NewNameFlag>) -> Result<(), StoreError>;
 
-    /// Current versions of records with these natural keys.
+    /// The latest version of the records with these natural keys: the
+    /// current one, or the last one of a record withdrawn (so that a row
+    /// uploaded again after a withdrawal is a new version, or a duplicate).
     async fn find_current_records(&mut self, keys: Vec<NaturalKey>) -> Result<Vec<RecordHead>, StoreError>;
 
     /// Marks versions as no longer current.

@@ -297,6 +297,15 @@ pub(crate) async fn apply(State(state): State<AppState>, signed: SignedUpload) -
         if eligibility != Eligibility::Eligible {
             return Err(Error::InvalidRequest(eligibility.explain()));
         }
+        // Checked before the commitment is signed, so a refusal leaves no
+        // published commitment behind.
+        let running =
+            desk.repairs().await?.into_iter().any(|r| {
+                r.repair.new.record_id == record && matches!(r.repair.status.as_str(), "submitted" | "forwarded")
+            });
+        if running {
+            return Err(Error::InvalidRequest("该信息已有正在办理的修复申请".into()));
+        }
         let target = state
             .store
             .record_by_id(record)

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
+use xinyong_domain::id::mask_embedded_identifiers;
 use xinyong_domain::visibility::Viewer;
 
 use crate::api::dto::{SubjectSummary, page_record, subject_summary};
@@ -60,7 +61,7 @@ pub(crate) async fn show(
                 .kind(&c.commitment.new.kind)
                 .is_none_or(|k| k.public_matter)
             {
-                c.commitment.new.matter
+                mask_embedded_identifiers(&c.commitment.new.matter).into_owned()
             } else {
                 String::new()
             },

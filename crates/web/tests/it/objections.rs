@@ -240,6 +240,35 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
             .map(|e| e.event.action.clone())
             .collect();
         assert_eq!(steps, ["objection.file", "objection.step", "objection.step"]);
+        // The shop's own objection is upheld by withdrawing its record; the
+        // department's next upload of the same file leaves it withdrawn.
+        let shop_s = stranger;
+        let (_, shop_file) = call_as(&server, Method::GET, "/api/v1/me/file", &shop_s, None).await;
+        let shop_record = shop_file["records"][0]["id"].as_i64().unwrap();
+        let body = json!({ "record": shop_record, "reasons": "该处罚已被复议撤销" });
+        let (_, filed) = call_as(&server, Method::POST, "/api/v1/me/objections", &shop_s, Some(body)).await;
+        let steps = format!("/api/v1/objections/{}/steps", filed["id"]);
+        call_as(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "accept" })),
+        )
+        .await;
+        let uphold = json!({ "step": "uphold", "withdraw": true });
+        let (status, _) = call_as(&server, Method::POST, &steps, &operator, Some(uphold)).await;
+        assert_eq!(status, 200);
+        let (_, public) = server.json(&format!("/api/v1/subjects/{SHOP}")).await;
+        assert!(public["records"].as_array().unwrap().is_empty(), "{public}");
+        let again = server.platform.import(&path, "xzcf", DEPT).await;
+        assert_eq!(again.summary.n_rejected, 0, "{:?}", again.summary);
+        let (_, public) = server.json(&format!("/api/v1/subjects/{SHOP}")).await;
+        assert!(
+            public["records"].as_array().unwrap().is_empty(),
+            "the withdrawn record stays withdrawn: {public}"
+        );
+
         let batches = server
             .platform
             .store

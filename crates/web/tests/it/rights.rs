@@ -301,6 +301,14 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
         .await;
         assert_eq!(status, 409, "a closed application cannot be withdrawn");
 
+        // The department uploads the record again with a change: the new
+        // version is the same record, and stays repaired.
+        let changed = row("淮市监罚〔2026〕1号", "罚款", "200", 100).replace("依法处罚", "依法处罚（更正）");
+        let again = server.platform.dir.join("again.csv");
+        std::fs::write(&again, format!("{PENALTY_HEADER}\n{changed}\n")).unwrap();
+        let batch = server.platform.import(&again, "xzcf", DEPT).await;
+        assert_eq!(batch.summary.n_new_versions, 1);
+
         // Gone from every public view and from the checks; kept, marked, for its subject.
         let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
         assert!(!public.to_string().contains("淮市监罚〔2026〕1号"), "{public}");
@@ -317,8 +325,9 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["id"] == fine)
+            .find(|r| r["doc_no"] == "淮市监罚〔2026〕1号")
             .unwrap();
+        assert_ne!(repaired["id"], fine, "the new version");
         assert_eq!(repaired["repaired_on"], today().to_string());
         let (_, mine) = call_as(&server, Method::GET, "/api/v1/me/repairs", &company_s, None).await;
         assert_eq!(mine[0]["status_label"], "已修复");
