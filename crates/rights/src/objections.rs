@@ -75,6 +75,42 @@ pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFa
     })
 }
 
+/// What a step changes in the stored objection.
+fn update_for(next: &ObjectionState, day: NaiveDate, corrected_record: Option<RecordId>) -> ObjectionUpdate {
+    let mut update = ObjectionUpdate {
+        status: next.code().into(),
+        due_on: None,
+        accepted_on: None,
+        closed_on: None,
+        outcome: None,
+        corrected_record,
+        withdraw_record: false,
+    };
+    match &next {
+        ObjectionState::Filed(_) => {}
+        ObjectionState::Reviewing(r) => {
+            update.due_on = Some(r.decide_by);
+            update.accepted_on = Some(r.accepted_on);
+        }
+        ObjectionState::Closed(closed) => {
+            update.closed_on = Some(day);
+            update.outcome = match closed {
+            Closed::Upheld(Remedy::Withdrawal) => {
+            update.withdraw_record = true;
+            Some(json!({ "remedy": "withdrawal" }).to_string())
+            }
+            Closed::Upheld(Remedy::Correction(changes)) => Some(
+            json!({ "remedy": "correction", "changes": changes.iter().map(|(k, v)| json!({ "item": k, "value": v })).collect::<Vec<_>>() })
+                .to_string(),
+            ),
+            Closed::Rejected(reasons) | Closed::Refused(reasons) => Some(reasons.clone()),
+            Closed::Withdrawn => None,
+        };
+        }
+    }
+    update
+}
+
 impl Rights {
     fn objection_view(&self, objection: Objection, today: NaiveDate) -> Result<ObjectionView, RightsFailure> {
         let state = state_of(&objection)?;
@@ -121,37 +157,7 @@ impl Rights {
             &self.inner.calendar,
             self.inner.settings.objection_deadlines(),
         )?;
-        let mut update = ObjectionUpdate {
-            status: next.code().into(),
-            due_on: None,
-            accepted_on: None,
-            closed_on: None,
-            outcome: None,
-            corrected_record,
-            withdraw_record: false,
-        };
-        match &next {
-            ObjectionState::Filed(_) => {}
-            ObjectionState::Reviewing(r) => {
-                update.due_on = Some(r.decide_by);
-                update.accepted_on = Some(r.accepted_on);
-            }
-            ObjectionState::Closed(closed) => {
-                update.closed_on = Some(day);
-                update.outcome = match closed {
-                    Closed::Upheld(Remedy::Withdrawal) => {
-                        update.withdraw_record = true;
-                        Some(json!({ "remedy": "withdrawal" }).to_string())
-                    }
-                    Closed::Upheld(Remedy::Correction(changes)) => Some(
-                        json!({ "remedy": "correction", "changes": changes.iter().map(|(k, v)| json!({ "item": k, "value": v })).collect::<Vec<_>>() })
-                            .to_string(),
-                    ),
-                    Closed::Rejected(reasons) | Closed::Refused(reasons) => Some(reasons.clone()),
-                    Closed::Withdrawn => None,
-                };
-            }
-        }
+        let update = update_for(&next, day, corrected_record);
         if !self.inner.store.update_objection(objection.id, from, &update).await? {
             return Err(RightsFailure::Conflict(
                 "该异议的状态已被他人更新，请刷新后再办理".into(),
@@ -389,32 +395,75 @@ impl DepartmentRights {
             ObjectionState::Filed(_) => Err(forbidden("该异议尚未受理，未转本单位")),
             _ => Ok(()),
         };
-        // Check the step is legal before a correction is imported.
-        reviewing(&state_of(&objection)?)?;
+        // Check the step is legal before anything is imported.
         let state = state_of(&objection)?;
-        let probe = state.clone().apply(
+        reviewing(&state)?;
+        let probe = state.apply(
             step.clone(),
             today(),
             &self.rights.inner.calendar,
             self.rights.inner.settings.objection_deadlines(),
         );
-        probe?;
-        let corrected = match &step {
-            ObjectionStep::Uphold(Remedy::Correction(changes)) => {
-                let record = self
-                    .rights
-                    .inner
-                    .store
-                    .record_by_id(objection.new.record_id)
-                    .await?
-                    .filter(|r| r.current)
-                    .ok_or_else(|| RightsFailure::Conflict("该信息已有新版本，请核对后再办理".into()))?;
-                Some(self.rights.correct(&record, changes, objection.id).await?)
-            }
-            _ => None,
+        if let Err(error) = &probe {
+            return Err(error.clone().into());
+        }
+        let (ObjectionStep::Uphold(Remedy::Correction(changes)), Ok(next)) = (&step, probe) else {
+            return self
+                .rights
+                .objection_step(&self.principal, objection, step, reviewing, None)
+                .await;
         };
-        self.rights
-            .objection_step(&self.principal, objection, step, reviewing, corrected)
-            .await
+        // A correction: claim the objection first (so no one else decides it
+        // meanwhile), import the corrected row, then link the new version —
+        // or give the objection back if the correction fails.
+        let store = &self.rights.inner.store;
+        // The record objected to, as it stands now (a newer version may have come since).
+        let original = store
+            .record_by_id(objection.new.record_id)
+            .await?
+            .ok_or_else(|| RightsFailure::NotFound("该信息不存在".into()))?;
+        let record = store
+            .records_of_subject(original.key.subject_id, false)
+            .await?
+            .into_iter()
+            .find(|r| r.key == original.key)
+            .ok_or_else(|| RightsFailure::Conflict("该信息已被撤销，无法更正".into()))?;
+        let day = today();
+        let claimed = update_for(&next, day, None);
+        if !store.update_objection(objection.id, "reviewing", &claimed).await? {
+            return Err(RightsFailure::Conflict(
+                "该异议的状态已被他人更新，请刷新后再办理".into(),
+            ));
+        }
+        match self.rights.correct(&record, changes, objection.id).await {
+            Ok(corrected) => {
+                let linked = update_for(&next, day, Some(corrected));
+                store.update_objection(objection.id, "upheld", &linked).await?;
+                self.rights
+                    .journal(
+                        &self.principal,
+                        "objection.step",
+                        Some(objection.new.subject_id),
+                        json!({ "objection": objection.id, "record": objection.new.record_id, "from": "reviewing",
+                                "to": "upheld", "outcome": linked.outcome, "corrected_record": corrected }),
+                    )
+                    .await?;
+                let updated = self.rights.objection_where(objection.id, |_| true).await?;
+                self.rights.objection_view(updated, day)
+            }
+            Err(failure) => {
+                let back = ObjectionUpdate {
+                    status: "reviewing".into(),
+                    due_on: objection.due_on,
+                    accepted_on: None,
+                    closed_on: None,
+                    outcome: None,
+                    corrected_record: None,
+                    withdraw_record: false,
+                };
+                store.update_objection(objection.id, "upheld", &back).await?;
+                Err(failure)
+            }
+        }
     }
 }

@@ -188,6 +188,16 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 400, "{key}");
+        // A correction that fails the item's check gives the objection back.
+        let bad = json!({ "step": "uphold", "corrections": { "CF_NR_FK": "很多" } });
+        let (status, refused) = call_as(&server, Method::POST, &steps, &operator, Some(bad)).await;
+        assert_eq!(status, 400, "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("更正未通过校验"),
+            "{refused}"
+        );
+        let (_, open) = call_as(&server, Method::GET, "/api/v1/objections", &operator, None).await;
+        assert_eq!(open[0]["status"], "reviewing", "{open}");
         let (status, upheld) = call_as(
             &server,
             Method::POST,
