@@ -271,8 +271,14 @@ impl Rights {
 }
 
 impl SubjectRights {
-    /// Objects to one of the subject's own current records.
-    pub async fn object(&self, record_id: i64, reasons: &str) -> Result<ObjectionView, RightsFailure> {
+    /// Objects to one of the subject's own current records, with supporting
+    /// documents already kept ([`Rights::keep_proof`]).
+    pub async fn object(
+        &self,
+        record_id: i64,
+        reasons: &str,
+        attachments: Vec<crate::Proof>,
+    ) -> Result<ObjectionView, RightsFailure> {
         let inner = &self.rights.inner;
         let record = inner
             .store
@@ -293,6 +299,8 @@ impl SubjectRights {
                 reasons,
                 filed_on: filed.filed_on,
                 accept_due: filed.accept_by,
+                attachments: serde_json::to_string(&attachments)
+                    .map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?,
             })
             .await
             .map_err(|error| match error {

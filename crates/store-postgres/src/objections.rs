@@ -9,7 +9,7 @@ use crate::PostgresStore;
 use crate::error::map_error;
 
 const COLUMNS: &str = "id, record_id, subject_id, source, filer, reasons, filed_on, accept_due, status, due_on, \
-     accepted_on, closed_on, outcome, corrected_record, created_at";
+     accepted_on, closed_on, outcome, corrected_record, created_at, attachments";
 
 fn objection(row: &PgRow) -> sqlx::Result<Objection> {
     Ok(Objection {
@@ -22,6 +22,7 @@ fn objection(row: &PgRow) -> sqlx::Result<Objection> {
             reasons: row.try_get("reasons")?,
             filed_on: row.try_get("filed_on")?,
             accept_due: row.try_get("accept_due")?,
+            attachments: row.try_get("attachments")?,
         },
         status: row.try_get("status")?,
         due_on: row.try_get("due_on")?,
@@ -38,8 +39,8 @@ impl ObjectionStore for PostgresStore {
     async fn create_objection(&self, new: &NewObjection) -> Result<Objection, StoreError> {
         sqlx::query(AssertSqlSafe(format!(
             "INSERT INTO objections (record_id, subject_id, source, filer, reasons, filed_on, accept_due, status,
-                                     due_on, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'filed', $7, now()) RETURNING {COLUMNS}"
+                                     due_on, created_at, attachments)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'filed', $7, now(), $8) RETURNING {COLUMNS}"
         )))
         .bind(new.record_id)
         .bind(new.subject_id)
@@ -48,6 +49,7 @@ impl ObjectionStore for PostgresStore {
         .bind(&new.reasons)
         .bind(new.filed_on)
         .bind(new.accept_due)
+        .bind(&new.attachments)
         .try_map(|row: PgRow| objection(&row))
         .fetch_one(&self.pool)
         .await

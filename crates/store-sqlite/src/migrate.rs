@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
     ("0005_rights", include_str!("../migrations/0005_rights.sql")),
     ("0006_objections", include_str!("../migrations/0006_objections.sql")),
+    (
+        "0007_objection_attachments",
+        include_str!("../migrations/0007_objection_attachments.sql"),
+    ),
 ];
 
 fn digest(sql: &str) -> String {

@@ -8,7 +8,7 @@ use crate::SqliteStore;
 use crate::rows::{date, now, timestamp};
 
 const COLUMNS: &str = "id, record_id, subject_id, source, filer, reasons, filed_on, accept_due, status, due_on, \
-     accepted_on, closed_on, outcome, corrected_record, created_at";
+     accepted_on, closed_on, outcome, corrected_record, created_at, attachments";
 
 fn optional_date(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<chrono::NaiveDate>> {
     row.get::<_, Option<String>>(idx)?.as_deref().map(date).transpose()
@@ -25,6 +25,7 @@ fn objection(row: &Row<'_>) -> rusqlite::Result<Objection> {
             reasons: row.get(5)?,
             filed_on: date(&row.get::<_, String>(6)?)?,
             accept_due: date(&row.get::<_, String>(7)?)?,
+            attachments: row.get(15)?,
         },
         status: row.get(8)?,
         due_on: optional_date(row, 9)?,
@@ -47,8 +48,8 @@ impl ObjectionStore for SqliteStore {
         self.write(move |tx| {
             let id: i64 = tx.query_row(
                 "INSERT INTO objections (record_id, subject_id, source, filer, reasons, filed_on, accept_due, status,
-                                         due_on, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'filed', ?7, ?8) RETURNING id",
+                                         due_on, created_at, attachments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'filed', ?7, ?8, ?9) RETURNING id",
                 params![
                     new.record_id,
                     new.subject_id,
@@ -57,7 +58,8 @@ impl ObjectionStore for SqliteStore {
                     new.reasons,
                     new.filed_on.to_string(),
                     new.accept_due.to_string(),
-                    now()
+                    now(),
+                    new.attachments
                 ],
                 |row| row.get(0),
             )?;

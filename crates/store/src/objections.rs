@@ -20,6 +20,8 @@ pub struct NewObjection {
     pub filer: String,
     /// What is wrong, in the filer's words.
     pub reasons: String,
+    /// Supporting documents kept: JSON array of `{name, size, digest, file}`.
+    pub attachments: String,
     /// Day filed.
     pub filed_on: NaiveDate,
     /// Last day for the platform to accept or refuse it.

@@ -74,7 +74,12 @@ pub fn router(state: AppState) -> Router {
         .route("/commitments/{id}/finding", post(rights::finding))
         .route("/repairs", get(rights::repairs))
         .route("/repairs/{id}/steps", post(rights::step))
-        .route("/me/objections", get(rights::my_objections).post(rights::object))
+        .route(
+            "/me/objections",
+            get(rights::my_objections)
+                .post(rights::object)
+                .layer(DefaultBodyLimit::max(max_upload)),
+        )
         .route("/me/objections/{id}/withdraw", post(rights::withdraw_objection))
         .route("/objections", get(rights::objections))
         .route("/objections/{id}/steps", post(rights::objection_step))

@@ -43,7 +43,10 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/login", get(session::form).post(session::sign_in).layer(sign_in_limit))
         .route("/logout", post(session::sign_out))
         .route("/me", get(me::show))
-        .route("/me/objections", post(me::object))
+        .route(
+            "/me/objections",
+            post(me::object).layer(DefaultBodyLimit::max(state.settings.max_upload_bytes)),
+        )
         .route(
             "/me/repairs",
             post(me::apply).layer(DefaultBodyLimit::max(state.settings.max_upload_bytes)),

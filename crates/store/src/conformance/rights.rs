@@ -180,11 +180,13 @@ pub(super) async fn objections_run_once_per_record(store: Arc<dyn Store>) {
         source: "淮北市市场监督管理局".into(),
         filer: "account:2:company".into(),
         reasons: "罚款金额有误".into(),
+        attachments: r#"[{"name":"决定书.pdf"}]"#.into(),
         filed_on: ymd(2026, 3, 2),
         accept_due: ymd(2026, 3, 4),
     };
     let filed = store.create_objection(&new).await.unwrap();
     assert_eq!((filed.status.as_str(), filed.due_on), ("filed", Some(ymd(2026, 3, 4))));
+    assert_eq!(filed.new, new, "stored as filed, attachments included");
     assert!(matches!(
         store.create_objection(&new).await,
         Err(StoreError::Conflict { .. })

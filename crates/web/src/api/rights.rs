@@ -252,21 +252,25 @@ pub(crate) struct RepairOut {
     created_at: DateTime<Utc>,
 }
 
+/// Kept documents as shown: name, size and digest (not where they are kept).
+fn documents(stored: &str) -> serde_json::Value {
+    let kept: Vec<Proof> = serde_json::from_str(stored).unwrap_or_default();
+    serde_json::json!(
+        kept.iter()
+            .map(|p| serde_json::json!({ "name": p.name, "size": p.size, "digest": p.digest }))
+            .collect::<Vec<_>>()
+    )
+}
+
 impl From<RepairView> for RepairOut {
     fn from(v: RepairView) -> Self {
         let r = v.repair;
-        let proof: Vec<Proof> = serde_json::from_str(&r.new.proof).unwrap_or_default();
         Self {
             id: r.id,
             record_id: r.new.record_id,
             source: r.new.source,
             commitment_id: r.new.commitment_id,
-            proof: serde_json::json!(
-                proof
-                    .iter()
-                    .map(|p| serde_json::json!({ "name": p.name, "size": p.size, "digest": p.digest }))
-                    .collect::<Vec<_>>()
-            ),
+            proof: documents(&r.new.proof),
             submitted_on: r.new.submitted_on,
             status: r.status,
             status_label: v.state_label.into(),
@@ -415,6 +419,9 @@ pub(crate) struct ObjectionOut {
     /// The department verifying it (the record's source).
     source: String,
     reasons: String,
+    /// Supporting documents: name, size and SM3 digest.
+    #[schema(value_type = Vec<Object>)]
+    attachments: serde_json::Value,
     filed_on: NaiveDate,
     /// `filed`, `reviewing`, `upheld`, `rejected`, `refused` or `withdrawn`.
     status: String,
@@ -436,6 +443,7 @@ impl From<ObjectionView> for ObjectionOut {
         Self {
             id: o.id,
             record_id: o.new.record_id,
+            attachments: documents(&o.new.attachments),
             source: o.new.source,
             reasons: o.new.reasons,
             filed_on: o.new.filed_on,
@@ -461,18 +469,64 @@ pub(crate) struct ObjectForm {
     reasons: String,
 }
 
-/// Files an objection to one of the signed-in subject's records.
-#[utoipa::path(post, path = "/api/v1/me/objections", tag = "rights", request_body = ObjectForm,
+/// Files an objection to one of the signed-in subject's records: JSON, or
+/// multipart `record`, `reasons` and any number of `attachment` files.
+#[utoipa::path(post, path = "/api/v1/me/objections", tag = "rights",
+    request_body(content = ObjectForm, description = "JSON，或 multipart/form-data 字段 record、reasons 及若干 attachment 文件"),
     responses((status = 201, body = ObjectionOut), (status = 400, body = crate::error::Problem),
               (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
 pub(crate) async fn object(
     State(state): State<AppState>,
     Caller(caller): Caller,
-    JsonBody(form): JsonBody<ObjectForm>,
+    request: Request,
 ) -> Result<(StatusCode, Json<ObjectionOut>), Error> {
     let desk = state.rights.subject_desk(&caller).await?;
-    let view = desk.object(form.record, &form.reasons).await?;
+    let is_multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let (record, reasons, attachments) = if is_multipart {
+        let multipart = Multipart::from_request(request, &state)
+            .await
+            .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
+        objection_parts(&state, multipart).await?
+    } else {
+        let JsonBody(form) = JsonBody::<ObjectForm>::from_request(request, &state).await?;
+        (form.record, form.reasons, Vec::new())
+    };
+    let view = desk.object(record, &reasons, attachments).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+/// The fields of an objection posted as multipart (the API's, or the
+/// portal's after its CSRF part): `record`, `reasons`, `attachment` files
+/// (kept sealed as they arrive).
+pub(crate) async fn objection_parts(
+    state: &AppState,
+    mut multipart: Multipart,
+) -> Result<(i64, String, Vec<Proof>), Error> {
+    let (mut record, mut reasons, mut attachments) = (None, String::new(), Vec::new());
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("record") => record = Some(number(field.text().await.map_err(multipart_error)?.trim(), "信息编号")?),
+            Some("reasons") => reasons = field.text().await.map_err(multipart_error)?,
+            Some("attachment") => {
+                let name = field.file_name().unwrap_or("证明材料").to_owned();
+                let bytes = field.bytes().await.map_err(multipart_error)?;
+                if !bytes.is_empty() {
+                    attachments.push(state.rights.keep_proof(&name, bytes.as_ref())?);
+                }
+            }
+            _ => {
+                return Err(Error::InvalidRequest(
+                    "只能包含字段 record、reasons 和 attachment".into(),
+                ));
+            }
+        }
+    }
+    let record = record.ok_or_else(|| Error::InvalidRequest("缺少字段 record（要提出异议的信息编号）".into()))?;
+    Ok((record, reasons, attachments))
 }
 
 /// The signed-in subject's objections.

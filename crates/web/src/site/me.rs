@@ -5,7 +5,6 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use xinyong_access::{Caller as Who, Principal};
 use xinyong_domain::rights::repair::Eligibility;
 use xinyong_store::PageRequest;
@@ -15,7 +14,7 @@ use crate::api::dto::{SubjectSummary, page_record, subject_summary};
 use crate::api::me::{QueryEntry, query_page};
 use crate::api::today;
 use crate::auth::{Caller, Session, SessionContext};
-use crate::site::form::{SignedForm, SignedUpload};
+use crate::site::form::SignedUpload;
 use crate::site::layout::{Layout, console_of, render};
 use crate::site::sections::{Section, sections};
 use crate::{AppState, Error};
@@ -241,18 +240,15 @@ fn outcome(result: Result<String, Error>) -> Result<(Option<String>, Option<Stri
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ObjectForm {
-    record: i64,
-    reasons: String,
-}
-
-/// `POST /me/objections`: files an objection to one of the subject's records.
-pub(crate) async fn object(State(state): State<AppState>, signed: SignedForm<ObjectForm>) -> Result<Response, Error> {
+/// `POST /me/objections`: files an objection to one of the subject's
+/// records, with supporting documents (multipart: `csrf`, `record`,
+/// `reasons`, `attachment`…).
+pub(crate) async fn object(State(state): State<AppState>, signed: SignedUpload) -> Result<Response, Error> {
+    let (principal, session, multipart) = (signed.principal, signed.session, signed.multipart);
     let result = async {
-        let desk = state.rights.subject_desk(&signed.principal).await?;
-        let filed = desk.object(signed.form.record, &signed.form.reasons).await?;
+        let desk = state.rights.subject_desk(&principal).await?;
+        let (record, reasons, attachments) = crate::api::rights::objection_parts(&state, multipart).await?;
+        let filed = desk.object(record, &reasons, attachments).await?;
         Ok(format!(
             "异议已提交，信用办将在 {} 前决定是否受理；处理期间该信息标注“异议处理中”",
             filed.objection.new.accept_due
@@ -260,7 +256,7 @@ pub(crate) async fn object(State(state): State<AppState>, signed: SignedForm<Obj
     }
     .await;
     let (notice, error) = outcome(result)?;
-    portal(&state, &signed.principal, Some(&signed.session), notice, error).await
+    portal(&state, &principal, Some(&session), notice, error).await
 }
 
 /// `POST /me/repairs`: signs the 信用修复承诺书 and applies for repair of a

@@ -88,14 +88,26 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         assert_eq!(status, 403);
-        let (status, filed) = call_as(
-            &server,
-            Method::POST,
-            "/api/v1/me/objections",
-            &owner,
-            Some(body.clone()),
-        )
-        .await;
+        // Filed as multipart with a supporting document.
+        let form = reqwest::multipart::Form::new()
+            .text("record", record.to_string())
+            .text("reasons", "罚款金额与决定书不符，决定书为0.3万元")
+            .part(
+                "attachment",
+                reqwest::multipart::Part::bytes(b"%PDF decision".to_vec()).file_name("决定书.pdf"),
+            );
+        let response = server
+            .client
+            .post(server.url("/api/v1/me/objections"))
+            .header("cookie", format!("xy_session={}", owner.cookie))
+            .header("x-csrf-token", &owner.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let filed: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(filed["attachments"][0]["name"], "决定书.pdf", "{filed}");
         assert_eq!((status, filed["status"].as_str()), (201, Some("filed")), "{filed}");
         let id = filed["id"].as_i64().unwrap();
         let (status, _) = call_as(&server, Method::POST, "/api/v1/me/objections", &owner, Some(body)).await;

@@ -685,13 +685,27 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
         assert_eq!(status, 400, "{record}: {text}");
         assert!(text.contains(r#"role="alert">该信息未在公示中，无需修复"#), "{text}");
 
-        let filed = post_form(
-            &server,
-            &company,
-            "/me/objections",
-            &[("csrf", &csrf), ("record", &record), ("reasons", "决定书文号有误")],
-        )
-        .await;
+        let form = Form::new()
+            .text("csrf", csrf.clone())
+            .text("record", record.clone())
+            .text("reasons", "决定书文号有误")
+            .part(
+                "attachment",
+                Part::bytes(b"%PDF decision".to_vec()).file_name("决定书.pdf"),
+            );
+        let response = no_redirects()
+            .post(server.url("/me/objections"))
+            .header("cookie", format!("xy_session={company}"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let filed = Page {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            html: response.text().await.unwrap(),
+        };
+        crate::pages::check("/me/objections", &filed);
         assert!(filed.has("异议已提交"), "{}", filed.html);
         assert!(
             filed.has(r#"<span class="tag info">异议处理中</span>"#),
