@@ -191,3 +191,13 @@ impl OfficeRights {
         self.rights.find(&self.principal, commitment, finding).await
     }
 }
+
+impl crate::OfficialDesk {
+    /// Records whether a commitment made to this desk was kept.
+    pub async fn record_finding(&self, id: i64, finding: Finding) -> Result<CommitmentView, RightsFailure> {
+        match self {
+            Self::Office(desk) => desk.record_finding(id, finding).await,
+            Self::Department(desk) => desk.record_finding(id, finding).await,
+        }
+    }
+}

@@ -10,5 +10,7 @@ mod service;
 pub use commitments::CommitmentView;
 pub use error::RightsFailure;
 pub use objections::{Correction, ObjectionView};
-pub use repairs::{Proof, RepairView};
-pub use service::{DepartmentRights, OfficeRights, Rights, RightsPlatform, RightsSettings, SubjectRights};
+pub use repairs::{Proof, REPAIR_COMMITMENT, RepairView};
+pub use service::{
+    DepartmentRights, OfficeRights, OfficialDesk, Rights, RightsPlatform, RightsSettings, SubjectRights,
+};

@@ -475,3 +475,21 @@ impl DepartmentRights {
         }
     }
 }
+
+impl crate::OfficialDesk {
+    /// Objections waiting for this desk (the running ones only if `open_only`).
+    pub async fn objections(&self, open_only: bool) -> Result<Vec<ObjectionView>, RightsFailure> {
+        match self {
+            Self::Office(desk) => desk.objections(open_only).await,
+            Self::Department(desk) => desk.objections(open_only).await,
+        }
+    }
+
+    /// A step on an objection, in this desk's stage.
+    pub async fn objection_step(&self, id: i64, step: ObjectionStep) -> Result<ObjectionView, RightsFailure> {
+        match self {
+            Self::Office(desk) => desk.screen(id, step).await,
+            Self::Department(desk) => desk.decide_objection(id, step).await,
+        }
+    }
+}

@@ -21,7 +21,7 @@ use crate::service::{DepartmentRights, OfficeRights, SubjectRights};
 use crate::{Rights, RightsFailure};
 
 /// The commitment kind a repair application must come with.
-const REPAIR_COMMITMENT: &str = "xyxf";
+pub const REPAIR_COMMITMENT: &str = "xyxf";
 
 /// Largest proof document accepted, in bytes.
 pub const MAX_PROOF_BYTES: u64 = 10 * 1024 * 1024;
@@ -306,6 +306,46 @@ impl SubjectRights {
         self.rights.repair_view(created, day)
     }
 
+    /// Signs the 信用修复承诺书 for a record as `signer` and applies for its
+    /// repair with `proof`, in that order — checking first everything that
+    /// could refuse the application, so that a refusal leaves no published
+    /// commitment behind.
+    pub async fn sign_and_apply(
+        &self,
+        record_id: i64,
+        signer: &str,
+        proof: Vec<Proof>,
+    ) -> Result<RepairView, RightsFailure> {
+        let record = self.own_record(record_id).await?;
+        let eligibility = self.rights.eligibility_of(&record, today());
+        if eligibility != Eligibility::Eligible {
+            return Err(RightsError::NotAllowed(eligibility.explain()).into());
+        }
+        if proof.is_empty() {
+            return Err(RightsError::Incomplete("请上传已履行法定义务、纠正失信行为的证明材料".into()).into());
+        }
+        let running = RepairFilter {
+            subject_id: Some(self.subject.id),
+            open_only: true,
+            ..RepairFilter::default()
+        };
+        if self
+            .rights
+            .inner
+            .store
+            .repairs(&running)
+            .await?
+            .iter()
+            .any(|r| r.new.record_id == record.id)
+        {
+            return Err(RightsFailure::Conflict("该信息已有正在办理的修复申请".into()));
+        }
+        let commitment = self
+            .sign(REPAIR_COMMITMENT, &record.key.doc_no, Some(&record.source), signer)
+            .await?;
+        self.apply(record.id, commitment.commitment.id, proof).await
+    }
+
     /// The subject's repairs, newest first.
     pub async fn repairs(&self) -> Result<Vec<RepairView>, RightsFailure> {
         let filter = RepairFilter {
@@ -386,5 +426,23 @@ impl DepartmentRights {
                 _ => Ok(()),
             })
             .await
+    }
+}
+
+impl crate::OfficialDesk {
+    /// Applications waiting for this desk (the running ones only if `open_only`).
+    pub async fn repairs(&self, open_only: bool) -> Result<Vec<RepairView>, RightsFailure> {
+        match self {
+            Self::Office(desk) => desk.repairs(open_only).await,
+            Self::Department(desk) => desk.repairs(open_only).await,
+        }
+    }
+
+    /// A step on an application, in this desk's stage.
+    pub async fn repair_step(&self, id: i64, step: RepairStep) -> Result<RepairView, RightsFailure> {
+        match self {
+            Self::Office(desk) => desk.check(id, step).await,
+            Self::Department(desk) => desk.decide(id, step).await,
+        }
     }
 }

@@ -233,3 +233,30 @@ pub struct DepartmentRights {
     pub(crate) principal: Principal,
     pub(crate) source: String,
 }
+
+/// The desk an official gets: a department's for its operators and its
+/// system keys (they act for their department), the credit office's for
+/// everyone else the office desk admits.
+#[derive(Debug)]
+pub enum OfficialDesk {
+    /// The credit office.
+    Office(OfficeRights),
+    /// A department.
+    Department(DepartmentRights),
+}
+
+impl Rights {
+    /// The official desk of `principal` (see [`OfficialDesk`]).
+    pub async fn official_desk(&self, principal: &Principal) -> Result<OfficialDesk, RightsFailure> {
+        let for_department = match &principal.caller {
+            Caller::Account(a) => a.new.role == Role::Operator,
+            Caller::Client(key) => key.new.department_id.is_some(),
+            Caller::Anonymous | Caller::Console(_) => false,
+        };
+        Ok(if for_department {
+            OfficialDesk::Department(self.department_desk(principal).await?)
+        } else {
+            OfficialDesk::Office(self.office_desk(principal)?)
+        })
+    }
+}

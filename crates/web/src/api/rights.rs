@@ -9,11 +9,9 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use xinyong_access::Caller as Who;
 use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::{Eligibility, RepairStep};
-use xinyong_domain::role::Role;
 use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView};
 
 use crate::api::batches::multipart_error;
@@ -167,25 +165,13 @@ pub(crate) async fn finding(
     } else {
         Finding::Broken(form.note.unwrap_or_default())
     };
-    let view = if is_operator(&caller) {
-        state
-            .rights
-            .department_desk(&caller)
-            .await?
-            .record_finding(id, finding)
-            .await?
-    } else {
-        state.rights.office_desk(&caller)?.record_finding(id, finding).await?
-    };
+    let view = state
+        .rights
+        .official_desk(&caller)
+        .await?
+        .record_finding(id, finding)
+        .await?;
     Ok(Json(view.into()))
-}
-
-fn is_operator(caller: &xinyong_access::Principal) -> bool {
-    match &caller.caller {
-        Who::Account(a) => a.new.role == Role::Operator,
-        Who::Client(k) => k.new.department_id.is_some(),
-        _ => false,
-    }
 }
 
 fn number(text: &str, what: &str) -> Result<i64, Error> {
@@ -365,11 +351,7 @@ pub(crate) async fn repairs(
     Query(params): Query<RepairParams>,
 ) -> Result<Json<Vec<RepairOut>>, Error> {
     let open_only = params.open.unwrap_or(true);
-    let found = if is_operator(&caller) {
-        state.rights.department_desk(&caller).await?.repairs(open_only).await?
-    } else {
-        state.rights.office_desk(&caller)?.repairs(open_only).await?
-    };
+    let found = state.rights.official_desk(&caller).await?.repairs(open_only).await?;
     Ok(Json(found.into_iter().map(Into::into).collect()))
 }
 
@@ -403,11 +385,7 @@ pub(crate) async fn step(
         "deny" => RepairStep::Deny(form.reasons.unwrap_or_default()),
         _ => return Err(Error::InvalidRequest("step 应为 forward、approve 或 deny".into())),
     };
-    let view = if is_operator(&caller) {
-        state.rights.department_desk(&caller).await?.decide(id, step).await?
-    } else {
-        state.rights.office_desk(&caller)?.check(id, step).await?
-    };
+    let view = state.rights.official_desk(&caller).await?.repair_step(id, step).await?;
     Ok(Json(view.into()))
 }
 
@@ -564,16 +542,7 @@ pub(crate) async fn objections(
     Query(params): Query<RepairParams>,
 ) -> Result<Json<Vec<ObjectionOut>>, Error> {
     let open_only = params.open.unwrap_or(true);
-    let found = if is_operator(&caller) {
-        state
-            .rights
-            .department_desk(&caller)
-            .await?
-            .objections(open_only)
-            .await?
-    } else {
-        state.rights.office_desk(&caller)?.objections(open_only).await?
-    };
+    let found = state.rights.official_desk(&caller).await?.objections(open_only).await?;
     Ok(Json(found.into_iter().map(Into::into).collect()))
 }
 
@@ -627,15 +596,11 @@ pub(crate) async fn objection_step(
             ));
         }
     };
-    let view = if is_operator(&caller) {
-        state
-            .rights
-            .department_desk(&caller)
-            .await?
-            .decide_objection(id, step)
-            .await?
-    } else {
-        state.rights.office_desk(&caller)?.screen(id, step).await?
-    };
+    let view = state
+        .rights
+        .official_desk(&caller)
+        .await?
+        .objection_step(id, step)
+        .await?;
     Ok(Json(view.into()))
 }

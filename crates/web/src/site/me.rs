@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use xinyong_access::{Caller as Who, Principal};
 use xinyong_domain::rights::repair::Eligibility;
+use xinyong_rights::REPAIR_COMMITMENT;
 use xinyong_store::PageRequest;
 
 use crate::api::batches::multipart_error;
@@ -227,9 +228,6 @@ async fn portal(
     Ok((status, render(&page, &page.layout)?).into_response())
 }
 
-/// The commitment kind signed with a repair application.
-const REPAIR_COMMITMENT: &str = "xyxf";
-
 /// Keeps refusals the subject can act on for the page; anything else fails.
 fn outcome(result: Result<String, Error>) -> Result<(Option<String>, Option<String>), Error> {
     match result {
@@ -284,33 +282,7 @@ pub(crate) async fn apply(State(state): State<AppState>, signed: SignedUpload) -
             }
         }
         let record = record.ok_or_else(|| Error::InvalidRequest("请选择要修复的信息".into()))?;
-        if proof.is_empty() {
-            return Err(Error::InvalidRequest(
-                "请上传已履行法定义务、纠正失信行为的证明材料".into(),
-            ));
-        }
-        let eligibility = desk.eligibility(record).await?;
-        if eligibility != Eligibility::Eligible {
-            return Err(Error::InvalidRequest(eligibility.explain()));
-        }
-        // Checked before the commitment is signed, so a refusal leaves no
-        // published commitment behind.
-        let running =
-            desk.repairs().await?.into_iter().any(|r| {
-                r.repair.new.record_id == record && matches!(r.repair.status.as_str(), "submitted" | "forwarded")
-            });
-        if running {
-            return Err(Error::InvalidRequest("该信息已有正在办理的修复申请".into()));
-        }
-        let target = state
-            .store
-            .record_by_id(record)
-            .await?
-            .ok_or_else(|| Error::InvalidRequest("未找到该信息".into()))?;
-        let commitment = desk
-            .sign(REPAIR_COMMITMENT, &target.key.doc_no, Some(&target.source), &signer)
-            .await?;
-        let applied = desk.apply(record, commitment.commitment.id, proof).await?;
+        let applied = desk.sign_and_apply(record, &signer, proof).await?;
         Ok(format!(
             "信用修复申请已提交（编号 {}），平台将在 {} 前审核",
             applied.repair.id,

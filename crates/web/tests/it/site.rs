@@ -766,6 +766,49 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
         .await;
         assert!(rejected.has("已办理"), "{}", rejected.html);
 
+        // A fine old enough to repair: the portal signs the commitment and applies in one go.
+        let old = penalty_row(
+            "淮北市鑫源商贸有限公司",
+            "法人及非法人组织",
+            COMPANY,
+            "",
+            "淮市监罚〔2026〕70号",
+            "罚款",
+            "0.5",
+            &crate::support::days_ago(100),
+            DEPT,
+        );
+        let path = server.platform.dir.join("old.csv");
+        std::fs::write(&path, format!("{}\n{old}\n", crate::support::PENALTY_HEADER)).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        let portal = fetch(&server, "/me", Some(&company)).await;
+        let eligible = portal
+            .html
+            .split(r#"<input type="hidden" name="record" value=""#)
+            .nth(1)
+            .unwrap();
+        let eligible = eligible.split('"').next().unwrap().to_owned();
+        let form = Form::new()
+            .text("csrf", csrf_of(&portal))
+            .text("record", eligible)
+            .text("signer", "王五")
+            .part("proof", Part::bytes(b"receipt".to_vec()).file_name("缴款凭证.pdf"));
+        let applied = no_redirects()
+            .post(server.url("/me/repairs"))
+            .header("cookie", format!("xy_session={company}"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(applied.status(), 200);
+        let text = applied.text().await.unwrap();
+        assert!(
+            text.contains("信用修复申请已提交") && text.contains("平台审核中"),
+            "{text}"
+        );
+        let public = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
+        assert!(public.has("信用修复型"), "the signed commitment is public");
+
         let after = fetch(&server, "/me", Some(&company)).await;
         assert!(after.has("异议不成立") && after.has("经核对，文号与决定书一致") && !after.has("异议处理中"));
         server.stop().await;

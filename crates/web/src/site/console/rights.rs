@@ -9,11 +9,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use xinyong_access::{Caller as Who, Principal};
+use xinyong_access::Principal;
 use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
-use xinyong_domain::role::Role;
-use xinyong_rights::{ObjectionView, RepairView};
+use xinyong_rights::OfficialDesk;
 
 use crate::auth::{Caller, Session, SessionContext};
 use crate::extract::PathText;
@@ -56,10 +55,6 @@ struct RightsPage {
     objections: Vec<ObjectionLine>,
 }
 
-fn is_department(principal: &Principal) -> bool {
-    matches!(&principal.caller, Who::Account(a) if a.new.role == Role::Operator)
-}
-
 async fn render_page(
     state: &AppState,
     principal: &Principal,
@@ -67,14 +62,9 @@ async fn render_page(
     notice: Option<String>,
     error: Option<String>,
 ) -> Result<Response, Error> {
-    let department = is_department(principal);
-    let (repairs, objections): (Vec<RepairView>, Vec<ObjectionView>) = if department {
-        let desk = state.rights.department_desk(principal).await?;
-        (desk.repairs(true).await?, desk.objections(true).await?)
-    } else {
-        let desk = state.rights.office_desk(principal)?;
-        (desk.repairs(true).await?, desk.objections(true).await?)
-    };
+    let desk = state.rights.official_desk(principal).await?;
+    let department = matches!(desk, OfficialDesk::Department(_));
+    let (repairs, objections) = (desk.repairs(true).await?, desk.objections(true).await?);
     let page = RightsPage {
         layout: Layout::new("信用修复与异议", principal, session),
         department,
@@ -173,16 +163,12 @@ pub(crate) async fn repair_step(
             "deny" => RepairStep::Deny(form.reasons.clone()),
             _ => return Err(Error::InvalidRequest("未知的办理步骤".into())),
         };
-        if is_department(&signed.principal) {
-            state
-                .rights
-                .department_desk(&signed.principal)
-                .await?
-                .decide(id, step)
-                .await?;
-        } else {
-            state.rights.office_desk(&signed.principal)?.check(id, step).await?;
-        }
+        state
+            .rights
+            .official_desk(&signed.principal)
+            .await?
+            .repair_step(id, step)
+            .await?;
         Ok("已办理")
     }
     .await;
@@ -210,16 +196,12 @@ pub(crate) async fn objection_step(
             "correct" => return Err(Error::InvalidRequest("请填写要更正的信息项代码（如 CF_NR_FK）".into())),
             _ => return Err(Error::InvalidRequest("未知的办理步骤".into())),
         };
-        if is_department(&signed.principal) {
-            state
-                .rights
-                .department_desk(&signed.principal)
-                .await?
-                .decide_objection(id, step)
-                .await?;
-        } else {
-            state.rights.office_desk(&signed.principal)?.screen(id, step).await?;
-        }
+        state
+            .rights
+            .official_desk(&signed.principal)
+            .await?
+            .objection_step(id, step)
+            .await?;
         Ok("已办理")
     }
     .await;
