@@ -320,6 +320,25 @@ fn upload_csv(fixed: bool) -> String {
     format!("{header}\n{good}\n{second}\n")
 }
 
+/// Posts a multipart form from a page as the holder of `cookie`; the
+/// answer is checked like every page.
+async fn post_multipart(server: &TestServer, cookie: &str, path: &str, form: Form) -> Page {
+    let response = no_redirects()
+        .post(server.url(path))
+        .header("cookie", format!("xy_session={cookie}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let page = Page {
+        status: response.status().as_u16(),
+        headers: response.headers().clone(),
+        html: response.text().await.unwrap(),
+    };
+    crate::pages::check(path, &page);
+    page
+}
+
 async fn upload(server: &TestServer, cookie: &str, csrf: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let form = Form::new()
         .text("csrf", csrf.to_owned())
@@ -673,17 +692,13 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
             .text("record", record.clone())
             .text("signer", "王五")
             .part("proof", Part::bytes(b"receipt".to_vec()).file_name("凭证.pdf"));
-        let early = no_redirects()
-            .post(server.url("/me/repairs"))
-            .header("cookie", format!("xy_session={company}"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let status = early.status();
-        let text = early.text().await.unwrap();
-        assert_eq!(status, 400, "{record}: {text}");
-        assert!(text.contains(r#"role="alert">该信息未在公示中，无需修复"#), "{text}");
+        let early = post_multipart(&server, &company, "/me/repairs", form).await;
+        assert_eq!(early.status, 400, "{record}: {}", early.html);
+        assert!(
+            early.has(r#"role="alert">该信息未在公示中，无需修复"#),
+            "{}",
+            early.html
+        );
 
         let form = Form::new()
             .text("csrf", csrf.clone())
@@ -693,19 +708,7 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
                 "attachment",
                 Part::bytes(b"%PDF decision".to_vec()).file_name("决定书.pdf"),
             );
-        let response = no_redirects()
-            .post(server.url("/me/objections"))
-            .header("cookie", format!("xy_session={company}"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let filed = Page {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            html: response.text().await.unwrap(),
-        };
-        crate::pages::check("/me/objections", &filed);
+        let filed = post_multipart(&server, &company, "/me/objections", form).await;
         assert!(filed.has("异议已提交"), "{}", filed.html);
         assert!(
             filed.has(r#"<span class="tag info">异议处理中</span>"#),
@@ -793,18 +796,12 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
             .text("record", eligible)
             .text("signer", "王五")
             .part("proof", Part::bytes(b"receipt".to_vec()).file_name("缴款凭证.pdf"));
-        let applied = no_redirects()
-            .post(server.url("/me/repairs"))
-            .header("cookie", format!("xy_session={company}"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(applied.status(), 200);
-        let text = applied.text().await.unwrap();
+        let applied = post_multipart(&server, &company, "/me/repairs", form).await;
+        assert_eq!(applied.status, 200);
         assert!(
-            text.contains("信用修复申请已提交") && text.contains("平台审核中"),
-            "{text}"
+            applied.has("信用修复申请已提交") && applied.has("平台审核中"),
+            "{}",
+            applied.html
         );
         let public = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
         assert!(public.has("信用修复型"), "the signed commitment is public");
