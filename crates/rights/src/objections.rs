@@ -63,16 +63,33 @@ pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFa
             accepted_on: objection.accepted_on.ok_or_else(corrupt)?,
             decide_by: objection.due_on.ok_or_else(corrupt)?,
         }),
-        // The remedy's detail is kept as JSON in `outcome`; the state needs only its kind.
-        "upheld" if objection.corrected_record.is_some() => {
-            ObjectionState::Closed(Closed::Upheld(Remedy::Correction(vec![(String::new(), String::new())])))
-        }
-        "upheld" => ObjectionState::Closed(Closed::Upheld(Remedy::Withdrawal)),
+        "upheld" => ObjectionState::Closed(Closed::Upheld(remedy_of(objection.outcome.as_deref().unwrap_or("{}")))),
         "rejected" => ObjectionState::Closed(Closed::Rejected(outcome())),
         "refused" => ObjectionState::Closed(Closed::Refused(outcome())),
         "withdrawn" => ObjectionState::Closed(Closed::Withdrawn),
         _ => return Err(corrupt()),
     })
+}
+
+/// The remedy of an upheld objection, from the JSON `update_for` stores.
+fn remedy_of(outcome: &str) -> Remedy {
+    let stored: Value = serde_json::from_str(outcome).unwrap_or_default();
+    if stored["remedy"] != "correction" {
+        return Remedy::Withdrawal;
+    }
+    let changes = stored["changes"]
+        .as_array()
+        .map(|changes| {
+            changes
+                .iter()
+                .map(|c| {
+                    let text = |key: &str| c[key].as_str().unwrap_or_default().to_owned();
+                    (text("item"), text("value"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Remedy::Correction(changes)
 }
 
 /// What a step changes in the stored objection.
@@ -490,6 +507,27 @@ impl crate::OfficialDesk {
         match self {
             Self::Office(desk) => desk.screen(id, step).await,
             Self::Department(desk) => desk.decide_objection(id, step).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::{Closed, ObjectionState, Remedy, remedy_of, update_for};
+
+    #[test]
+    fn an_upheld_remedy_reads_back_as_it_was_stored() {
+        let day = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap_or_default();
+        for remedy in [
+            Remedy::Withdrawal,
+            Remedy::Correction(vec![("CF_NR_FK".into(), "0.3".into()), ("CF_BZ".into(), "更正".into())]),
+        ] {
+            let update = update_for(&ObjectionState::Closed(Closed::Upheld(remedy.clone())), day, None);
+            assert_eq!(update.status, "upheld");
+            assert_eq!(update.withdraw_record, remedy == Remedy::Withdrawal);
+            assert_eq!(remedy_of(update.outcome.as_deref().unwrap_or_default()), remedy);
         }
     }
 }

@@ -66,8 +66,11 @@ impl OrgCode {
     /// check character.
     pub fn parse(input: &str) -> Result<Self, OrgCodeError> {
         let mut code = super::normalize(input);
-        if code.chars().count() == 10 && code.chars().nth(8) == Some('-') {
-            code.remove(8);
+        // The ninth character, counted in characters: the input may be anything.
+        if code.chars().count() == 10
+            && let Some((at, '-')) = code.char_indices().nth(8)
+        {
+            code.remove(at);
         }
         let n_chars = code.chars().count();
         if n_chars != 9 {
@@ -133,6 +136,8 @@ mod tests {
     #[case("1923174_8", OrgCodeError::Charset { position: 8, found: '_' })]
     #[case("19231745A", OrgCodeError::Charset { position: 9, found: 'A' })]
     #[case("192317459", OrgCodeError::CheckDigit { expected: '8', found: '9' })]
+    // Multi-byte characters before a hyphen in ninth place (found by the fuzz test).
+    #[case("Ⱥ𑩦মA𑍐ᝧ`\\-P", OrgCodeError::Charset { position: 1, found: 'Ⱥ' })]
     fn rejects(#[case] input: &str, #[case] expected: OrgCodeError) {
         assert_eq!(OrgCode::parse(input), Err(expected));
     }
