@@ -10,6 +10,7 @@ mod form;
 mod home;
 mod layout;
 mod me;
+mod password;
 mod publicity;
 mod search;
 mod sections;
@@ -35,6 +36,7 @@ use crate::site::layout::Layout;
 pub(crate) fn routes(state: &AppState) -> Router<AppState> {
     let search_limit = axum::middleware::from_fn_with_state(state.clone(), crate::limits::limit_search);
     let sign_in_limit = axum::middleware::from_fn_with_state(state.clone(), crate::limits::limit_sign_in);
+    let password_limit = axum::middleware::from_fn_with_state(state.clone(), crate::limits::limit_password);
     Router::new()
         .route("/", get(home::show))
         .route("/search", get(search::show).layer(search_limit))
@@ -42,6 +44,10 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/publicity", get(publicity::show))
         .route("/login", get(session::form).post(session::sign_in).layer(sign_in_limit))
         .route("/logout", post(session::sign_out))
+        .route(
+            "/password",
+            get(password::form).merge(post(password::change).layer(password_limit)),
+        )
         .route("/me", get(me::show))
         .route(
             "/me/objections",
