@@ -649,7 +649,7 @@ async fn the_credit_office_settles_names_manages_accounts_and_verifies_the_log()
             page = fetch(&server, &path, Some(&auditor)).await.html;
             all.push_str(&page);
         }
-        assert!(all.contains("subject.name_settled") && all.contains("key.revoke"));
+        assert!(all.contains("复核名称冲突（subject.name_settled）") && all.contains("吊销密钥（key.revoke）"));
         let csrf = csrf_of(&log);
         let verified = post_form(&server, &auditor, "/console/audit/verify", &[("csrf", &csrf)]).await;
         assert!(verified.has("审计日志完整"), "{}", verified.html);

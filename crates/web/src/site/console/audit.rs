@@ -35,6 +35,49 @@ struct Line {
     hash: String,
 }
 
+/// What an audit action is, in Chinese (the code is shown beside it).
+fn action_label(action: &str) -> &'static str {
+    match action {
+        "session.sign_in" => "登录",
+        "session.sign_in_failed" => "登录失败",
+        "session.sign_out" => "退出登录",
+        "account.create" => "创建账号",
+        "account.disable" => "停用账号",
+        "account.enable" => "启用账号",
+        "account.list" => "查看账号",
+        "account.password" => "重置密码",
+        "account.password_own" => "修改本人密码",
+        "department.create" => "添加单位",
+        "department.list" => "查看单位",
+        "key.issue" => "签发密钥",
+        "key.list" => "查看密钥",
+        "key.revoke" => "吊销密钥",
+        "key.rotate" | "key.next" | "platform.key" => "密钥轮换",
+        "audit.read" => "查看审计日志",
+        "audit.verify" => "校验审计日志",
+        "audit.checkpoint" => "审计检查点",
+        "authorisation.grant" => "授权查询",
+        "authorisation.withdraw" => "撤回授权",
+        "batch.upload" => "上传数据",
+        "batch.import" => "导入批次",
+        "batch.list" | "batch.read" => "查看批次",
+        "batch.rejected_download" => "下载被拒绝的数据行",
+        "batch.original_download" => "下载原始文件",
+        "subject.read" => "查询信用档案",
+        "subject.name_settled" => "复核名称冲突",
+        "check.batch" => "批量信用核查",
+        "check.feedback" => "核查反馈",
+        "measures.reload" => "重新加载奖惩措施",
+        "commitment.sign" => "签署信用承诺",
+        "commitment.finding" => "登记承诺履行情况",
+        "repair.apply" => "申请信用修复",
+        "repair.step" => "办理信用修复",
+        "objection.file" => "提出异议",
+        "objection.step" => "办理异议",
+        _ => "",
+    }
+}
+
 /// The outcome of a verification, as shown.
 #[derive(Debug)]
 struct Verified {
@@ -88,7 +131,10 @@ async fn page(
                     .format("%H:%M:%S")
                     .to_string(),
                 actor: e.event.actor,
-                action: e.event.action,
+                action: match action_label(&e.event.action) {
+                    "" => e.event.action,
+                    label => format!("{label}（{}）", e.event.action),
+                },
                 purpose: e.event.purpose.unwrap_or_default(),
                 origin: e.event.origin.unwrap_or_default(),
                 hash: hex(&e.hash).chars().take(16).collect(),
