@@ -48,6 +48,8 @@ pub struct RepairView {
     pub state_label: &'static str,
     /// Whether the step due is late.
     pub overdue: bool,
+    /// Whether it still runs (not yet repaired, denied or withdrawn).
+    pub open: bool,
 }
 
 fn today() -> NaiveDate {
@@ -105,6 +107,7 @@ impl Rights {
         Ok(RepairView {
             state_label: state.label(),
             overdue: state.is_overdue(today),
+            open: !matches!(state, RepairState::Closed(_)),
             repair,
         })
     }

@@ -141,7 +141,7 @@ async fn portal(
             let running = applications
                 .iter()
                 .find(|a| a.repair.new.record_id == record.id)
-                .filter(|a| matches!(a.repair.status.as_str(), "submitted" | "forwarded"));
+                .filter(|a| a.open);
             let application = applications
                 .iter()
                 .find(|a| a.repair.new.record_id == record.id)
