@@ -19,6 +19,7 @@ pub fn builtin_catalog() -> Vec<(String, String)> {
         ("yzsx.toml", include_str!("../../../catalog/yzsx.toml")),
         ("sxjl.toml", include_str!("../../../catalog/sxjl.toml")),
         ("jyyc.toml", include_str!("../../../catalog/jyyc.toml")),
+        ("cnwy.toml", include_str!("../../../catalog/cnwy.toml")),
     ]
     .into_iter()
     .map(|(name, text)| (name.to_owned(), text.to_owned()))

@@ -4,6 +4,7 @@
 mod commitments;
 mod error;
 mod objections;
+mod pipeline;
 mod repairs;
 mod service;
 

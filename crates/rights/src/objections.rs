@@ -4,21 +4,17 @@
 //! withdrawn) or rejects it with reasons. While it runs the record shows as
 //! 异议处理中 (`Rights::under_objection`).
 
-use std::io::Write;
-
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 use xinyong_access::Principal;
 use xinyong_domain::catalog::Role;
-use xinyong_domain::date::china_date;
 use xinyong_domain::rights::RightsError;
 use xinyong_domain::rights::objection::{Closed, Filed, ObjectionState, ObjectionStep, Remedy, Reviewing, file};
-use xinyong_ingest::{ImportRequest, Progress};
 use xinyong_store::{
     NewObjection, Objection, ObjectionFilter, ObjectionUpdate, RecordId, StoreError, StoredRecord, SubjectId,
 };
 
-use crate::service::{DepartmentRights, OfficeRights, SubjectRights};
+use crate::service::{DepartmentRights, OfficeRights, SubjectRights, today};
 use crate::{Rights, RightsFailure};
 
 /// An objection as shown.
@@ -34,10 +30,6 @@ pub struct ObjectionView {
 
 /// Items to correct: item code → new value as text.
 pub type Correction = Vec<(String, String)>;
-
-fn today() -> NaiveDate {
-    china_date(chrono::Utc::now())
-}
 
 /// Items an objection may not correct: they make the record's natural key
 /// or name its subject; a record wrong in them is withdrawn and uploaded
@@ -233,50 +225,16 @@ impl Rights {
             }
             row.insert(key.clone(), Value::String(value.trim().to_owned()));
         }
-        let incoming = inner.data_dir.join("uploads").join("incoming");
-        let internal = |e: std::io::Error| RightsFailure::Store(StoreError::Other(format!("correction file: {e}")));
-        std::fs::create_dir_all(&incoming).map_err(internal)?;
-        // The row holds identifiers whole: a private file, removed once read.
-        let nonce =
-            xinyong_crypto::random_hex(8).map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?;
-        let path = incoming.join(format!("objection-{objection}-{nonce}.jsonl"));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut out = options.open(&path).map_err(internal)?;
-        serde_json::to_writer(&mut out, &row).map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?;
-        out.write_all(b"\n").map_err(internal)?;
-        drop(out);
-        let imported = inner
-            .importer
-            .import(
-                ImportRequest {
-                    path: path.clone(),
-                    file_name: format!("异议更正（异议 {objection}）.jsonl"),
-                    record_type: entry.clone(),
-                    source: record.source.clone(),
-                    today: today(),
-                    data_dir: Some(inner.data_dir.clone()),
-                    own_source_only: true,
-                },
-                &Progress::default(),
+        let batch = self
+            .import_row(
+                &entry,
+                &row,
+                ("更正", &format!("异议更正（异议 {objection}）.jsonl")),
+                &record.source,
             )
-            .await;
-        let _ = std::fs::remove_file(&path);
-        let batch = imported.map_err(|e| RightsFailure::Store(StoreError::Other(format!("correction import: {e}"))))?;
+            .await?;
         if batch.summary.n_new_versions != 1 {
-            let issues = inner
-                .store
-                .batch_issues(batch.id, &xinyong_store::PageRequest::first(20))
-                .await?;
-            let reasons: Vec<String> = issues.items.into_iter().map(|i| i.message).collect();
-            let reasons = if reasons.is_empty() {
-                "更正后的内容与原信息相同".to_owned()
-            } else {
-                reasons.join("；")
-            };
-            return Err(RightsError::Incomplete(format!("更正未通过校验：{reasons}")).into());
+            return Err(RightsError::Incomplete("更正后的内容与原信息相同".into()).into());
         }
         let versions = inner.store.records_of_subject(record.key.subject_id, false).await?;
         versions

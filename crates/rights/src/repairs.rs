@@ -10,14 +10,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use xinyong_access::{AccessError, Principal};
-use xinyong_domain::date::china_date;
 use xinyong_domain::rights::RightsError;
 use xinyong_domain::rights::repair::{
     Closed, Eligibility, Forwarded, Materials, RepairState, RepairStep, Submitted, apply_for_repair, eligibility,
 };
 use xinyong_store::{NewRepair, Repair, RepairFilter, RepairUpdate, StoreError, StoredRecord};
 
-use crate::service::{DepartmentRights, OfficeRights, SubjectRights};
+use crate::service::{DepartmentRights, OfficeRights, SubjectRights, today};
 use crate::{Rights, RightsFailure};
 
 /// The commitment kind a repair application must come with.
@@ -50,10 +49,6 @@ pub struct RepairView {
     pub overdue: bool,
     /// Whether it still runs (not yet repaired, denied or withdrawn).
     pub open: bool,
-}
-
-fn today() -> NaiveDate {
-    china_date(chrono::Utc::now())
 }
 
 pub(crate) fn state_of(repair: &Repair) -> Result<RepairState, RightsFailure> {

@@ -20,12 +20,20 @@ use xinyong_store::{Store, Subject};
 
 use crate::RightsFailure;
 
+/// Today in China Standard Time: the day every step is dated.
+pub(crate) fn today() -> chrono::NaiveDate {
+    xinyong_domain::date::china_date(chrono::Utc::now())
+}
+
 /// Deadlines, in working days. Defaults: 国办发〔2025〕22号 (the platform
 /// answers a repair application within 10 working days, the deciding
 /// authority decides within 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RightsSettings {
+    /// The credit office's name as a data source: the department of the
+    /// breach records it finds on commitments made to the public.
+    pub office: String,
     /// From a repair application to the platform's answer or forwarding.
     pub repair_platform_days: u32,
     /// From forwarding to the deciding department's decision.
@@ -42,6 +50,7 @@ impl Default for RightsSettings {
         let deadlines = RepairDeadlines::default();
         let objections = ObjectionDeadlines::default();
         Self {
+            office: "市社会信用体系建设领导小组办公室".into(),
             repair_platform_days: deadlines.platform_days,
             repair_authority_days: deadlines.authority_days,
             objection_accept_days: objections.accept_days,

@@ -106,16 +106,42 @@ impl RightsStore for PostgresStore {
         .map_err(map_error)
     }
 
-    async fn record_finding(&self, id: i64, finding: &CommitmentFinding) -> Result<bool, StoreError> {
+    async fn commitments_to(
+        &self,
+        addressee: Option<&str>,
+        signed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Commitment>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COMMITMENT_COLUMNS} FROM commitments
+             WHERE addressee IS NOT DISTINCT FROM $1 AND (NOT $2 OR status = 'signed')
+             ORDER BY id DESC LIMIT $3"
+        )))
+        .bind(addressee)
+        .bind(signed_only)
+        .bind(limit)
+        .try_map(|row: PgRow| commitment(&row))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
+    async fn record_finding(
+        &self,
+        id: i64,
+        from: &str,
+        finding: Option<&CommitmentFinding>,
+    ) -> Result<bool, StoreError> {
         let result = sqlx::query(
-            "UPDATE commitments SET status = $2, finding_on = $3, finding_note = $4, found_by = $5
-             WHERE id = $1 AND status = 'signed'",
+            "UPDATE commitments SET status = $3, finding_on = $4, finding_note = $5, found_by = $6
+             WHERE id = $1 AND status = $2",
         )
         .bind(id)
-        .bind(&finding.status)
-        .bind(finding.on)
-        .bind(&finding.note)
-        .bind(&finding.by)
+        .bind(from)
+        .bind(finding.map_or("signed", |f| f.status.as_str()))
+        .bind(finding.map(|f| f.on))
+        .bind(finding.and_then(|f| f.note.as_deref()))
+        .bind(finding.map(|f| f.by.as_str()))
         .execute(&self.pool)
         .await
         .map_err(map_error)?;

@@ -41,6 +41,15 @@ impl SubjectStore for PostgresStore {
         self.subject_where("s.id = $1", id).await
     }
 
+    async fn sealed_identity(&self, id: SubjectId) -> Result<Option<Vec<u8>>, StoreError> {
+        let sealed: Option<Option<Vec<u8>>> = sqlx::query_scalar("SELECT person_sealed FROM subjects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)?;
+        Ok(sealed.flatten())
+    }
+
     async fn subject_by_person_hash(&self, hash: &[u8; 32]) -> Result<Option<Subject>, StoreError> {
         self.subject_where("s.person_hash = $1", hash.to_vec()).await
     }

@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_objection_attachments",
         include_str!("../migrations/0007_objection_attachments.sql"),
     ),
+    (
+        "0008_commitment_addressee",
+        include_str!("../migrations/0008_commitment_addressee.sql"),
+    ),
 ];
 
 fn digest(sql: &str) -> String {

@@ -123,13 +123,44 @@ impl RightsStore for SqliteStore {
         .await
     }
 
-    async fn record_finding(&self, id: i64, finding: &CommitmentFinding) -> Result<bool, StoreError> {
-        let finding = finding.clone();
+    async fn commitments_to(
+        &self,
+        addressee: Option<&str>,
+        signed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Commitment>, StoreError> {
+        let addressee = addressee.map(str::to_owned);
+        self.read(move |conn| {
+            conn.prepare(&format!(
+                "SELECT {COMMITMENT_COLUMNS} FROM commitments
+                 WHERE addressee IS ?1 AND (NOT ?2 OR status = 'signed')
+                 ORDER BY id DESC LIMIT ?3"
+            ))?
+            .query_map(params![addressee, signed_only, limit], commitment)?
+            .collect()
+        })
+        .await
+    }
+
+    async fn record_finding(
+        &self,
+        id: i64,
+        from: &str,
+        finding: Option<&CommitmentFinding>,
+    ) -> Result<bool, StoreError> {
+        let (from, finding) = (from.to_owned(), finding.cloned());
         self.write(move |tx| {
             let changed = tx.execute(
-                "UPDATE commitments SET status = ?2, finding_on = ?3, finding_note = ?4, found_by = ?5
-                 WHERE id = ?1 AND status = 'signed'",
-                params![id, finding.status, finding.on.to_string(), finding.note, finding.by],
+                "UPDATE commitments SET status = ?3, finding_on = ?4, finding_note = ?5, found_by = ?6
+                 WHERE id = ?1 AND status = ?2",
+                params![
+                    id,
+                    from,
+                    finding.as_ref().map_or("signed", |f| f.status.as_str()),
+                    finding.as_ref().map(|f| f.on.to_string()),
+                    finding.as_ref().and_then(|f| f.note.as_deref()),
+                    finding.as_ref().map(|f| f.by.as_str()),
+                ],
             )?;
             Ok(changed == 1)
         })

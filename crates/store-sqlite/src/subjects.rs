@@ -41,6 +41,18 @@ impl SubjectStore for SqliteStore {
         self.subject_where("s.id = ?1", id.into()).await
     }
 
+    async fn sealed_identity(&self, id: SubjectId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(move |conn| {
+            let sealed: Option<Option<Vec<u8>>> = conn
+                .query_row("SELECT person_sealed FROM subjects WHERE id = ?1", [id], |row| {
+                    row.get(0)
+                })
+                .optional()?;
+            Ok(sealed.flatten())
+        })
+        .await
+    }
+
     async fn subject_by_person_hash(&self, hash: &[u8; 32]) -> Result<Option<Subject>, StoreError> {
         self.subject_where("s.person_hash = ?1", hash.to_vec().into()).await
     }

@@ -148,9 +148,25 @@ pub trait RightsStore {
     /// A subject's commitments, newest first.
     async fn commitments_of(&self, subject_id: SubjectId) -> Result<Vec<Commitment>, StoreError>;
 
-    /// Records a finding on a commitment still `signed`; `false` if it
-    /// was not (any more).
-    async fn record_finding(&self, id: i64, finding: &CommitmentFinding) -> Result<bool, StoreError>;
+    /// Commitments made to `addressee` (a department's name; `None`: to the
+    /// public), newest first, at most `limit`; only those awaiting a
+    /// finding if `signed_only`.
+    async fn commitments_to(
+        &self,
+        addressee: Option<&str>,
+        signed_only: bool,
+        limit: i64,
+    ) -> Result<Vec<Commitment>, StoreError>;
+
+    /// Records a finding on a commitment whose status is still `from`, or
+    /// with `None` takes a finding back (status `signed` again); `false`
+    /// if the status was not `from` (any more).
+    async fn record_finding(
+        &self,
+        id: i64,
+        from: &str,
+        finding: Option<&CommitmentFinding>,
+    ) -> Result<bool, StoreError>;
 
     /// Stores a repair application; [`StoreError::Conflict`] if one for the
     /// same record is still running.

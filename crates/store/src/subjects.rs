@@ -165,6 +165,11 @@ pub trait SubjectStore {
     /// The subject with this primary key.
     async fn subject_by_id(&self, id: SubjectId) -> Result<Option<Subject>, StoreError>;
 
+    /// A person's identity document as sealed at import (`TYPE:NUMBER`,
+    /// SM4): for the platform's own records about that person. `None` for
+    /// organisations.
+    async fn sealed_identity(&self, id: SubjectId) -> Result<Option<Vec<u8>>, StoreError>;
+
     /// The person whose identity has this keyed hash.
     async fn subject_by_person_hash(&self, hash: &[u8; 32]) -> Result<Option<Subject>, StoreError>;
 

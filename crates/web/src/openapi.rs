@@ -49,6 +49,7 @@ use crate::api;
         api::rights::kinds,
         api::rights::sign,
         api::rights::my_commitments,
+        api::rights::commitments,
         api::rights::finding,
         api::rights::eligibility,
         api::rights::apply,

@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(max_upload)),
         )
         .route("/me/repairs/{id}/withdraw", post(rights::withdraw))
+        .route("/commitments", get(rights::commitments))
         .route("/commitments/{id}/finding", post(rights::finding))
         .route("/repairs", get(rights::repairs))
         .route("/repairs/{id}/steps", post(rights::step))

@@ -78,6 +78,10 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/rights", get(console::rights::show))
         .route("/console/rights/repairs/{id}", post(console::rights::repair_step))
         .route("/console/rights/objections/{id}", post(console::rights::objection_step))
+        .route(
+            "/console/rights/commitments/{id}",
+            post(console::rights::commitment_finding),
+        )
         .route("/console/audit", get(console::audit::show))
         .route("/console/audit/verify", post(console::audit::verify))
         .route("/static/site.css", get(assets::stylesheet))

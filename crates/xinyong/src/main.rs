@@ -69,12 +69,18 @@ enum Command {
     /// The working-day calendar: the years loaded, deadlines in working days.
     #[command(subcommand)]
     Calendar(rights::CalendarCommand),
-    /// Credit repair applications (信用修复) and their deadlines.
+    /// Credit repair applications (信用修复), their deadlines, and the
+    /// credit office's check of them.
     #[command(subcommand)]
-    Repairs(rights::QueueCommand),
-    /// Objections (异议) and their deadlines.
+    Repairs(rights::RepairCommand),
+    /// Objections (异议), their deadlines, and the credit office's
+    /// acceptance or refusal.
     #[command(subcommand)]
-    Objections(rights::QueueCommand),
+    Objections(rights::ObjectionCommand),
+    /// Credit commitments (信用承诺) made to the public, and the credit
+    /// office's findings on them.
+    #[command(subcommand)]
+    Commitments(rights::CommitmentCommand),
     /// Re-encrypt every sealed value (identities, records, rejected rows,
     /// kept uploads) under a new key and retire the old key file.
     RotateKey,
@@ -106,6 +112,7 @@ fn main() -> ExitCode {
             Command::Calendar(command) => rights::calendar(&cli.global, command).await,
             Command::Repairs(command) => rights::repairs(&cli.global, command).await,
             Command::Objections(command) => rights::objections(&cli.global, command).await,
+            Command::Commitments(command) => rights::commitments(&cli.global, command).await,
             Command::RotateKey => rotate::run(&cli.global).await,
         }
     });

@@ -109,7 +109,7 @@ impl Platform {
             keys: Arc::clone(&self.keys),
             data_dir: self.config.data_dir.clone(),
         };
-        Ok(Rights::new(platform, calendar, book, self.config.rights))
+        Ok(Rights::new(platform, calendar, book, self.config.rights.clone()))
     }
 
     /// An importer for this platform.

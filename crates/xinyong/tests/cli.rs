@@ -208,6 +208,9 @@ fn every_verb_has_help_and_the_example_configuration_is_valid() {
         vec!["migrate", "--help"],
         vec!["config", "example", "--help"],
         vec!["check", "--help"],
+        vec!["repairs", "deny", "--help"],
+        vec!["objections", "accept", "--help"],
+        vec!["commitments", "broken", "--help"],
     ] {
         let output = xinyong(dir.path(), &verb);
         assert!(output.status.success(), "{verb:?}");
@@ -394,4 +397,29 @@ fn calendar_deadlines_count_working_days_and_refuse_unknown_years() {
         Some(1),
         "the broken calendar stops the rights verbs too"
     );
+}
+
+#[test]
+fn the_office_queues_answer_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(xinyong(dir.path(), &["migrate"]).status.success());
+    for queue in ["repairs", "objections", "commitments"] {
+        let output = xinyong(dir.path(), &[queue, "list", "--all", "--json"]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(stdout(&output).trim(), "[]", "{queue}");
+    }
+    // A step on something that is not there is refused in Chinese, exit 1.
+    for step in [
+        vec!["commitments", "kept", "7"],
+        vec!["commitments", "broken", "7", "--note", "逾期未补齐材料"],
+        vec!["objections", "accept", "7"],
+        vec!["repairs", "deny", "7", "--reasons", "材料不全"],
+    ] {
+        let output = xinyong(dir.path(), &step);
+        assert_eq!(output.status.code(), Some(1), "{step:?}");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(said.contains("不存在") || said.contains("未找到"), "{step:?}: {said}");
+    }
+    // Reasons are required where the other side is told them.
+    assert_eq!(xinyong(dir.path(), &["repairs", "deny", "7"]).status.code(), Some(2));
 }

@@ -24,6 +24,7 @@ fn catalogue() -> Vec<RecordType> {
         include_str!("../../../../catalog/yzsx.toml"),
         include_str!("../../../../catalog/sxjl.toml"),
         include_str!("../../../../catalog/jyyc.toml"),
+        include_str!("../../../../catalog/cnwy.toml"),
     ]
     .into_iter()
     .map(|text| RecordType::from_toml(text).unwrap())
@@ -111,6 +112,19 @@ fn red() -> Rec {
 fn abnormal() -> Rec {
     listed("jyyc", ymd(2026, 7, 1), None)
 }
+/// A breach of a commitment found on `found`, public for its general class (a year here).
+fn breach(found: NaiveDate) -> Rec {
+    Rec {
+        record_type: "cnwy",
+        window: PublicityWindow {
+            severity: Some(Severity::General),
+            published: true,
+            from: found,
+            until: Some(crate::date::add_months(found, 12)),
+        },
+        values: Vec::new(),
+    }
+}
 fn closed_down(decided: NaiveDate) -> Rec {
     penalty(Severity::Serious, "罚款、责令停产停业", "5", decided)
 }
@@ -136,6 +150,10 @@ const ORG: SubjectCategory = SubjectCategory::Organisation;
 #[case::a_judgment_defaulter_in_civil_service_hiring(vec![judgment_defaulter()], "gzry", SubjectCategory::Person, &["CJ-GZRY"])]
 #[case::other_lists_do_not_bar_hiring(vec![black()], "gzry", SubjectCategory::Person, &[])]
 #[case::the_hiring_rule_is_for_persons(vec![judgment_defaulter()], "gzry", ORG, &[])]
+#[case::a_breach_bars_notification_commitments(vec![breach(ymd(2026, 6, 1))], "xzxk", ORG, &["CJ-CSC"])]
+#[case::a_breach_voids_red_list_rewards(vec![red(), breach(ymd(2026, 6, 1))], "gcjs", ORG, &["CJ-CSC"])]
+#[case::a_breach_past_its_publicity_no_longer_triggers(vec![red(), breach(ymd(2025, 11, 1))], "xzxk", ORG, &["JL-LSTD", "JL-RQSL"])]
+#[case::a_breach_is_not_a_procurement_bar(vec![breach(ymd(2026, 6, 1))], "zfcg", ORG, &[])]
 #[case::nothing_on_file(Vec::new(), "zfcg", ORG, &[])]
 #[case::a_future_listing_does_not_trigger_yet(vec![listed("yzsx", ymd(2026, 12, 1), None)], "zfcg", ORG, &[])]
 fn measures_for(

@@ -1,8 +1,8 @@
 //! Credit commitments (信用承诺): a subject signs one of the platform's
 //! commitment texts for a matter; a department later records whether it
-//! was kept. A breach becomes a negative record through the normal import
-//! pipeline (the department uploads it as it would any other record); this
-//! module keeps the commitment's own life.
+//! was kept. A breach becomes a negative record (违背信用承诺信息) through
+//! the normal import pipeline, made by the platform as the finding
+//! department's batch; this module keeps the commitment's own life.
 //!
 //! The kinds and their texts are data (`catalog/commitments.toml`). The
 //! signed text is kept with its SM3 digest, so a later change of the

@@ -599,3 +599,52 @@ fn natural_persons_are_not_put_on_the_abnormal_operations_list() {
     assert!(checked.is_none());
     assert_eq!(problems[0].code, ProblemCode::InvalidEnum, "{problems:?}");
 }
+
+#[test]
+fn a_breach_of_commitment_is_public_for_its_general_class_from_the_finding() {
+    let record_type = list_type(include_str!("../../../../catalog/cnwy.toml"));
+    let header = [
+        "主体名称",
+        "主体类别",
+        "统一社会信用代码",
+        "承诺书编号",
+        "承诺类型",
+        "承诺事项",
+        "承诺日期",
+        "违诺情形",
+        "认定机关",
+        "认定日期",
+        "公示截止期",
+    ];
+    let mut row = vec![
+        "淮北市鑫源商贸有限公司",
+        "法人及非法人组织",
+        "91340000711771143J",
+        "信用承诺第12号",
+        "审批替代型（告知承诺）",
+        "食品经营许可",
+        "2026-01-05",
+        "承诺期限内未补交消防验收材料",
+        "淮北市市场监督管理局",
+        "2026-03-02",
+        "",
+    ];
+    let (breach, problems) = check_list(&record_type, &header, &row);
+    assert!(problems.is_empty(), "{problems:?}");
+    let breach = breach.unwrap();
+    assert_eq!(breach.doc_no, "信用承诺第12号");
+    assert!(breach.publicity.published);
+    assert_eq!(breach.publicity.until, NaiveDate::from_ymd_opt(2027, 3, 2));
+
+    // A department's own end within 3–12 months is honoured; a finding
+    // before the commitment is refused.
+    row[10] = "2026-06-02";
+    let (shorter, problems) = check_list(&record_type, &header, &row);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(shorter.unwrap().publicity.until, NaiveDate::from_ymd_opt(2026, 6, 2));
+    row[10] = "";
+    row[9] = "2025-12-31";
+    let (early, problems) = check_list(&record_type, &header, &row);
+    assert!(early.is_none());
+    assert_eq!(problems[0].code, ProblemCode::DateOrder, "{problems:?}");
+}

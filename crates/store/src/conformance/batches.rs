@@ -120,6 +120,11 @@ pub(super) async fn import_round_trip(store: Arc<dyn Store>) {
         (ids[0], "淮北市鑫源商贸有限公司", false)
     );
     assert_eq!(store.subject_by_id(ids[0]).await.unwrap(), Some(company.clone()));
+    assert_eq!(
+        store.sealed_identity(ids[0]).await.unwrap(),
+        None,
+        "an organisation has no sealed identity"
+    );
     let someone = store.subject_by_ref(&format!("p{:016x}", 9)).await.unwrap().unwrap();
     assert_eq!(someone.id, ids[1]);
     assert_eq!(someone.id_masked.as_deref(), Some("340602********123X"));

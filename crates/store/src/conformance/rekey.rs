@@ -68,4 +68,9 @@ pub(super) async fn rekey_reseals_everything_or_nothing(store: Arc<dyn Store>) {
     let found = store.subject_by_person_hash(&[107; 32]).await.unwrap();
     assert_eq!(found.map(|s| s.id), Some(person_id));
     assert!(store.subject_by_person_hash(&[7; 32]).await.unwrap().is_none());
+    assert_eq!(
+        store.sealed_identity(person_id).await.unwrap(),
+        Some(vec![7, 7, 7, 1]),
+        "the identity is sealed under the new key"
+    );
 }

@@ -38,6 +38,7 @@ pub(super) async fn commitments_and_repairs(store: Arc<dyn Store>) {
     let other = store
         .sign_commitment(&NewCommitment {
             kind: "zdcn".into(),
+            addressee: None,
             ..new
         })
         .await
@@ -56,11 +57,39 @@ pub(super) async fn commitments_and_repairs(store: Arc<dyn Store>) {
         note: Some("逾期未补齐材料".into()),
         by: "account:3:operator".into(),
     };
-    assert!(store.record_finding(other.id, &broken).await.unwrap());
+    assert!(store.record_finding(other.id, "signed", Some(&broken)).await.unwrap());
     assert!(
-        !store.record_finding(other.id, &broken).await.unwrap(),
+        !store.record_finding(other.id, "signed", Some(&broken)).await.unwrap(),
         "a finding is recorded once"
     );
+    let to = |addressee: Option<&'static str>, signed_only: bool, limit: i64| {
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .commitments_to(addressee, signed_only, limit)
+                .await
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(to(Some("淮北市市场监督管理局"), false, 10).await, vec![signed.id]);
+    assert_eq!(to(None, false, 10).await, vec![other.id], "to the public");
+    assert_eq!(to(None, true, 10).await, Vec::<i64>::new(), "found on already");
+    assert_eq!(to(Some("淮北市市场监督管理局"), true, 10).await, vec![signed.id]);
+    assert_eq!(to(Some("淮北市市场监督管理局"), false, 0).await, Vec::<i64>::new());
+    assert_eq!(to(Some("淮北市公安局"), false, 10).await, Vec::<i64>::new());
+    // Taken back (its breach record could not be made), then recorded again.
+    assert!(!store.record_finding(other.id, "kept", None).await.unwrap());
+    assert!(store.record_finding(other.id, "broken", None).await.unwrap());
+    let back = store.commitment(other.id).await.unwrap().unwrap();
+    assert_eq!(
+        (back.status.as_str(), back.finding_on, back.finding_note, back.found_by),
+        ("signed", None, None, None)
+    );
+    assert_eq!(to(None, true, 10).await, vec![other.id], "awaiting a finding again");
+    assert!(store.record_finding(other.id, "signed", Some(&broken)).await.unwrap());
     let found = store.commitment(other.id).await.unwrap().unwrap();
     assert_eq!(
         (found.status.as_str(), found.finding_on, found.finding_note.as_deref()),

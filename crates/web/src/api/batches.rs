@@ -3,7 +3,7 @@
 //! read only within the caller's scope.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use axum::Json;
 use axum::body::Body;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
 use xinyong_access::DepartmentDesk;
-use xinyong_ingest::{ImportRequest, Progress, export, report};
+use xinyong_ingest::{ImportRequest, IncomingFile, Progress, export, report};
 use xinyong_store::Batch;
 
 use crate::api::{page_request, today};
@@ -73,21 +73,9 @@ pub(crate) struct BatchList {
     next_cursor: Option<String>,
 }
 
-/// An upload being received: a file in the data directory's `incoming/`,
-/// removed when dropped (the importer keeps its own copy).
-pub(crate) struct Incoming(pub(crate) PathBuf);
-
-impl Drop for Incoming {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-pub(crate) fn incoming(state: &AppState, extension: &str) -> Result<Incoming, Error> {
-    let dir = state.data_dir.join("uploads").join("incoming");
-    std::fs::create_dir_all(&dir).map_err(|e| Error::Internal(format!("incoming dir: {e}")))?;
-    let name = xinyong_crypto::random_hex(12).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(Incoming(dir.join(format!("{name}.{extension}"))))
+/// An upload being received (see [`IncomingFile`]).
+pub(crate) fn incoming(state: &AppState, extension: &str) -> Result<IncomingFile, Error> {
+    IncomingFile::new(&state.data_dir, extension).map_err(|e| Error::Internal(format!("incoming file: {e}")))
 }
 
 pub(crate) fn extension_of(file_name: &str) -> &str {
@@ -140,7 +128,7 @@ pub(crate) async fn import_upload(
     desk: &DepartmentDesk,
     record_type: &str,
     file_name: String,
-    file: &Incoming,
+    file: &IncomingFile,
 ) -> Result<Batch, Error> {
     let entry = state
         .catalog
@@ -152,7 +140,7 @@ pub(crate) async fn import_upload(
         .importer
         .import(
             ImportRequest {
-                path: file.0.clone(),
+                path: file.path().to_owned(),
                 file_name,
                 record_type: entry,
                 source: desk.source().to_owned(),
@@ -176,7 +164,7 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
     response
 }
 
-async fn receive_multipart(state: &AppState, request: Request) -> Result<(String, String, Incoming), Error> {
+async fn receive_multipart(state: &AppState, request: Request) -> Result<(String, String, IncomingFile), Error> {
     let multipart = Multipart::from_request(request, state)
         .await
         .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
@@ -188,7 +176,7 @@ async fn receive_multipart(state: &AppState, request: Request) -> Result<(String
 pub(crate) async fn receive_fields(
     state: &AppState,
     mut multipart: Multipart,
-) -> Result<(String, String, Incoming), Error> {
+) -> Result<(String, String, IncomingFile), Error> {
     let mut record_type = None;
     let mut received = None;
     while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -204,8 +192,9 @@ pub(crate) async fn receive_fields(
                     .filter(|n| !n.trim().is_empty())
                     .unwrap_or_else(|| "upload.csv".into());
                 let target = incoming(state, extension_of(&file_name))?;
-                let mut out = tokio::fs::File::create(&target.0)
-                    .await
+                let mut out = target
+                    .create()
+                    .map(tokio::fs::File::from_std)
                     .map_err(|e| Error::Internal(format!("incoming file: {e}")))?;
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     out.write_all(&chunk)
@@ -233,14 +222,16 @@ pub(crate) fn multipart_error(error: axum::extract::multipart::MultipartError) -
     }
 }
 
-async fn receive_rows(state: &AppState, request: Request) -> Result<(String, String, Incoming), Error> {
+async fn receive_rows(state: &AppState, request: Request) -> Result<(String, String, IncomingFile), Error> {
     let crate::extract::JsonBody(rows) = crate::extract::JsonBody::<JsonRows>::from_request(request, state).await?;
     if rows.rows.is_empty() {
         return Err(Error::InvalidRequest("rows 不能为空".into()));
     }
     let target = incoming(state, "jsonl")?;
     let mut out = std::io::BufWriter::new(
-        std::fs::File::create(&target.0).map_err(|e| Error::Internal(format!("incoming file: {e}")))?,
+        target
+            .create()
+            .map_err(|e| Error::Internal(format!("incoming file: {e}")))?,
     );
     for row in &rows.rows {
         serde_json::to_writer(&mut out, row).map_err(|e| Error::Internal(e.to_string()))?;
@@ -316,10 +307,10 @@ pub(crate) async fn rejected(
     let batch = scope.open_rejected(batch_id(&id)?).await?;
     let extension = batch.new.format.code();
     let target = incoming(&state, extension)?;
-    export::write_rejected(&*state.store, state.importer.keys(), &batch, &target.0)
+    export::write_rejected(&*state.store, state.importer.keys(), &batch, target.path())
         .await
         .map_err(|e| Error::Internal(format!("export: {e}")))?;
-    let bytes = tokio::fs::read(&target.0)
+    let bytes = tokio::fs::read(target.path())
         .await
         .map_err(|e| Error::Internal(format!("export: {e}")))?;
     let stem = Path::new(&batch.new.file_name)

@@ -441,7 +441,7 @@ async fn batch_from_file(state: &AppState, request: Request) -> Result<BatchRequ
                 let name = field.file_name().unwrap_or("list.csv").to_owned();
                 let bytes = field.bytes().await.map_err(multipart_error)?;
                 let target = incoming(state, extension_of(&name))?;
-                tokio::fs::write(&target.0, &bytes)
+                tokio::fs::write(target.path(), &bytes)
                     .await
                     .map_err(|e| Error::Internal(format!("incoming file: {e}")))?;
                 file = Some(target);
@@ -455,7 +455,7 @@ async fn batch_from_file(state: &AppState, request: Request) -> Result<BatchRequ
     }
     let matter = matter.ok_or_else(|| Error::InvalidRequest("缺少字段 matter（事项代码）".into()))?;
     let file = file.ok_or_else(|| Error::InvalidRequest("缺少字段 file（主体清单文件）".into()))?;
-    let path = file.0.clone();
+    let path = file.path().to_owned();
     let subjects = tokio::task::spawn_blocking(move || read_codes(&path))
         .await
         .map_err(|e| Error::Internal(format!("reading the list: {e}")))??;

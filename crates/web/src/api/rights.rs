@@ -147,6 +147,27 @@ pub(crate) struct FindingForm {
     note: Option<String>,
 }
 
+/// Commitments made to the caller's desk: its department's, or those made
+/// to the public for the credit office. A breach found becomes a
+/// 违背信用承诺信息 record of the finding department.
+#[utoipa::path(get, path = "/api/v1/commitments", tag = "rights", params(RepairParams),
+    responses((status = 200, body = [CommitmentOut]), (status = 401, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem)))]
+pub(crate) async fn commitments(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<RepairParams>,
+) -> Result<Json<Vec<CommitmentOut>>, Error> {
+    let open_only = params.open.unwrap_or(true);
+    let found = state
+        .rights
+        .official_desk(&caller)
+        .await?
+        .commitments(open_only)
+        .await?;
+    Ok(Json(found.into_iter().map(Into::into).collect()))
+}
+
 /// Records whether a commitment was kept.
 #[utoipa::path(post, path = "/api/v1/commitments/{id}/finding", tag = "rights", request_body = FindingForm,
     params(("id" = i64, Path, description = "承诺编号")),
@@ -337,7 +358,8 @@ pub(crate) async fn withdraw(
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RepairParams {
-    /// Only running applications (default true).
+    /// Only running ones: applications and objections under way,
+    /// commitments awaiting a finding (default true).
     open: Option<bool>,
 }
 

@@ -270,6 +270,18 @@ async fn the_authorisation_matrix_holds_for_every_endpoint_and_caller() {
             ),
             (
                 Method::GET,
+                "/api/v1/commitments".into(),
+                None,
+                only(&["operator_a", "reviewer", "admin", "dept_key"], 200, 403),
+            ),
+            (
+                Method::POST,
+                "/api/v1/commitments/999999/finding".into(),
+                Some(json!({ "kept": true })),
+                only(&["operator_a", "reviewer", "admin", "dept_key"], 404, 403),
+            ),
+            (
+                Method::GET,
                 "/api/v1/me/objections".into(),
                 None,
                 only(&["company"], 200, 403),

@@ -4,6 +4,7 @@
 
 mod access;
 mod checks;
+mod commitments;
 mod errors;
 mod objections;
 mod openapi;

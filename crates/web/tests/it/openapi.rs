@@ -58,6 +58,7 @@ async fn the_document_is_served_and_matches_the_snapshot() {
             "/api/v1/measures/reload",
             "/api/v1/commitment-kinds",
             "/api/v1/me/commitments",
+            "/api/v1/commitments",
             "/api/v1/commitments/{id}/finding",
             "/api/v1/me/records/{id}/repair-eligibility",
             "/api/v1/me/repairs",

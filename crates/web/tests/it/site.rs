@@ -878,3 +878,86 @@ async fn an_account_changes_its_password_and_signs_in_again() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_department_records_on_its_console_whether_commitments_were_kept() {
+    for server in servers().await {
+        server
+            .platform
+            .import(&penalty_file(&server.platform), "xzcf", DEPT)
+            .await;
+        accounts(&server).await;
+        let (company, _, _) = sign_in(&server, "company", PASSWORD).await;
+        let company = company.unwrap();
+        let csrf = csrf_of(&fetch(&server, "/me", Some(&company)).await);
+        for matter in ["食品经营许可", "户外广告设置许可"] {
+            let response = server
+                .client
+                .post(server.url("/api/v1/me/commitments"))
+                .header("cookie", format!("xy_session={company}"))
+                .header("x-csrf-token", &csrf)
+                .json(&serde_json::json!({ "kind": "gzcn", "matter": matter, "addressee": DEPT, "signer": "王五" }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 201);
+        }
+
+        let (operator, _, _) = sign_in(&server, "operator", PASSWORD).await;
+        let operator = operator.unwrap();
+        let desk = fetch(&server, "/console/rights", Some(&operator)).await;
+        assert!(desk.has("户外广告设置许可") && desk.has("承诺书全文"), "{}", desk.html);
+        // Newest first, two forms each.
+        let ids: Vec<String> = desk
+            .html
+            .split("/console/rights/commitments/")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 4, "{ids:?}");
+        let (outdoor, food) = (ids[0].clone(), ids[2].clone());
+        let csrf = csrf_of(&desk);
+        let unexplained = post_form(
+            &server,
+            &operator,
+            &format!("/console/rights/commitments/{food}"),
+            &[("csrf", &csrf), ("kept", "no"), ("note", " ")],
+        )
+        .await;
+        assert_eq!(unexplained.status, 400);
+        assert!(unexplained.has("违诺情况"), "{}", unexplained.html);
+        let broken = post_form(
+            &server,
+            &operator,
+            &format!("/console/rights/commitments/{food}"),
+            &[
+                ("csrf", &csrf),
+                ("kept", "no"),
+                ("note", "承诺期限内未补交消防验收材料"),
+            ],
+        )
+        .await;
+        assert!(broken.has("已登记违诺"), "{}", broken.html);
+        let kept = post_form(
+            &server,
+            &operator,
+            &format!("/console/rights/commitments/{outdoor}"),
+            &[("csrf", &csrf), ("kept", "yes")],
+        )
+        .await;
+        assert!(
+            kept.has("已登记履约") && kept.has("没有待登记履约情况的承诺"),
+            "{}",
+            kept.html
+        );
+
+        // The breach is on the public subject page, under its own section.
+        let public = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
+        assert!(
+            public.has("违背信用承诺信息") && public.has("承诺期限内未补交消防验收材料"),
+            "{}",
+            public.html
+        );
+        server.stop().await;
+    }
+}

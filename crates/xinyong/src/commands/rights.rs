@@ -1,6 +1,8 @@
-//! `xinyong calendar …`, `xinyong repairs list`, `xinyong objections list`:
-//! the working-day calendar in force, and the credit office's queues with
-//! their deadlines (overdue ones marked).
+//! `xinyong calendar …`, `xinyong repairs …`, `xinyong objections …`,
+//! `xinyong commitments …`: the working-day calendar in force, and the
+//! credit office's queues with their deadlines (overdue ones marked) and
+//! its own steps in them, taken as the console (and journaled so). The
+//! departments' steps are theirs, on their console or with their keys.
 
 use std::process::ExitCode;
 
@@ -8,6 +10,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use serde::Serialize;
 use xinyong_access::Principal;
+use xinyong_domain::rights::commitment::Finding;
+use xinyong_domain::rights::objection::ObjectionStep;
+use xinyong_domain::rights::repair::RepairStep;
+use xinyong_rights::{ObjectionView, OfficialDesk, RepairView};
 
 use crate::commands::{print_json, print_line};
 use crate::config::{Config, GlobalArgs};
@@ -26,16 +32,72 @@ pub enum CalendarCommand {
     },
 }
 
+/// `--all` and `--json` of every list.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Closed ones too.
+    #[arg(long)]
+    all: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, clap::Subcommand)]
-pub enum QueueCommand {
-    /// Running ones (all with --all), newest first, with their deadlines.
-    List {
-        /// Closed ones too.
+pub enum RepairCommand {
+    /// Running applications (all with --all), newest first, with their deadlines.
+    List(ListArgs),
+    /// Forward an application to the department that decided the record.
+    Forward {
+        /// The application's number.
+        id: i64,
+    },
+    /// Deny an application, with the reasons the applicant is told.
+    Deny {
+        /// The application's number.
+        id: i64,
+        /// Reasons.
         #[arg(long)]
-        all: bool,
-        /// Print JSON.
+        reasons: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ObjectionCommand {
+    /// Running objections (all with --all), newest first, with their deadlines.
+    List(ListArgs),
+    /// Accept an objection: it goes to the record's department.
+    Accept {
+        /// The objection's number.
+        id: i64,
+    },
+    /// Refuse an objection, with the reasons the filer is told.
+    Refuse {
+        /// The objection's number.
+        id: i64,
+        /// Reasons.
         #[arg(long)]
-        json: bool,
+        reasons: String,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CommitmentCommand {
+    /// Commitments made to the public awaiting a finding (all with --all), newest first.
+    List(ListArgs),
+    /// Record that a commitment made to the public was kept.
+    Kept {
+        /// The commitment's number.
+        id: i64,
+    },
+    /// Record that a commitment made to the public was broken: it becomes a
+    /// 违背信用承诺信息 record of the credit office.
+    Broken {
+        /// The commitment's number.
+        id: i64,
+        /// What was not kept.
+        #[arg(long)]
+        note: String,
     },
 }
 
@@ -94,44 +156,108 @@ fn console() -> Principal {
     Principal::console(std::env::var("USER").unwrap_or_else(|_| "operator".into()))
 }
 
-pub async fn repairs(global: &GlobalArgs, command: QueueCommand) -> anyhow::Result<ExitCode> {
-    let QueueCommand::List { all, json } = command;
+pub async fn repairs(global: &GlobalArgs, command: RepairCommand) -> anyhow::Result<ExitCode> {
     let platform = Platform::open(Config::load(global)?).await?;
     let rights = platform.rights()?;
-    let found = rights.office_desk(&console())?.repairs(!all).await?;
-    let lines: Vec<Line> = found
-        .into_iter()
-        .map(|v| Line {
-            id: v.repair.id,
-            record_id: v.repair.new.record_id,
-            source: v.repair.new.source,
-            status: v.repair.status,
-            status_label: v.state_label,
-            due_on: v.repair.due_on,
-            overdue: v.overdue,
-        })
-        .collect();
-    print_lines(&lines, json)?;
+    let desk = rights.office_desk(&console())?;
+    let (id, step) = match command {
+        RepairCommand::List(ListArgs { all, json }) => {
+            let lines: Vec<Line> = desk.repairs(!all).await?.into_iter().map(repair_line).collect();
+            print_lines(&lines, json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        RepairCommand::Forward { id } => (id, RepairStep::Forward),
+        RepairCommand::Deny { id, reasons } => (id, RepairStep::Deny(reasons)),
+    };
+    let view = desk.check(id, step).await?;
+    print_lines(&[repair_line(view)], false)?;
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn objections(global: &GlobalArgs, command: QueueCommand) -> anyhow::Result<ExitCode> {
-    let QueueCommand::List { all, json } = command;
+fn repair_line(v: RepairView) -> Line {
+    Line {
+        id: v.repair.id,
+        record_id: v.repair.new.record_id,
+        source: v.repair.new.source,
+        status: v.repair.status,
+        status_label: v.state_label,
+        due_on: v.repair.due_on,
+        overdue: v.overdue,
+    }
+}
+
+pub async fn objections(global: &GlobalArgs, command: ObjectionCommand) -> anyhow::Result<ExitCode> {
     let platform = Platform::open(Config::load(global)?).await?;
     let rights = platform.rights()?;
-    let found = rights.office_desk(&console())?.objections(!all).await?;
-    let lines: Vec<Line> = found
+    let desk = rights.office_desk(&console())?;
+    let (id, step) = match command {
+        ObjectionCommand::List(ListArgs { all, json }) => {
+            let lines: Vec<Line> = desk.objections(!all).await?.into_iter().map(objection_line).collect();
+            print_lines(&lines, json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        ObjectionCommand::Accept { id } => (id, ObjectionStep::Accept),
+        ObjectionCommand::Refuse { id, reasons } => (id, ObjectionStep::Refuse(reasons)),
+    };
+    let view = desk.screen(id, step).await?;
+    print_lines(&[objection_line(view)], false)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn objection_line(v: ObjectionView) -> Line {
+    Line {
+        id: v.objection.id,
+        record_id: v.objection.new.record_id,
+        source: v.objection.new.source,
+        status: v.objection.status,
+        status_label: v.state_label,
+        due_on: v.objection.due_on,
+        overdue: v.overdue,
+    }
+}
+
+#[derive(Serialize)]
+struct CommitmentLine {
+    id: i64,
+    subject_id: i64,
+    kind: String,
+    kind_name: String,
+    matter: String,
+    signed_on: NaiveDate,
+    status: String,
+    status_label: &'static str,
+}
+
+pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> anyhow::Result<ExitCode> {
+    let platform = Platform::open(Config::load(global)?).await?;
+    let rights = platform.rights()?;
+    let desk = OfficialDesk::Office(rights.office_desk(&console())?);
+    let (found, json) = match command {
+        CommitmentCommand::List(ListArgs { all, json }) => (desk.commitments(!all).await?, json),
+        CommitmentCommand::Kept { id } => (vec![desk.record_finding(id, Finding::Kept).await?], false),
+        CommitmentCommand::Broken { id, note } => (vec![desk.record_finding(id, Finding::Broken(note)).await?], false),
+    };
+    let lines: Vec<CommitmentLine> = found
         .into_iter()
-        .map(|v| Line {
-            id: v.objection.id,
-            record_id: v.objection.new.record_id,
-            source: v.objection.new.source,
-            status: v.objection.status,
+        .map(|v| CommitmentLine {
+            id: v.commitment.id,
+            subject_id: v.commitment.new.subject_id,
+            kind: v.commitment.new.kind,
+            kind_name: v.kind_name,
+            matter: v.commitment.new.matter,
+            signed_on: v.commitment.new.signed_on,
+            status: v.commitment.status,
             status_label: v.state_label,
-            due_on: v.objection.due_on,
-            overdue: v.overdue,
         })
         .collect();
-    print_lines(&lines, json)?;
+    if json {
+        return print_json(&lines).map(|()| ExitCode::SUCCESS);
+    }
+    for line in lines {
+        print_line(&format!(
+            "{}	主体 {}	{}	{}	{}	{}",
+            line.id, line.subject_id, line.kind_name, line.matter, line.signed_on, line.status_label
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -36,6 +36,11 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         load_demo(&platform).await.context("加载演示数据失败")?;
     }
     first_administrator(&platform).await?;
+    let day = std::time::Duration::from_secs(86_400);
+    let cleared = xinyong_ingest::clear_incoming(&platform.config.data_dir, day).context("无法清理上传暂存目录")?;
+    if cleared > 0 {
+        tracing::info!(cleared, "incoming files left by an earlier stop removed");
+    }
     let listener = tokio::net::TcpListener::bind(platform.config.web.bind)
         .await
         .with_context(|| format!("无法监听 {}", platform.config.web.bind))?;

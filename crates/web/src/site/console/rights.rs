@@ -1,8 +1,10 @@
-//! `/console/rights`: repair applications and objections waiting for the
-//! signed-in official. The credit office forwards or denies applications
-//! and accepts or refuses objections; a department decides those about its
-//! own records. Which list and which buttons a caller gets follows from the
-//! desk the rights service hands it.
+//! `/console/rights`: repair applications, objections and commitments
+//! waiting for the signed-in official. The credit office forwards or
+//! denies applications and accepts or refuses objections; a department
+//! decides those about its own records. Each desk records whether the
+//! commitments made to it (to the public, for the office) were kept. Which
+//! list and which buttons a caller gets follows from the desk the rights
+//! service hands it.
 
 use askama::Template;
 use axum::extract::State;
@@ -10,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xinyong_access::Principal;
+use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_rights::OfficialDesk;
@@ -44,6 +47,15 @@ struct ObjectionLine {
     actionable: bool,
 }
 
+#[derive(Debug)]
+struct CommitmentLine {
+    id: i64,
+    kind: String,
+    matter: String,
+    signed_on: String,
+    text: String,
+}
+
 #[derive(Template)]
 #[template(path = "console/rights.html")]
 struct RightsPage {
@@ -53,6 +65,7 @@ struct RightsPage {
     error: Option<String>,
     repairs: Vec<RepairLine>,
     objections: Vec<ObjectionLine>,
+    commitments: Vec<CommitmentLine>,
 }
 
 async fn render_page(
@@ -65,8 +78,9 @@ async fn render_page(
     let desk = state.rights.official_desk(principal).await?;
     let department = matches!(desk, OfficialDesk::Department(_));
     let (repairs, objections) = (desk.repairs(true).await?, desk.objections(true).await?);
+    let commitments = desk.commitments(true).await?;
     let page = RightsPage {
-        layout: Layout::new("信用修复与异议", principal, session),
+        layout: Layout::new("信用修复、异议与承诺", principal, session),
         department,
         notice,
         error,
@@ -93,6 +107,16 @@ async fn render_page(
                 state: v.state_label,
                 due: v.objection.due_on.map(|d| d.to_string()).unwrap_or_default(),
                 overdue: v.overdue,
+            })
+            .collect(),
+        commitments: commitments
+            .into_iter()
+            .map(|v| CommitmentLine {
+                id: v.commitment.id,
+                kind: v.kind_name,
+                matter: v.commitment.new.matter,
+                signed_on: v.commitment.new.signed_on.to_string(),
+                text: v.commitment.new.text,
             })
             .collect(),
     };
@@ -130,9 +154,10 @@ pub(crate) struct StepForm {
 
 /// Shows the page after a step, with its outcome; refusals the official can
 /// act on stay on the page.
-async fn after(
+async fn outcome(
     state: &AppState,
-    signed: &SignedForm<StepForm>,
+    principal: &Principal,
+    session: &SessionContext,
     result: Result<&'static str, Error>,
 ) -> Result<Response, Error> {
     let (notice, error) = match result {
@@ -141,7 +166,7 @@ async fn after(
         Err(Error::InvalidRequest(text)) => (None, Some(text)),
         Err(other) => return Err(other),
     };
-    render_page(state, &signed.principal, Some(&signed.session), notice, error).await
+    render_page(state, principal, Some(session), notice, error).await
 }
 
 fn id_of(text: &str) -> Result<i64, Error> {
@@ -172,7 +197,7 @@ pub(crate) async fn repair_step(
         Ok("已办理")
     }
     .await;
-    after(&state, &signed, result).await
+    outcome(&state, &signed.principal, &signed.session, result).await
 }
 
 /// `POST /console/rights/objections/{id}`.
@@ -205,5 +230,45 @@ pub(crate) async fn objection_step(
         Ok("已办理")
     }
     .await;
-    after(&state, &signed, result).await
+    outcome(&state, &signed.principal, &signed.session, result).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FindingForm {
+    kept: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /console/rights/commitments/{id}`: kept, or broken with what was
+/// not kept (which becomes a 违背信用承诺信息 record of this desk).
+pub(crate) async fn commitment_finding(
+    State(state): State<AppState>,
+    PathText(id): PathText,
+    signed: SignedForm<FindingForm>,
+) -> Result<Response, Error> {
+    let id = id_of(&id)?;
+    let form = &signed.form;
+    let result = async {
+        let finding = match form.kept.as_str() {
+            "yes" => Finding::Kept,
+            "no" => Finding::Broken(form.note.clone()),
+            _ => return Err(Error::InvalidRequest("请选择已履约或未履约".into())),
+        };
+        let broken = matches!(finding, Finding::Broken(_));
+        state
+            .rights
+            .official_desk(&signed.principal)
+            .await?
+            .record_finding(id, finding)
+            .await?;
+        Ok(if broken {
+            "已登记违诺，违背信用承诺信息已纳入信用档案"
+        } else {
+            "已登记履约"
+        })
+    }
+    .await;
+    outcome(&state, &signed.principal, &signed.session, result).await
 }
