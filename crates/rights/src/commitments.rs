@@ -5,10 +5,14 @@
 //! department that found it, and so is published, expires, triggers
 //! measures and can be objected to or repaired like any other record.
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
+use xinyong_domain::rights::RightsError;
 use xinyong_domain::rights::commitment::{CommitmentState, Finding, sign};
-use xinyong_store::{Commitment, CommitmentFinding, NewCommitment, StoreError};
+use xinyong_store::{Commitment, CommitmentFinding, NewCommitment, StoreError, Subject};
 
 use crate::RightsFailure;
 use crate::service::{DepartmentRights, OfficeRights, SubjectRights, today};
@@ -61,7 +65,9 @@ impl crate::Rights {
     /// (the department it was made to, or the credit office). A breach is
     /// claimed first (so no one records another finding meanwhile), then
     /// imported as a record; if the record cannot be made the finding is
-    /// taken back, so no breach stands without its record.
+    /// taken back. Claim, import and take-back run in a task of their own,
+    /// so a caller that goes away (a closed connection, a request deadline)
+    /// does not stop them halfway.
     async fn find(
         &self,
         principal: &xinyong_access::Principal,
@@ -71,37 +77,66 @@ impl crate::Rights {
     ) -> Result<CommitmentView, RightsFailure> {
         let day = today();
         let next = state_of(&commitment)?.record(finding, day)?;
-        let (status, note) = match &next {
-            CommitmentState::Broken { note, .. } => ("broken", Some(note.clone())),
-            _ => ("kept", None),
+        let note = match next {
+            CommitmentState::Broken { note, .. } => Some(note),
+            _ => None,
         };
-        let store = &self.inner.store;
         let recorded = CommitmentFinding {
-            status: status.into(),
+            status: if note.is_some() { "broken" } else { "kept" }.into(),
             on: day,
-            note: note.clone(),
+            note,
             by: principal.actor(),
         };
+        let (this, principal, source) = (self.clone(), principal.clone(), source.to_owned());
+        let id = commitment.id;
+        tokio::spawn(async move { this.settle(&principal, &commitment, recorded, &source).await })
+            .await
+            .map_err(|e| RightsFailure::Store(StoreError::Other(format!("commitment finding task: {e}"))))??;
+        let updated = self
+            .inner
+            .store
+            .commitment(id)
+            .await?
+            .ok_or_else(|| RightsFailure::NotFound("承诺不存在".into()))?;
+        self.view(updated)
+    }
+
+    /// Stores `recorded` on a commitment still signed and, for a breach,
+    /// imports its record (taking the finding back if that fails); then
+    /// journals it.
+    async fn settle(
+        &self,
+        principal: &xinyong_access::Principal,
+        commitment: &Commitment,
+        recorded: CommitmentFinding,
+        source: &str,
+    ) -> Result<(), RightsFailure> {
+        let store = &self.inner.store;
         if !store.record_finding(commitment.id, "signed", Some(&recorded)).await? {
             return Err(RightsFailure::Conflict("该承诺的履约情况已由他人登记".into()));
         }
-        let mut detail = json!({ "commitment": commitment.id, "status": status, "note": note });
-        if let Some(note) = &note {
-            match self.record_breach(&commitment, note, source, day).await {
+        let mut detail = json!({ "commitment": commitment.id, "status": recorded.status, "note": recorded.note });
+        if let Some(note) = &recorded.note {
+            match self.record_breach(commitment, note, source, recorded.on).await {
                 Ok(batch) => detail["breach_batch"] = json!(batch),
                 Err(failure) => {
-                    store.record_finding(commitment.id, "broken", None).await?;
+                    // The caller hears why the breach was refused; a take-back
+                    // that fails too leaves the claim for the log to show.
+                    match store.record_finding(commitment.id, "broken", None).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::error!(commitment = commitment.id, "a refused breach was moved meanwhile")
+                        }
+                        Err(error) => {
+                            tracing::error!(commitment = commitment.id, %error, "a refused breach could not be taken back")
+                        }
+                    }
                     return Err(failure);
                 }
             }
         }
         self.journal(principal, "commitment.finding", Some(commitment.new.subject_id), detail)
-            .await?;
-        let updated = store
-            .commitment(commitment.id)
-            .await?
-            .ok_or_else(|| RightsFailure::NotFound("承诺不存在".into()))?;
-        self.view(updated)
+            .await
     }
 
     /// Imports the breach of `commitment` found on `day` as a 违背信用承诺信息
@@ -114,16 +149,16 @@ impl crate::Rights {
         day: NaiveDate,
     ) -> Result<i64, RightsFailure> {
         let inner = &self.inner;
-        let entry = inner
-            .catalog
-            .get(BREACH_TYPE)
-            .ok_or_else(|| RightsFailure::NotFound("目录中没有“违背信用承诺信息”类别，无法登记违诺".into()))?;
+        let entry = inner.catalog.get(BREACH_TYPE).ok_or_else(|| {
+            RightsFailure::Store(StoreError::Other(format!("the catalogue has no {BREACH_TYPE} type")))
+        })?;
         let subject = inner
             .store
             .subject_by_id(commitment.new.subject_id)
             .await?
             .ok_or_else(|| RightsFailure::NotFound("承诺主体不存在".into()))?;
         let kind = inner.book.kind(&commitment.new.kind);
+        let matter_public = inner.book.matter_public(&commitment.new.kind);
         let mut row = Map::new();
         let mut put = |key: &str, value: &str| {
             row.insert(key.to_owned(), Value::String(value.to_owned()));
@@ -137,7 +172,7 @@ impl crate::Rights {
         );
         // A kind whose matter is not published (a repair commitment names
         // the record being repaired) leaves it out of the public record too.
-        if kind.is_none_or(|k| k.public_matter) {
+        if matter_public {
             put("CN_CNSX", &commitment.new.matter);
         }
         put("CN_CNRQ", &commitment.new.signed_on.to_string());
@@ -154,8 +189,9 @@ impl crate::Rights {
                 .map_err(|e| RightsFailure::Store(StoreError::Other(format!("sealed identity: {e}"))))?;
             let identity = String::from_utf8(opened)
                 .map_err(|e| RightsFailure::Store(StoreError::Other(format!("sealed identity: {e}"))))?;
+            // `TYPE:NUMBER`; a type may carry its detail (`其他:备案`).
             let (doc_type, number) = identity
-                .split_once(':')
+                .rsplit_once(':')
                 .ok_or_else(|| RightsFailure::Store(StoreError::Other("sealed identity without type".into())))?;
             put("CN_XDR_ZJLX", doc_type);
             put("CN_XDR_ZJHM", number);
@@ -179,16 +215,44 @@ impl crate::Rights {
 pub(crate) const BREACH_TYPE: &str = "cnwy";
 
 /// A commitment's number as its breach record carries it (the record's
-/// document number, so one commitment has one breach record).
+/// document number, so one commitment has one breach record). The wording
+/// is the platform's own, so that it does not meet a department's 文号.
 pub(crate) fn commitment_number(id: i64) -> String {
-    format!("信用承诺第{id}号")
+    format!("信用平台承诺第{id}号")
 }
 
 impl SubjectRights {
     /// Signs a commitment of `kind` for `matter`, made to `addressee` (a
-    /// department's name; none for a commitment to the public), as
-    /// `signer`.
+    /// department of the platform, by name; none for a commitment to the
+    /// public), as `signer`.
     pub async fn sign(
+        &self,
+        kind: &str,
+        matter: &str,
+        addressee: Option<&str>,
+        signer: &str,
+    ) -> Result<CommitmentView, RightsFailure> {
+        let addressee = addressee.map(str::trim).filter(|a| !a.is_empty());
+        // A commitment made to no department any desk knows would wait for
+        // a finding no one can record.
+        if let Some(name) = addressee
+            && !self
+                .rights
+                .inner
+                .store
+                .departments()
+                .await?
+                .iter()
+                .any(|d| d.new.name == name)
+        {
+            return Err(RightsError::Incomplete(format!("受理承诺的部门“{name}”不存在，请核对部门名称")).into());
+        }
+        self.sign_to(kind, matter, addressee, signer).await
+    }
+
+    /// Signs, made to `addressee` as given (a repair commitment goes to the
+    /// department that reported the record).
+    pub(crate) async fn sign_to(
         &self,
         kind: &str,
         matter: &str,
@@ -278,15 +342,31 @@ const LISTED: i64 = 500;
 
 impl crate::OfficialDesk {
     /// Commitments made to this desk (a department's, or the public's for
-    /// the credit office), newest first; only those awaiting a finding if
-    /// `open_only`.
-    pub async fn commitments(&self, open_only: bool) -> Result<Vec<CommitmentView>, RightsFailure> {
+    /// the credit office), newest first, each with the subject that made
+    /// it; only those awaiting a finding if `open_only`.
+    pub async fn commitments(&self, open_only: bool) -> Result<Vec<(CommitmentView, Subject)>, RightsFailure> {
         let (rights, addressee) = match self {
             Self::Office(desk) => (&desk.rights, None),
             Self::Department(desk) => (&desk.rights, Some(desk.source.as_str())),
         };
-        let listed = rights.inner.store.commitments_to(addressee, open_only, LISTED).await?;
-        listed.into_iter().map(|c| rights.view(c)).collect()
+        let store = &rights.inner.store;
+        let listed = store.commitments_to(addressee, open_only, LISTED).await?;
+        let mut subjects: HashMap<i64, Subject> = HashMap::new();
+        let mut out = Vec::with_capacity(listed.len());
+        for commitment in listed {
+            let id = commitment.new.subject_id;
+            let subject = match subjects.entry(id) {
+                Entry::Occupied(known) => known.get().clone(),
+                Entry::Vacant(slot) => {
+                    let subject = store.subject_by_id(id).await?.ok_or_else(|| {
+                        RightsFailure::Store(StoreError::Other(format!("commitment of missing subject {id}")))
+                    })?;
+                    slot.insert(subject).clone()
+                }
+            };
+            out.push((rights.view(commitment)?, subject));
+        }
+        Ok(out)
     }
 
     /// Records whether a commitment made to this desk was kept.

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 use xinyong_domain::rights::RightsError;
-use xinyong_ingest::{CatalogEntry, ImportRequest, Progress};
+use xinyong_ingest::{CatalogEntry, ImportRequest, IncomingFile, Progress};
 use xinyong_store::{Batch, StoreError};
 
 use crate::{Rights, RightsFailure};
@@ -29,28 +29,19 @@ impl Rights {
         source: &str,
     ) -> Result<Batch, RightsFailure> {
         let inner = &self.inner;
-        let incoming = inner.data_dir.join("uploads").join("incoming");
-        std::fs::create_dir_all(&incoming).map_err(|e| internal("incoming directory", e))?;
-        // The row holds identifiers whole: a private file, removed once read.
-        let nonce = xinyong_crypto::random_hex(8).map_err(|e| internal("nonce", e))?;
-        let path = incoming.join(format!("platform-{nonce}.jsonl"));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let written = options.open(&path).and_then(|mut out| {
-            serde_json::to_writer(&mut out, row)?;
-            out.write_all(b"\n")
-        });
-        if let Err(error) = written {
-            let _ = std::fs::remove_file(&path);
-            return Err(internal("platform row file", error));
-        }
+        // The row holds identifiers whole: a private file, gone when dropped.
+        let file = IncomingFile::new(&inner.data_dir, "jsonl").map_err(|e| internal("platform row file", e))?;
+        file.create()
+            .and_then(|mut out| {
+                serde_json::to_writer(&mut out, row)?;
+                out.write_all(b"\n")
+            })
+            .map_err(|e| internal("platform row file", e))?;
         let imported = inner
             .importer
             .import(
                 ImportRequest {
-                    path: path.clone(),
+                    path: file.path().to_owned(),
                     file_name: file_name.to_owned(),
                     record_type: entry.clone(),
                     source: source.to_owned(),
@@ -61,9 +52,11 @@ impl Rights {
                 &Progress::default(),
             )
             .await;
-        let _ = std::fs::remove_file(&path);
+        drop(file);
         let batch = imported.map_err(|e| internal("platform import", e))?;
-        if batch.summary.n_accepted != 1 {
+        // An identical row already stored is a duplicate, not a refusal:
+        // the caller decides what that means.
+        if batch.summary.n_accepted + batch.summary.n_duplicates != 1 {
             let issues = inner
                 .store
                 .batch_issues(batch.id, &xinyong_store::PageRequest::first(20))

@@ -339,7 +339,7 @@ impl SubjectRights {
             return Err(RightsFailure::Conflict("该信息已有正在办理的修复申请".into()));
         }
         let commitment = self
-            .sign(REPAIR_COMMITMENT, &record.key.doc_no, Some(&record.source), signer)
+            .sign_to(REPAIR_COMMITMENT, &record.key.doc_no, Some(&record.source), signer)
             .await?;
         self.apply(record.id, commitment.commitment.id, proof).await
     }

@@ -112,9 +112,15 @@ impl RightsStore for PostgresStore {
         signed_only: bool,
         limit: i64,
     ) -> Result<Vec<Commitment>, StoreError> {
+        // `IS NOT DISTINCT FROM` would not use the (addressee, id) index.
+        let to = if addressee.is_some() {
+            "addressee = $1"
+        } else {
+            "addressee IS NULL AND $1::text IS NULL"
+        };
         sqlx::query(AssertSqlSafe(format!(
             "SELECT {COMMITMENT_COLUMNS} FROM commitments
-             WHERE addressee IS NOT DISTINCT FROM $1 AND (NOT $2 OR status = 'signed')
+             WHERE {to} AND (NOT $2 OR status = 'signed')
              ORDER BY id DESC LIMIT $3"
         )))
         .bind(addressee)

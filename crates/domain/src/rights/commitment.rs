@@ -95,6 +95,12 @@ impl CommitmentBook {
         self.kinds.iter().find(|k| k.code == code)
     }
 
+    /// Whether the matter of a commitment of kind `code` may be published;
+    /// not for a kind no longer offered (its rule is unknown).
+    pub fn matter_public(&self, code: &str) -> bool {
+        self.kind(code).is_some_and(|k| k.public_matter)
+    }
+
     /// Every kind, in file order.
     pub fn kinds(&self) -> &[CommitmentKind] {
         &self.kinds
@@ -167,8 +173,8 @@ pub enum CommitmentState {
         /// The day recorded.
         on: NaiveDate,
     },
-    /// 未履约 (违诺), with what happened; the department files the negative
-    /// record itself.
+    /// 未履约 (违诺), with what happened; the platform makes the negative
+    /// record (违背信用承诺信息) as the finding department's batch.
     Broken {
         /// The day recorded.
         on: NaiveDate,
@@ -241,6 +247,9 @@ mod tests {
         let book = CommitmentBook::parse(builtin_text()).unwrap();
         let codes: Vec<&str> = book.kinds().iter().map(|k| k.code.as_str()).collect();
         assert_eq!(codes, ["gzcn", "rqsl", "hyzl", "xyxf", "zdcn"]);
+        // A repair commitment's matter names the record repaired: never
+        // published, nor is the matter of a kind no longer offered.
+        assert!(book.matter_public("gzcn") && !book.matter_public("xyxf") && !book.matter_public("gone"));
         let kind = book.kind("xyxf").unwrap();
         let signed = sign(
             kind,

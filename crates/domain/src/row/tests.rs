@@ -620,7 +620,7 @@ fn a_breach_of_commitment_is_public_for_its_general_class_from_the_finding() {
         "淮北市鑫源商贸有限公司",
         "法人及非法人组织",
         "91340000711771143J",
-        "信用承诺第12号",
+        "信用平台承诺第12号",
         "审批替代型（告知承诺）",
         "食品经营许可",
         "2026-01-05",
@@ -632,7 +632,7 @@ fn a_breach_of_commitment_is_public_for_its_general_class_from_the_finding() {
     let (breach, problems) = check_list(&record_type, &header, &row);
     assert!(problems.is_empty(), "{problems:?}");
     let breach = breach.unwrap();
-    assert_eq!(breach.doc_no, "信用承诺第12号");
+    assert_eq!(breach.doc_no, "信用平台承诺第12号");
     assert!(breach.publicity.published);
     assert_eq!(breach.publicity.until, NaiveDate::from_ymd_opt(2027, 3, 2));
 

@@ -12,9 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::{Eligibility, RepairStep};
+use xinyong_domain::visibility::Viewer;
 use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView};
 
 use crate::api::batches::multipart_error;
+use crate::api::dto::{SubjectSummary, subject_summary};
 use crate::auth::Caller;
 use crate::extract::{JsonBody, PathText, Query};
 use crate::{AppState, Error};
@@ -72,6 +74,9 @@ pub(crate) struct CommitmentOut {
     status_label: String,
     finding_on: Option<NaiveDate>,
     finding_note: Option<String>,
+    /// Who made it, as the public sees it (in desk listings only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<SubjectSummary>,
 }
 
 impl From<CommitmentView> for CommitmentOut {
@@ -92,6 +97,7 @@ impl From<CommitmentView> for CommitmentOut {
             status_label: v.state_label.into(),
             finding_on: c.finding_on,
             finding_note: c.finding_note,
+            subject: None,
         }
     }
 }
@@ -165,7 +171,16 @@ pub(crate) async fn commitments(
         .await?
         .commitments(open_only)
         .await?;
-    Ok(Json(found.into_iter().map(Into::into).collect()))
+    // No purpose is stated here: people are named as the public sees them.
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(view, subject)| CommitmentOut {
+                subject: Some(subject_summary(&subject, Viewer::Public)),
+                ..view.into()
+            })
+            .collect(),
+    ))
 }
 
 /// Records whether a commitment was kept.

@@ -55,12 +55,7 @@ pub(crate) async fn show(
         .await?
         .into_iter()
         .map(|c| Pledge {
-            matter: if state
-                .rights
-                .book()
-                .kind(&c.commitment.new.kind)
-                .is_none_or(|k| k.public_matter)
-            {
+            matter: if state.rights.book().matter_public(&c.commitment.new.kind) {
                 mask_embedded_identifiers(&c.commitment.new.matter).into_owned()
             } else {
                 String::new()

@@ -8,12 +8,11 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use xinyong_access::KeyRequest;
 use xinyong_domain::Role;
 
 use crate::support::{
     COMPANY, PERSON_ID, Signed, TestServer, call_as, create_accounts, government_code, penalty_file, servers, signed,
-    today,
+    system_key, today,
 };
 
 const DEPT: &str = "淮北市市场监督管理局";
@@ -105,18 +104,7 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
             ],
         )
         .await;
-        let (approval, _) = desk
-            .issue_key(
-                KeyRequest {
-                    client: "政务服务审批系统".into(),
-                    purposes: vec!["xzsp".into()],
-                    department_uscc: None,
-                    expires_on: None,
-                },
-                today(),
-            )
-            .await
-            .unwrap();
+        let approval = system_key(&desk, "政务服务审批系统", &["xzsp"]).await;
         let company_s = signed(&server, "company").await;
         let person_s = signed(&server, "person").await;
         let operator = signed(&server, "operator").await;
@@ -126,7 +114,7 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
             let response = server
                 .client
                 .post(server.url("/api/v1/checks"))
-                .bearer_auth(&approval.key)
+                .bearer_auth(&approval)
                 .json(&json!({ "subject": COMPANY, "matter": "xzxk", "purpose": "xzsp" }))
                 .send()
                 .await
@@ -140,6 +128,12 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
                 .collect::<Vec<_>>()
         };
         assert!(licensing().await.is_empty());
+
+        // A commitment to a department the platform does not know is refused.
+        let body = json!({ "kind": "gzcn", "matter": "食品经营许可", "addressee": "淮北市不存在局", "signer": "王五" });
+        let (status, refused) = call_as(&server, Method::POST, "/api/v1/me/commitments", &company_s, Some(body)).await;
+        assert_eq!(status, 400, "{refused}");
+        assert!(refused["detail"].as_str().unwrap().contains("不存在"), "{refused}");
 
         let to_dept = sign(&server, &company_s, "gzcn", "食品经营许可", Some(DEPT)).await;
         // The department sees it awaiting a finding; another department does not.
@@ -155,6 +149,17 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         let (status, body) = find(&server, &operator, to_dept, json!({ "kept": false })).await;
         assert_eq!(status, 400, "{body}");
         assert!(breaches(&server, COMPANY).await.is_empty());
+        // So is one whose record the catalogue refuses (违诺情形 is at most
+        // 2000 characters): the finding is taken back, the commitment waits.
+        let long = "未".repeat(2001);
+        let (status, body) = find(&server, &operator, to_dept, json!({ "kept": false, "note": long })).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("违诺记录未通过校验"),
+            "{body}"
+        );
+        assert!(breaches(&server, COMPANY).await.is_empty());
+        assert_eq!(listed(&server, &operator, "").await, [to_dept]);
 
         let (status, body) = find(
             &server,
@@ -172,8 +177,10 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         let records = breaches(&server, COMPANY).await;
         assert_eq!(records.len(), 1, "{records:?}");
         let breach = &records[0];
+        let (_, desk) = call_as(&server, Method::GET, "/api/v1/commitments?open=false", &operator, None).await;
+        assert_eq!(desk[0]["subject"]["name"], "淮北市鑫源商贸有限公司", "{desk}");
         assert_eq!(breach["source"], DEPT);
-        assert_eq!(breach["doc_no"], format!("信用承诺第{to_dept}号"));
+        assert_eq!(breach["doc_no"], format!("信用平台承诺第{to_dept}号"));
         assert_eq!(breach["decision_date"], today().to_string());
         assert_eq!(field(breach, "CN_WYQX"), "承诺期限内未补交消防验收材料");
         assert_eq!(field(breach, "CN_CNSX"), "食品经营许可");
@@ -197,7 +204,7 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         let records = breaches(&server, COMPANY).await;
         let office = records
             .iter()
-            .find(|r| r["doc_no"] == format!("信用承诺第{to_public}号"))
+            .find(|r| r["doc_no"] == format!("信用平台承诺第{to_public}号"))
             .unwrap();
         assert_eq!(office["source"], xinyong_rights::RightsSettings::default().office);
         assert_eq!(field(office, "CN_CNSX"), "");
@@ -226,8 +233,15 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         assert!(!shown.contains(PERSON_ID), "{shown}");
         assert!(field(&records[0], "CN_XDR_ZJHM").contains('*'), "{shown}");
         let (_, file) = call_as(&server, Method::GET, "/api/v1/me/file", &person_s, None).await;
-        assert!(
-            file.to_string().contains(PERSON_ID),
+        let own = file["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["record_type"] == "cnwy")
+            .unwrap();
+        assert_eq!(
+            field(own, "CN_XDR_ZJHM"),
+            PERSON_ID,
             "the person's own file shows it whole"
         );
     }

@@ -208,6 +208,21 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
             refused["detail"].as_str().unwrap().contains("更正未通过校验"),
             "{refused}"
         );
+        // So does a "correction" that changes nothing.
+        let fine = file["records"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == "CF_NR_FK")
+            .map(|f| f["value"].as_str().unwrap().to_owned())
+            .unwrap();
+        let same = json!({ "step": "uphold", "corrections": { "CF_NR_FK": fine } });
+        let (status, refused) = call_as(&server, Method::POST, &steps, &operator, Some(same)).await;
+        assert_eq!(status, 400, "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("与原信息相同"),
+            "{refused}"
+        );
         let (_, open) = call_as(&server, Method::GET, "/api/v1/objections", &operator, None).await;
         assert_eq!(open[0]["status"], "reviewing", "{open}");
         let (status, upheld) = call_as(

@@ -7,12 +7,11 @@
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
-use xinyong_access::KeyRequest;
 use xinyong_domain::Role;
 
 use crate::support::{
     COMPANY, PENALTY_HEADER, Signed, TestServer, call_as, create_accounts, days_ago, government_code, penalty_row,
-    servers, signed, today,
+    servers, signed, system_key, today,
 };
 
 const DEPT: &str = "淮北市市场监督管理局";
@@ -83,18 +82,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             ],
         )
         .await;
-        let (system, _) = desk
-            .issue_key(
-                KeyRequest {
-                    client: "政府采购系统".into(),
-                    purposes: vec!["zfcg".into()],
-                    department_uscc: None,
-                    expires_on: None,
-                },
-                today(),
-            )
-            .await
-            .unwrap();
+        let system = system_key(&desk, "政府采购系统", &["zfcg"]).await;
         let company_s = signed(&server, "company").await;
         let operator = signed(&server, "operator").await;
         let other = signed(&server, "other").await;
@@ -120,7 +108,7 @@ async fn a_record_is_repaired_through_both_stages_and_leaves_every_public_view()
             let response = server
                 .client
                 .post(server.url("/api/v1/checks"))
-                .bearer_auth(&system.key)
+                .bearer_auth(&system)
                 .json(&json!({ "subject": COMPANY, "matter": "zfcg", "purpose": "zfcg" }))
                 .send()
                 .await

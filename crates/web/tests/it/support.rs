@@ -329,3 +329,15 @@ pub async fn call_as(
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(serde_json::Value::Null))
 }
+
+/// A system key of `client` for `purposes`, as the administrator issues it;
+/// the key itself.
+pub async fn system_key(desk: &xinyong_access::AdminDesk, client: &str, purposes: &[&str]) -> String {
+    let request = xinyong_access::KeyRequest {
+        client: client.into(),
+        purposes: purposes.iter().map(|p| (*p).to_owned()).collect(),
+        department_uscc: None,
+        expires_on: None,
+    };
+    desk.issue_key(request, today()).await.unwrap().0.key
+}

@@ -233,7 +233,14 @@ pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> any
     let rights = platform.rights()?;
     let desk = OfficialDesk::Office(rights.office_desk(&console())?);
     let (found, json) = match command {
-        CommitmentCommand::List(ListArgs { all, json }) => (desk.commitments(!all).await?, json),
+        CommitmentCommand::List(ListArgs { all, json }) => (
+            desk.commitments(!all)
+                .await?
+                .into_iter()
+                .map(|(view, _)| view)
+                .collect(),
+            json,
+        ),
         CommitmentCommand::Kept { id } => (vec![desk.record_finding(id, Finding::Kept).await?], false),
         CommitmentCommand::Broken { id, note } => (vec![desk.record_finding(id, Finding::Broken(note)).await?], false),
     };

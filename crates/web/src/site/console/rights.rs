@@ -15,8 +15,10 @@ use xinyong_access::Principal;
 use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
+use xinyong_domain::visibility::Viewer;
 use xinyong_rights::OfficialDesk;
 
+use crate::api::dto::subject_summary;
 use crate::auth::{Caller, Session, SessionContext};
 use crate::extract::PathText;
 use crate::site::console::signed_out;
@@ -50,6 +52,7 @@ struct ObjectionLine {
 #[derive(Debug)]
 struct CommitmentLine {
     id: i64,
+    subject: String,
     kind: String,
     matter: String,
     signed_on: String,
@@ -111,8 +114,10 @@ async fn render_page(
             .collect(),
         commitments: commitments
             .into_iter()
-            .map(|v| CommitmentLine {
+            .map(|(v, subject)| CommitmentLine {
                 id: v.commitment.id,
+                // As the public sees it: no purpose is stated on this page.
+                subject: subject_summary(&subject, Viewer::Public).name,
                 kind: v.kind_name,
                 matter: v.commitment.new.matter,
                 signed_on: v.commitment.new.signed_on.to_string(),
