@@ -396,10 +396,31 @@ impl DepartmentRights {
                 .objection_step(&self.principal, objection, step, reviewing, None)
                 .await;
         };
-        // A correction: claim the objection first (so no one else decides it
-        // meanwhile), import the corrected row, then link the new version —
-        // or give the objection back if the correction fails.
-        let store = &self.rights.inner.store;
+        // A correction runs in a task of its own, so that a caller that goes
+        // away cannot stop it between the claim and the link.
+        let (rights, principal, changes) = (self.rights.clone(), self.principal.clone(), changes.clone());
+        tokio::spawn(async move {
+            rights
+                .uphold_with_correction(&principal, objection, &changes, next)
+                .await
+        })
+        .await
+        .map_err(|e| RightsFailure::Store(StoreError::Other(format!("objection correction task: {e}"))))?
+    }
+}
+
+impl Rights {
+    /// Upholds `objection` with a correction: claims it first (so no one
+    /// else decides it meanwhile), imports the corrected row, then links the
+    /// new version — or gives the objection back if the correction fails.
+    async fn uphold_with_correction(
+        &self,
+        principal: &Principal,
+        objection: Objection,
+        changes: &Correction,
+        next: ObjectionState,
+    ) -> Result<ObjectionView, RightsFailure> {
+        let store = &self.inner.store;
         // The record objected to, as it stands now (a newer version may have come since).
         let original = store
             .record_by_id(objection.new.record_id)
@@ -418,21 +439,20 @@ impl DepartmentRights {
                 "该异议的状态已被他人更新，请刷新后再办理".into(),
             ));
         }
-        match self.rights.correct(&record, changes, objection.id).await {
+        match self.correct(&record, changes, objection.id).await {
             Ok(corrected) => {
                 let linked = update_for(&next, day, Some(corrected));
                 store.update_objection(objection.id, "upheld", &linked).await?;
-                self.rights
-                    .journal(
-                        &self.principal,
-                        "objection.step",
-                        Some(objection.new.subject_id),
-                        json!({ "objection": objection.id, "record": objection.new.record_id, "from": "reviewing",
+                self.journal(
+                    principal,
+                    "objection.step",
+                    Some(objection.new.subject_id),
+                    json!({ "objection": objection.id, "record": objection.new.record_id, "from": "reviewing",
                                 "to": "upheld", "outcome": linked.outcome, "corrected_record": corrected }),
-                    )
-                    .await?;
-                let updated = self.rights.objection_where(objection.id, |_| true).await?;
-                self.rights.objection_view(updated, day)
+                )
+                .await?;
+                let updated = self.objection_where(objection.id, |_| true).await?;
+                self.objection_view(updated, day)
             }
             Err(failure) => {
                 let back = ObjectionUpdate {
@@ -444,7 +464,15 @@ impl DepartmentRights {
                     corrected_record: None,
                     withdraw_record: false,
                 };
-                store.update_objection(objection.id, "upheld", &back).await?;
+                // The caller hears why the correction failed; a give-back that
+                // fails too is logged.
+                match store.update_objection(objection.id, "upheld", &back).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!(objection = objection.id, "a failed correction was moved meanwhile"),
+                    Err(error) => {
+                        tracing::error!(objection = objection.id, %error, "a failed correction could not be given back")
+                    }
+                }
                 Err(failure)
             }
         }
