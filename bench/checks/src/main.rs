@@ -26,6 +26,10 @@ use xinyong_domain::id::IdPolicy;
 use xinyong_ingest::{builtin_catalog, load_catalog};
 use xinyong_store::Store;
 
+/// The platform binary's allocator, so that in-process figures match it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     args.iter()

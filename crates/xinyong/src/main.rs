@@ -13,6 +13,11 @@ use crate::commands::{
     serve, subjects,
 };
 
+/// glibc's malloc took a fifth of the CPU of a credit check under load,
+/// most of it SQLite's page cache being refilled (bench/RESULTS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Xinyong 公共信用信息共享服务平台
 #[derive(Debug, Parser)]
 #[command(name = "xinyong", version, about = "Xinyong 公共信用信息共享服务平台", long_about = None)]
