@@ -6,7 +6,16 @@
 //! four, which is the pattern most Chinese public sites use, and hides the
 //! birth date.
 
+use chrono::NaiveDate;
+
 use super::CitizenId;
+
+/// A bound for birth dates in 15-digit numbers, which are all 19YY: the
+/// check is for the shape, not against today.
+const LATEST_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(1999, 12, 31) {
+    Some(day) => day,
+    None => panic!("a valid date"),
+};
 
 /// `340602********123X`: address code and last four characters kept.
 pub fn mask_citizen_id(id: &CitizenId) -> String {
@@ -46,9 +55,12 @@ pub fn mask_person_name(name: &str) -> String {
 /// Masks identifiers written inside free text (违法事实, 备注 …), where
 /// departments sometimes copy a person's ID or mobile number: every run of
 /// 17 digits and a digit or `X` (a citizen ID's shape, whether or not its
-/// check character is right) and every 11-digit mobile number (1, then 3–9)
-/// standing alone — not part of a longer run of digits or letters, so
-/// document numbers, amounts and codes are left as they are.
+/// check character is right), every 15-digit run that is a first-generation
+/// ID (GB 11643-1989: a province's address code and a real 19YYMMDD birth
+/// date; a 15-digit 注册号 rarely is one, and is masked if so — privacy
+/// first), and every 11-digit mobile number (1, then 3–9), each standing
+/// alone — not part of a longer run of digits or letters, so document
+/// numbers, amounts and codes are left as they are.
 pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
     let chars: Vec<char> = text.chars().collect();
     let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
@@ -64,12 +76,19 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
         let id_like = standalone(18)
             && chars[at..at + 17].iter().all(char::is_ascii_digit)
             && (chars[at + 17].is_ascii_digit() || matches!(chars[at + 17], 'X' | 'x'));
+        let legacy_id = || {
+            let run: String = chars[at..at + 15].iter().collect();
+            run.bytes().all(|b| b.is_ascii_digit()) && CitizenId::parse(&run, LATEST_BIRTH).is_ok()
+        };
+        let legacy_like = !id_like && standalone(15) && legacy_id();
         let mobile_like = standalone(11)
             && chars[at] == '1'
             && ('3'..='9').contains(&chars[at + 1])
             && chars[at..at + 11].iter().all(char::is_ascii_digit);
         let len = if id_like {
             18
+        } else if legacy_like {
+            15
         } else if mobile_like {
             11
         } else {
@@ -113,6 +132,10 @@ mod tests {
     #[case("统一社会信用代码91340000711771143J", "统一社会信用代码91340000711771143J")]
     #[case("罚款12345678901234567890元", "罚款12345678901234567890元")]
     #[case("注册号340600000012345", "注册号340600000012345")]
+    // A first-generation (15-digit) ID: masked; not one (no such date): left.
+    #[case("原身份证号340603850312123，", "原身份证号340603*****2123，")]
+    #[case("编号340603851312123", "编号340603851312123")]
+    #[case("编号990603850312123", "编号990603850312123")]
     #[case("文号A13812345678", "文号A13812345678")]
     #[case("电话12812345678", "电话12812345678")]
     #[case("", "")]
