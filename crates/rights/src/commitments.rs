@@ -270,8 +270,15 @@ impl SubjectRights {
             .clone()
             .or_else(|| self.subject.id_masked.clone())
             .unwrap_or_default();
-        let signed = sign(kind, &self.subject.name, &code, matter, signer, today())?;
         let addressee = addressee.map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
+        let signed = sign(
+            kind,
+            &self.subject.name,
+            &code,
+            (matter, addressee.as_deref()),
+            signer,
+            today(),
+        )?;
         let commitment = inner
             .store
             .sign_commitment(&NewCommitment {
@@ -295,6 +302,28 @@ impl SubjectRights {
             )
             .await?;
         self.rights.view(commitment)
+    }
+
+    /// The text of the 信用修复承诺书 as this subject would sign it today,
+    /// with the record, signer and department still to be filled in.
+    pub fn repair_commitment_preview(&self) -> Option<String> {
+        let kind = self.rights.inner.book.kind(crate::REPAIR_COMMITMENT)?;
+        let code = self
+            .subject
+            .uscc
+            .as_deref()
+            .or(self.subject.id_masked.as_deref())
+            .unwrap_or_default();
+        sign(
+            kind,
+            &self.subject.name,
+            code,
+            ("（所申请修复的信息）", Some("（作出该信息的部门）")),
+            "（承诺人）",
+            today(),
+        )
+        .ok()
+        .map(|signed| signed.text)
     }
 
     /// The subject's commitments, newest first.

@@ -185,7 +185,12 @@ impl Rights {
             Caller::Account(a) if matches!(a.new.role, Role::Reviewer | Role::Admin) => {}
             Caller::Console(_) => {}
             Caller::Anonymous => return Err(AccessError::Unauthenticated.into()),
-            _ => return Err(AccessError::Forbidden("只有信用办审核员和管理员可以审核信用修复申请".into()).into()),
+            _ => {
+                return Err(AccessError::Forbidden(
+                    "只有信用办审核员、管理员和数据提供单位可以办理信用修复、异议和信用承诺".into(),
+                )
+                .into());
+            }
         }
         Ok(OfficeRights {
             rights: self.clone(),

@@ -127,20 +127,19 @@ pub struct Signed {
 }
 
 /// Signs a commitment of `kind` for `matter`: the template filled in with
-/// the subject's name and code.
+/// the subject's name and code, followed by who signs and to whom (the
+/// department's name; none: to the public), so that the digest binds them
+/// too.
 pub fn sign(
     kind: &CommitmentKind,
     subject_name: &str,
     subject_code: &str,
-    matter: &str,
+    (matter, addressee): (&str, Option<&str>),
     signer: &str,
     today: NaiveDate,
 ) -> Result<Signed, RightsError> {
-    let matter = required(matter, "承诺事项")?;
-    let signer = required(signer, "承诺人")?;
-    if matter.chars().count() > 200 {
-        return Err(RightsError::Incomplete("承诺事项不能超过200个字".into()));
-    }
+    let matter = plain(&required(matter, "承诺事项")?, "承诺事项", 200)?;
+    let signer = plain(&required(signer, "承诺人")?, "承诺人", 50)?;
     let text = kind
         .template
         .trim()
@@ -148,6 +147,10 @@ pub fn sign(
         .replace("{code}", subject_code)
         .replace("{matter}", &matter)
         .replace("{date}", &today.format("%Y年%m月%d日").to_string());
+    let text = format!(
+        "{text}\n承诺人：{signer}\n承诺对象：{}",
+        addressee.unwrap_or("社会公众")
+    );
     let digest = Sm3::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -161,6 +164,22 @@ pub fn sign(
         signed_on: today,
         public: kind.public,
     })
+}
+
+/// `text` if it is at most `max` characters and holds no control or
+/// direction-changing characters (which would change how the signed text
+/// reads without showing).
+fn plain(text: &str, what: &str, max: usize) -> Result<String, RightsError> {
+    if text.chars().count() > max {
+        return Err(RightsError::Incomplete(format!("{what}不能超过{max}个字")));
+    }
+    let hidden = |c: char| {
+        c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if text.chars().any(hidden) {
+        return Err(RightsError::Incomplete(format!("{what}含有不可见的控制字符")));
+    }
+    Ok(text.to_owned())
 }
 
 /// What became of a commitment.
@@ -255,7 +274,7 @@ mod tests {
             kind,
             "淮北市鑫源商贸有限公司",
             "91340000711771143J",
-            "淮市监罚〔2026〕1号",
+            ("淮市监罚〔2026〕1号", Some("淮北市市场监督管理局")),
             "张三",
             day("2026-11-27"),
         )
@@ -271,13 +290,40 @@ mod tests {
             kind,
             "淮北市鑫源商贸有限公司",
             "91340000711771143J",
-            "淮市监罚〔2026〕1号",
+            ("淮市监罚〔2026〕1号", Some("淮北市市场监督管理局")),
             "张三",
             day("2026-11-27"),
         )
         .unwrap();
         assert_eq!(signed.digest, again.digest, "the same text, the same digest");
-        assert!(sign(kind, "甲", "x", "  ", "张三", day("2026-11-27")).is_err());
+        assert!(
+            signed.text.ends_with("承诺人：张三\n承诺对象：淮北市市场监督管理局"),
+            "{}",
+            signed.text
+        );
+        // Who signs and to whom are bound by the digest.
+        let sign_as = |signer: &str, to: Option<&str>| {
+            sign(kind, "甲", "x", ("事项", to), signer, day("2026-11-27")).map(|s| s.digest)
+        };
+        let digests = [
+            sign_as("张三", None).unwrap(),
+            sign_as("李四", None).unwrap(),
+            sign_as("张三", Some("淮北市市场监督管理局")).unwrap(),
+        ];
+        assert!(digests[0] != digests[1] && digests[0] != digests[2] && digests[1] != digests[2]);
+        for (matter, signer) in [
+            ("  ", "张三"),
+            ("事项", " "),
+            ("事项", &"张".repeat(51)),
+            (&"事".repeat(201), "张三"),
+            ("事项\u{202E}", "张三"),
+            ("事项", "张\u{0}三"),
+        ] {
+            assert!(
+                sign(kind, "甲", "x", (matter, None), signer, day("2026-11-27")).is_err(),
+                "{matter:?} {signer:?}"
+            );
+        }
     }
 
     #[test]

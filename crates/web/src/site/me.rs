@@ -7,7 +7,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use xinyong_access::{Caller as Who, Principal};
 use xinyong_domain::rights::repair::Eligibility;
-use xinyong_rights::REPAIR_COMMITMENT;
 use xinyong_store::PageRequest;
 
 use crate::api::batches::multipart_error;
@@ -211,12 +210,7 @@ async fn portal(
         platform_days: state.rights.settings().repair_platform_days,
         authority_days: state.rights.settings().repair_authority_days,
         objections,
-        repair_text: state
-            .rights
-            .book()
-            .kind(REPAIR_COMMITMENT)
-            .map(|k| k.template.trim().to_owned())
-            .unwrap_or_default(),
+        repair_text: desk.repair_commitment_preview().unwrap_or_default(),
         notice,
         error,
     };

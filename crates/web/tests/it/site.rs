@@ -889,7 +889,14 @@ async fn a_department_records_on_its_console_whether_commitments_were_kept() {
         accounts(&server).await;
         let (company, _, _) = sign_in(&server, "company", PASSWORD).await;
         let company = company.unwrap();
-        let csrf = csrf_of(&fetch(&server, "/me", Some(&company)).await);
+        let portal = fetch(&server, "/me", Some(&company)).await;
+        // The repair commitment is shown as this subject would sign it.
+        assert!(
+            portal.has("淮北市鑫源商贸有限公司（统一社会信用代码：91340000711771143J）") && !portal.has("{subject}"),
+            "{}",
+            portal.html
+        );
+        let csrf = csrf_of(&portal);
         for matter in ["食品经营许可", "户外广告设置许可"] {
             let response = server
                 .client

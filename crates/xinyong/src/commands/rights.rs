@@ -220,6 +220,7 @@ fn objection_line(v: ObjectionView) -> Line {
 struct CommitmentLine {
     id: i64,
     subject_id: i64,
+    subject: String,
     kind: String,
     kind_name: String,
     matter: String,
@@ -233,22 +234,27 @@ pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> any
     let rights = platform.rights()?;
     let desk = OfficialDesk::Office(rights.office_desk(&console())?);
     let (found, json) = match command {
-        CommitmentCommand::List(ListArgs { all, json }) => (
-            desk.commitments(!all)
+        CommitmentCommand::List(ListArgs { all, json }) => (desk.commitments(!all).await?, json),
+        CommitmentCommand::Kept { id } | CommitmentCommand::Broken { id, .. } => {
+            let finding = match command {
+                CommitmentCommand::Broken { note, .. } => Finding::Broken(note),
+                _ => Finding::Kept,
+            };
+            let view = desk.record_finding(id, finding).await?;
+            let subject = platform
+                .store
+                .subject_by_id(view.commitment.new.subject_id)
                 .await?
-                .into_iter()
-                .map(|(view, _)| view)
-                .collect(),
-            json,
-        ),
-        CommitmentCommand::Kept { id } => (vec![desk.record_finding(id, Finding::Kept).await?], false),
-        CommitmentCommand::Broken { id, note } => (vec![desk.record_finding(id, Finding::Broken(note)).await?], false),
+                .context("承诺主体不存在")?;
+            (vec![(view, subject)], false)
+        }
     };
     let lines: Vec<CommitmentLine> = found
         .into_iter()
-        .map(|v| CommitmentLine {
+        .map(|(v, subject)| CommitmentLine {
             id: v.commitment.id,
             subject_id: v.commitment.new.subject_id,
+            subject: subject.name,
             kind: v.commitment.new.kind,
             kind_name: v.kind_name,
             matter: v.commitment.new.matter,
@@ -262,8 +268,8 @@ pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> any
     }
     for line in lines {
         print_line(&format!(
-            "{}	主体 {}	{}	{}	{}	{}",
-            line.id, line.subject_id, line.kind_name, line.matter, line.signed_on, line.status_label
+            "{}	{}	{}	{}	{}	{}",
+            line.id, line.subject, line.kind_name, line.matter, line.signed_on, line.status_label
         ))?;
     }
     Ok(ExitCode::SUCCESS)
