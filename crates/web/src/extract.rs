@@ -38,24 +38,59 @@ impl<S: Send + Sync> FromRequestParts<S> for PathText {
     }
 }
 
-/// Turns serde's English into a short Chinese hint where it can.
+/// Turns serde's English into a short Chinese hint; what it cannot place
+/// becomes a general one (no English reaches the user).
 fn describe(message: &str) -> String {
-    if let Some(field) = message
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
-    {
+    let quoted = |prefix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    if let Some(field) = quoted("unknown field `") {
         return format!("不支持的参数“{field}”");
     }
-    if let Some(field) = message
-        .strip_prefix("duplicate field `")
-        .and_then(|rest| rest.split('`').next())
-    {
+    if let Some(field) = quoted("duplicate field `") {
         return format!("参数“{field}”重复");
     }
-    if message.contains("invalid digit") || message.contains("invalid type") {
+    if let Some(field) = quoted("missing field `") {
+        return format!("缺少参数“{field}”");
+    }
+    if message.contains("invalid digit") {
         return "参数类型不正确（应为数字）".into();
     }
-    message.to_owned()
+    if message.contains("was not `true` or `false`") {
+        return "参数类型不正确（应为布尔值 true 或 false）".into();
+    }
+    if let Some(expected) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|rest| rest.split(", expected ").nth(1))
+    {
+        let wanted = if expected.starts_with("a string") || expected.starts_with("string") {
+            "文字"
+        } else if expected.contains("bool") {
+            "布尔值 true 或 false"
+        } else if [
+            "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f32", "f64", "integer", "number",
+        ]
+        .iter()
+        .any(|n| {
+            expected.starts_with(n)
+                || expected.starts_with(&format!("an {n}"))
+                || expected.starts_with(&format!("a {n}"))
+        }) {
+            "数字"
+        } else if expected.contains("sequence") {
+            "列表"
+        } else {
+            "对象"
+        };
+        return format!("参数类型不正确（应为{wanted}）");
+    }
+    if message.starts_with("invalid value") || message.starts_with("unknown variant") {
+        return "参数取值无效".into();
+    }
+    "格式不正确，不是有效的JSON或参数".into()
 }
 
 /// A JSON request body, with Chinese errors for a wrong content type,
@@ -91,5 +126,41 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
                 describe(&error.to_string())
             ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::describe;
+
+    #[rstest]
+    #[case(
+        "unknown field `foo`, expected one of `a`, `b` at line 1 column 9",
+        "不支持的参数“foo”"
+    )]
+    #[case("missing field `signer` at line 1 column 73", "缺少参数“signer”")]
+    #[case(
+        "invalid type: integer `123`, expected a string at line 1 column 12",
+        "参数类型不正确（应为文字）"
+    )]
+    #[case(
+        "invalid type: string \"yes\", expected a boolean at line 1 column 13",
+        "参数类型不正确（应为布尔值 true 或 false）"
+    )]
+    #[case(
+        "invalid type: string \"x\", expected i64 at line 1 column 5",
+        "参数类型不正确（应为数字）"
+    )]
+    #[case("invalid type: string \"x\", expected a sequence", "参数类型不正确（应为列表）")]
+    #[case(
+        "provided string was not `true` or `false`",
+        "参数类型不正确（应为布尔值 true 或 false）"
+    )]
+    #[case("invalid digit found in string", "参数类型不正确（应为数字）")]
+    #[case("expected value at line 1 column 1", "格式不正确，不是有效的JSON或参数")]
+    fn serde_messages_become_chinese(#[case] message: &str, #[case] expected: &str) {
+        assert_eq!(describe(message), expected);
     }
 }
