@@ -127,7 +127,7 @@ impl Rights {
         match record_type.publicity.repair_terms(values_of) {
             Some(terms) => eligibility(&record.publicity, terms.min_months, terms.repairable, today),
             // Licences and list entries are not repaired (a listing ends by its removal).
-            None => Eligibility::NotRepairable,
+            None => Eligibility::NotApplicable,
         }
     }
 

@@ -29,6 +29,9 @@ pub enum Eligibility {
     NotRepairable,
     /// It is not published (any more), so there is nothing to end.
     NotPublished,
+    /// Not a record of a breach of trust (a licence, an honour) or a list
+    /// entry, which ends by its removal: repair does not apply.
+    NotApplicable,
 }
 
 impl Eligibility {
@@ -39,6 +42,7 @@ impl Eligibility {
             Self::NotBefore(day) => format!("最短公示期限未满，自 {day} 起可以申请信用修复"),
             Self::NotRepairable => "按照有关规定，该信息不予修复，公示期满后自动停止公示".into(),
             Self::NotPublished => "该信息未在公示中，无需修复".into(),
+            Self::NotApplicable => "该信息不是失信行为信息（名单信息以移出为准），不适用信用修复".into(),
         }
     }
 }

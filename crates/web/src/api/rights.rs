@@ -218,7 +218,7 @@ fn number(text: &str, what: &str) -> Result<i64, Error> {
 /// Whether a record may be repaired.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct EligibilityOut {
-    /// `eligible`, `not_yet`, `not_repairable` or `not_published`.
+    /// `eligible`, `not_yet`, `not_repairable`, `not_published` or `not_applicable` (not a breach of trust).
     status: String,
     /// From when, for `not_yet`.
     from: Option<NaiveDate>,
@@ -241,6 +241,7 @@ pub(crate) async fn eligibility(
         Eligibility::Eligible => ("eligible", None),
         Eligibility::NotBefore(day) => ("not_yet", Some(*day)),
         Eligibility::NotRepairable => ("not_repairable", None),
+        Eligibility::NotApplicable => ("not_applicable", None),
         Eligibility::NotPublished => ("not_published", None),
     };
     Ok(Json(EligibilityOut {

@@ -186,6 +186,18 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         assert_eq!(field(breach, "CN_CNSX"), "食品经营许可");
         assert_eq!(field(breach, "CN_CNLX"), "审批替代型（告知承诺）");
         assert_eq!(licensing().await, ["CJ-CSC"], "a breach bars 告知承诺 in licensing");
+        // It can be repaired like any 一般 record: after three months.
+        let (_, eligibility) = call_as(
+            &server,
+            Method::GET,
+            &format!("/api/v1/me/records/{}/repair-eligibility", breach["id"]),
+            &company_s,
+            None,
+        )
+        .await;
+        assert_eq!(eligibility["status"], "not_yet", "{eligibility}");
+        let from = xinyong_domain::date::add_months(today(), 3).to_string();
+        assert_eq!(eligibility["from"], from.as_str(), "{eligibility}");
 
         // A commitment to the public: the credit office finds, as the office;
         // a repair commitment's matter (the record repaired) stays unpublished.
