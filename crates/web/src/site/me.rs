@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use xinyong_access::{Caller as Who, Principal};
+use xinyong_domain::id::mask_embedded_identifiers;
 use xinyong_domain::rights::repair::Eligibility;
 use xinyong_store::PageRequest;
 
@@ -38,6 +39,7 @@ struct PortalPage {
     objections: Vec<ObjectionLine>,
     /// The repair commitment's text, as it will be signed.
     repair_text: String,
+    commitments: Vec<PledgeLine>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -52,6 +54,18 @@ struct RepairLine {
     application: String,
     /// Whether an application can be made now.
     can_apply: bool,
+}
+
+/// One of the subject's commitments and what became of it.
+#[derive(Debug)]
+struct PledgeLine {
+    kind: String,
+    matter: String,
+    addressee: String,
+    signed_on: String,
+    state: &'static str,
+    finding: String,
+    text: String,
 }
 
 /// One of the subject's objections.
@@ -211,6 +225,25 @@ async fn portal(
         authority_days: state.rights.settings().repair_authority_days,
         objections,
         repair_text: desk.repair_commitment_preview().unwrap_or_default(),
+        commitments: desk
+            .commitments()
+            .await?
+            .into_iter()
+            .map(|v| PledgeLine {
+                finding: match (v.commitment.finding_on, &v.commitment.finding_note) {
+                    (Some(on), Some(note)) => format!("{on}：{}", mask_embedded_identifiers(note)),
+                    (Some(on), None) => on.to_string(),
+                    _ => String::new(),
+                },
+                kind: v.kind_name,
+                // The owner's portal masks identifiers in free text too.
+                matter: mask_embedded_identifiers(&v.commitment.new.matter).into_owned(),
+                addressee: v.commitment.new.addressee.unwrap_or_else(|| "社会公众".into()),
+                signed_on: v.commitment.new.signed_on.to_string(),
+                state: v.state_label,
+                text: mask_embedded_identifiers(&v.commitment.new.text).into_owned(),
+            })
+            .collect(),
         notice,
         error,
     };

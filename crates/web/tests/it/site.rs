@@ -958,6 +958,17 @@ async fn a_department_records_on_its_console_whether_commitments_were_kept() {
             kept.html
         );
 
+        // The subject sees both in its portal, with what was found.
+        let portal = fetch(&server, "/me", Some(&company)).await;
+        assert!(
+            portal.has("我的信用承诺")
+                && portal.has("未履约")
+                && portal.has("已履约")
+                && portal.has("承诺期限内未补交消防验收材料"),
+            "{}",
+            portal.html
+        );
+
         // The breach is on the public subject page, under its own section.
         let public = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
         assert!(
