@@ -79,6 +79,10 @@ pub struct RecordSummary {
     pub until: Option<NaiveDate>,
     /// Whether it is in force on the day of the check.
     pub in_force: bool,
+    /// Whether an objection to it is running (异议处理中); answers stored
+    /// before this was recorded read as `false`.
+    #[serde(default)]
+    pub under_objection: bool,
 }
 
 /// A measure that applies.

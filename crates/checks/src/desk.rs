@@ -207,7 +207,17 @@ impl CheckDesk {
             None => Vec::new(),
         };
 
-        let (summaries, measures) = summarise(&self.checks, &records, &applied, today);
+        let (mut summaries, measures) = summarise(&self.checks, &records, &applied, today);
+        // A record whose objection runs is marked in the answer as on every
+        // page (the checking department weighs it); one small indexed read,
+        // and none when nothing is shown.
+        if !summaries.is_empty() {
+            let ids: Vec<i64> = summaries.iter().map(|s| s.id).collect();
+            let disputed = self.checks.inner().store.records_under_objection(&ids).await?;
+            for summary in &mut summaries {
+                summary.under_objection = disputed.contains(&summary.id);
+            }
+        }
 
         let check_id = format!(
             "ck{}",
@@ -461,6 +471,7 @@ fn summarise(
             severity: record.publicity.severity.map(|s| s.label().to_owned()),
             until: record.publicity.until,
             in_force,
+            under_objection: false,
         });
     }
     let measures: Vec<AppliedMeasure> = applied

@@ -196,10 +196,12 @@ pub(crate) async fn finding(
     JsonBody(form): JsonBody<FindingForm>,
 ) -> Result<Json<CommitmentOut>, Error> {
     let id = number(&id, "承诺编号")?;
-    let finding = if form.kept {
-        Finding::Kept
-    } else {
-        Finding::Broken(form.note.unwrap_or_default())
+    let note = form.note.unwrap_or_default();
+    let finding = match (form.kept, note.trim().is_empty()) {
+        (true, true) => Finding::Kept,
+        // A description sent with "kept" says the caller meant something else.
+        (true, false) => return Err(Error::InvalidRequest("登记已履约时不填写违诺情况（note）".into())),
+        (false, _) => Finding::Broken(note),
     };
     let view = state
         .rights

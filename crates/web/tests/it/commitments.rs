@@ -145,6 +145,15 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
             let (status, body) = find(&server, who, to_dept, json!({ "kept": false, "note": "未补交材料" })).await;
             assert!(matches!(status, 403 | 404), "{status} {body}");
         }
+        // Kept with a description of a breach is contradictory: refused.
+        let (status, body) = find(
+            &server,
+            &operator,
+            to_dept,
+            json!({ "kept": true, "note": "未补交材料" }),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
         // A breach without what was not kept is refused, and changes nothing.
         let (status, body) = find(&server, &operator, to_dept, json!({ "kept": false })).await;
         assert_eq!(status, 400, "{body}");

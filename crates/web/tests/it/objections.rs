@@ -11,6 +11,7 @@ use xinyong_store::PageRequest;
 
 use crate::support::{
     COMPANY, PENALTY_HEADER, SHOP, call_as, create_accounts, days_ago, government_code, penalty_row, servers, signed,
+    system_key,
 };
 
 const DEPT: &str = "淮北市市场监督管理局";
@@ -48,7 +49,7 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         server.platform.import(&path, "xzcf", DEPT).await;
         let company = server.platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
         let shop = server.platform.store.subject_by_uscc(SHOP).await.unwrap().unwrap();
-        create_accounts(
+        let desk = create_accounts(
             &server,
             &[(DEPT, government_code(1)), (OTHER, government_code(2))],
             vec![
@@ -126,6 +127,22 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         );
         let page = crate::pages::fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
         assert!(page.has("异议处理中"));
+        // In a credit check's answer too.
+        let approval = system_key(&desk, "政务服务审批系统", &["xzsp"]).await;
+        let response = server
+            .client
+            .post(server.url("/api/v1/checks"))
+            .bearer_auth(&approval)
+            .json(&json!({ "subject": COMPANY, "matter": "xzxk", "purpose": "xzsp" }))
+            .send()
+            .await
+            .unwrap();
+        let answer: serde_json::Value = response.json().await.unwrap();
+        let shown = answer["records"].as_array().unwrap();
+        assert!(
+            shown.iter().any(|r| r["id"] == record && r["under_objection"] == true),
+            "{answer}"
+        );
 
         // Each stage by its own desk.
         let steps = format!("/api/v1/objections/{id}/steps");
