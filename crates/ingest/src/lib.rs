@@ -57,6 +57,10 @@ pub struct ImportRequest {
     /// Refuse rows whose 数据来源单位 is not `source` (a department's own
     /// upload); the credit office's console imports for any department.
     pub own_source_only: bool,
+    /// Rows the platform made itself (a breach of a commitment signed on
+    /// it, an objection's correction): they may use the document numbers
+    /// the catalogue reserves for the platform.
+    pub platform_made: bool,
 }
 
 impl Importer {
@@ -161,7 +165,8 @@ impl Importer {
         };
         let (sender, mut receiver) = mpsc::channel::<Result<Vec<Prepared>, ChunkError>>(CHUNKS_IN_FLIGHT);
         let (keys, policy) = (Arc::clone(&self.keys), Arc::clone(&self.policy));
-        let (today, source, own_source_only) = (request.today, request.source.clone(), request.own_source_only);
+        let (today, source) = (request.today, request.source.clone());
+        let (own_source_only, platform_made) = (request.own_source_only, request.platform_made);
         let validation = tokio::task::spawn_blocking(move || {
             let validator = Validator {
                 record_type: &record_type,
@@ -171,6 +176,7 @@ impl Importer {
                 today,
                 source: &source,
                 own_source_only,
+                platform_made,
                 labels,
             };
             let mut chunk = Vec::with_capacity(CHUNK_ROWS);

@@ -29,6 +29,9 @@ pub(crate) struct Validator<'a> {
     /// Refuse rows whose 数据来源单位 is not `source` (uploads through a
     /// department's desk: a department files only its own records).
     pub(crate) own_source_only: bool,
+    /// The platform's own row (see [`crate::ImportRequest::platform_made`]):
+    /// it may use the record type's reserved document numbers.
+    pub(crate) platform_made: bool,
     /// For each field, the label issues carry: the file's own header if the
     /// file has a column for it, else the catalogue's name.
     pub(crate) labels: Vec<String>,
@@ -92,6 +95,52 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// What this batch may not carry though the catalogue allows it: a
+    /// record of another department in a department's own upload, or a
+    /// document number the platform reserves for its own records.
+    fn batch_rule(&self, row_no: i64, values: &[(FieldIdx, Value)]) -> Option<RowIssue> {
+        let value_of = |role: Role| {
+            let idx = self.record_type.field_with_role(role)?;
+            let (_, value) = values.iter().find(|(f, _)| *f == idx)?;
+            Some((idx, value.to_text()))
+        };
+        let issue = |idx: FieldIdx, code: &str, message: String| RowIssue {
+            row_no,
+            severity: IssueSeverity::Error,
+            field: self.labels[idx.0].clone(),
+            code: code.to_owned(),
+            message,
+        };
+        if self.own_source_only
+            && let Some((idx, source)) = value_of(Role::Source)
+            && source != self.source
+        {
+            return Some(issue(
+                idx,
+                "foreign_source",
+                format!(
+                    "数据来源单位“{source}”不是报送单位“{}”：各单位只能报送本单位的信息",
+                    self.source
+                ),
+            ));
+        }
+        if !self.platform_made
+            && let Some(prefix) = &self.record_type.reserved_doc_no_prefix
+            && let Some((idx, number)) = value_of(Role::DocNo)
+            && number.starts_with(prefix.as_str())
+        {
+            return Some(issue(
+                idx,
+                "reserved_doc_no",
+                format!(
+                    "编号“{number}”是本平台为在平台上办理的事项编制的编号（以“{prefix}”开头），不能报送；\
+                     在平台上签署的承诺，其履约情况请在平台上登记"
+                ),
+            ));
+        }
+        None
+    }
+
     /// Validates one raw row.
     pub(crate) fn prepare(&self, row: RawRow) -> Result<Prepared, IngestError> {
         if let Some(problem) = &row.problem {
@@ -125,22 +174,7 @@ impl<'a> Validator<'a> {
             }));
         };
 
-        if self.own_source_only
-            && let Some(idx) = self.record_type.field_with_role(Role::Source)
-            && let Some((_, value)) = checked.values.iter().find(|(f, _)| *f == idx)
-            && value.to_text() != self.source
-        {
-            let issue = RowIssue {
-                row_no: row.row_no,
-                severity: IssueSeverity::Error,
-                field: self.labels[idx.0].clone(),
-                code: "foreign_source".to_owned(),
-                message: format!(
-                    "数据来源单位“{}”不是报送单位“{}”：各单位只能报送本单位的信息",
-                    value.to_text(),
-                    self.source
-                ),
-            };
+        if let Some(issue) = self.batch_rule(row.row_no, &checked.values) {
             return Ok(Prepared::Rejected(Rejected {
                 rejection: self.seal_row(&row)?,
                 issues: vec![issue],

@@ -48,6 +48,7 @@ impl Rights {
                     today: crate::service::today(),
                     data_dir: Some(inner.data_dir.clone()),
                     own_source_only: true,
+                    platform_made: true,
                 },
                 &Progress::default(),
             )

@@ -140,6 +140,7 @@ impl Platform {
             today: today(),
             data_dir: Some(self.dir.clone()),
             own_source_only: false,
+            platform_made: false,
         };
         self.importer.import(request, &Progress::default()).await.unwrap()
     }

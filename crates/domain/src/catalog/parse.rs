@@ -68,6 +68,7 @@ struct FileSpec {
     nature: String,
     disclosure: String,
     basis: String,
+    reserved_doc_no_prefix: Option<String>,
     publicity: PublicitySpec,
     fields: Vec<FieldSpec>,
 }
@@ -210,6 +211,7 @@ impl RecordType {
             nature,
             disclosure,
             basis: spec.basis,
+            reserved_doc_no_prefix: spec.reserved_doc_no_prefix.filter(|p| !p.trim().is_empty()),
             fields,
             publicity: PublicityPolicy::Permanent,
         };

@@ -16,6 +16,11 @@ pub struct RecordType {
     pub disclosure: Disclosure,
     /// The national rule or standard the item set follows.
     pub basis: String,
+    /// Document numbers beginning with this are the platform's own: it
+    /// numbers the records it makes itself (a breach of a commitment signed
+    /// on the platform) so, and no upload may use such a number — it would
+    /// make a new version of the platform's record.
+    pub reserved_doc_no_prefix: Option<String>,
     /// The data items, in the order of the national item set.
     pub fields: Vec<Field>,
     /// How long records stay public.

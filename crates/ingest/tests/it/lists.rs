@@ -2,6 +2,7 @@
 //! pipeline: an entry is a record keyed by its decision document, and its
 //! removal is a new version of the same entry that ends its window.
 
+use xinyong_store::IssueSeverity;
 use xinyong_testkit::{backends, today};
 
 use crate::{ORG_USCC, Text, write_csv};
@@ -67,6 +68,64 @@ async fn a_list_entry_and_its_removal_are_versions_of_one_record() {
             Some("2026-02-28")
         );
         assert!(!current.publicity.covers(today()));
+        platform.cleanup().await;
+    }
+}
+
+/// 承诺书编号 beginning 信用平台承诺第 are the platform's numbers for
+/// commitments signed on it: an upload using one would make a new version
+/// of the platform's own breach record, so it is refused; a breach of a
+/// commitment made on paper is a record like any other.
+#[tokio::test]
+async fn an_upload_may_not_use_the_platforms_commitment_numbers() {
+    const BREACH: &[&str] = &[
+        "主体名称",
+        "主体类别",
+        "统一社会信用代码",
+        "承诺书编号",
+        "承诺类型",
+        "承诺日期",
+        "违诺情形",
+        "认定机关",
+        "认定日期",
+    ];
+    let row = |number: &str| {
+        [
+            "淮北市鑫源商贸有限公司",
+            "法人及非法人组织",
+            ORG_USCC,
+            number,
+            "审批替代型（告知承诺）",
+            "2026-03-02",
+            "承诺具备的消防条件经核查不实",
+            "淮北市市场监督管理局",
+            "2026-05-06",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    for platform in backends().await {
+        let rows = [row("信用平台承诺第5号"), row("淮市监承诺〔2026〕3号")];
+        let file = write_csv(&platform.dir.join("违诺.csv"), BREACH, &rows, Text::Utf8);
+        let batch = platform.import(&file, "cnwy", "淮北市市场监督管理局").await;
+        assert_eq!(
+            (batch.summary.n_accepted, batch.summary.n_rejected),
+            (1, 1),
+            "{:?}",
+            batch.summary
+        );
+        let refused = crate::issues(platform.store.as_ref(), batch.id, IssueSeverity::Error).await;
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(
+            (refused[0].row_no, refused[0].field.as_str(), refused[0].code.as_str()),
+            (2, "承诺书编号", "reserved_doc_no"),
+            "row 2 of the file (its header is row 1)"
+        );
+        assert!(
+            refused[0].message.contains("信用平台承诺第5号"),
+            "{}",
+            refused[0].message
+        );
         platform.cleanup().await;
     }
 }

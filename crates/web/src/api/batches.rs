@@ -147,6 +147,7 @@ pub(crate) async fn import_upload(
                 today: today(),
                 data_dir: Some(state.data_dir.clone()),
                 own_source_only: true,
+                platform_made: false,
             },
             &Progress::default(),
         )

@@ -50,6 +50,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         today: xinyong_domain::date::china_date(chrono::Utc::now()),
         data_dir: Some(platform.config.data_dir.clone()),
         own_source_only: false,
+        platform_made: false,
     };
     let progress = Progress::default();
     let bar = progress_bar(&args.file, progress.clone());

@@ -227,6 +227,7 @@ async fn import_demo_file(
         today,
         data_dir: Some(platform.config.data_dir.clone()),
         own_source_only: false,
+        platform_made: false,
     };
     let batch = platform.importer().import(request, &Progress::default()).await?;
     tracing::info!(
