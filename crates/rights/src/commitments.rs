@@ -209,6 +209,51 @@ impl crate::Rights {
             .await?;
         Ok(batch.id)
     }
+
+    /// A breach record withdrawn (an objection to it upheld) takes its
+    /// finding back: the commitment it was made for waits for a finding
+    /// again, so that it does not stay 未履约 with no record behind it.
+    pub(crate) async fn reopen_withdrawn_breach(
+        &self,
+        principal: &xinyong_access::Principal,
+        record_id: i64,
+    ) -> Result<(), RightsFailure> {
+        let store = &self.inner.store;
+        let Some(record) = store.record_by_id(record_id).await? else {
+            return Ok(());
+        };
+        let Some(id) = (record.key.record_type == BREACH_TYPE)
+            .then(|| commitment_of_number(&record.key.doc_no))
+            .flatten()
+        else {
+            return Ok(());
+        };
+        let subject = record.key.subject_id;
+        if store.commitment(id).await?.is_none_or(|c| c.new.subject_id != subject) {
+            return Ok(());
+        }
+        if store.record_finding(id, "broken", None).await? {
+            self.journal(
+                principal,
+                "commitment.reopen",
+                Some(subject),
+                json!({ "commitment": id, "withdrawn_record": record_id }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The commitment a breach record's number names, if it is the platform's
+/// own number ([`commitment_number`]).
+fn commitment_of_number(number: &str) -> Option<i64> {
+    number
+        .strip_prefix(COMMITMENT_NUMBER_PREFIX)?
+        .strip_suffix('号')?
+        .parse()
+        .ok()
+        .filter(|id: &i64| *id > 0)
 }
 
 /// The record type a breach becomes (`catalog/cnwy.toml`).
@@ -218,8 +263,13 @@ pub(crate) const BREACH_TYPE: &str = "cnwy";
 /// document number, so one commitment has one breach record). The wording
 /// is the platform's own, so that it does not meet a department's 文号.
 pub(crate) fn commitment_number(id: i64) -> String {
-    format!("信用平台承诺第{id}号")
+    format!("{COMMITMENT_NUMBER_PREFIX}{id}号")
 }
+
+/// How the platform's commitment numbers begin: the catalogue reserves it
+/// (`reserved_doc_no_prefix` in `catalog/cnwy.toml`), so no upload can use
+/// such a number.
+const COMMITMENT_NUMBER_PREFIX: &str = "信用平台承诺第";
 
 impl SubjectRights {
     /// Signs a commitment of `kind` for `matter`, made to `addressee` (a
@@ -404,5 +454,37 @@ impl crate::OfficialDesk {
             Self::Office(desk) => desk.record_finding(id, finding).await,
             Self::Department(desk) => desk.record_finding(id, finding).await,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use xinyong_domain::RecordType;
+
+    use super::*;
+
+    #[test]
+    fn a_commitment_number_names_its_commitment_and_nothing_else_does() {
+        assert_eq!(commitment_of_number(&commitment_number(42)), Some(42));
+        for other in [
+            "淮市监承诺〔2026〕3号",
+            "信用平台承诺第号",
+            "信用平台承诺第0号",
+            "信用平台承诺第x号",
+            "信用平台承诺第7",
+        ] {
+            assert_eq!(commitment_of_number(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn the_catalogue_reserves_the_platforms_commitment_numbers() {
+        let (_, text) = xinyong_ingest::builtin_catalog()
+            .into_iter()
+            .find(|(name, _)| name == "cnwy.toml")
+            .expect("cnwy.toml is shipped");
+        let breach = RecordType::from_toml(&text).expect("cnwy.toml parses");
+        assert_eq!(breach.code, BREACH_TYPE);
+        assert_eq!(breach.reserved_doc_no_prefix.as_deref(), Some(COMMITMENT_NUMBER_PREFIX));
     }
 }

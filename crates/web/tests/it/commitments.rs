@@ -230,6 +230,27 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         assert_eq!(office["source"], xinyong_rights::RightsSettings::default().office);
         assert_eq!(field(office, "CN_CNSX"), "");
         assert!(!office.to_string().contains("淮市监罚〔2026〕1号"), "{office}");
+        // The public file lists the published commitment, its matter left out.
+        let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
+        let published = public["commitments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == "xyxf")
+            .unwrap();
+        assert_eq!(
+            (
+                published["matter"].as_str(),
+                published["status"].as_str(),
+                published["status_label"].as_str()
+            ),
+            (Some(""), Some("broken"), Some("未履约")),
+            "{published}"
+        );
+        assert!(
+            !public["commitments"].to_string().contains("淮市监罚〔2026〕1号"),
+            "{public}"
+        );
 
         // A kept commitment makes no record.
         let kept = sign(&server, &company_s, "hyzl", "食品经营行业", Some(DEPT)).await;
@@ -265,5 +286,36 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
             PERSON_ID,
             "the person's own file shows it whole"
         );
+
+        // A breach record withdrawn on objection takes its finding back: the
+        // commitment waits for a finding again (and is found kept this time).
+        let body = json!({ "record": breach["id"], "reasons": "已按期补交材料，见回执" });
+        let (status, filed) = call_as(&server, Method::POST, "/api/v1/me/objections", &company_s, Some(body)).await;
+        assert_eq!(status, 201, "{filed}");
+        let steps = format!("/api/v1/objections/{}/steps", filed["id"]);
+        let (status, _) = call_as(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "accept" })),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let withdraw = json!({ "step": "uphold", "withdraw": true });
+        let (status, upheld) = call_as(&server, Method::POST, &steps, &operator, Some(withdraw)).await;
+        assert_eq!(status, 200, "{upheld}");
+        assert!(
+            breaches(&server, COMPANY).await.iter().all(|r| r["id"] != breach["id"]),
+            "withdrawn"
+        );
+        assert_eq!(listed(&server, &operator, "").await, [to_dept], "open again");
+        let (_, mine) = call_as(&server, Method::GET, "/api/v1/me/commitments", &company_s, None).await;
+        let reopened = mine.as_array().unwrap().iter().find(|c| c["id"] == to_dept).unwrap();
+        assert_eq!(reopened["status"], "signed", "{reopened}");
+        let (status, body) = find(&server, &operator, to_dept, json!({ "kept": true })).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("kept")), "{body}");
+        let entries = server.platform.store.audit_entries(0, 1000).await.unwrap();
+        assert!(entries.iter().any(|e| e.event.action == "commitment.reopen"));
     }
 }
