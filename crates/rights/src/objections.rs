@@ -9,7 +9,9 @@ use serde_json::{Map, Value, json};
 use xinyong_access::Principal;
 use xinyong_domain::catalog::Role;
 use xinyong_domain::rights::RightsError;
-use xinyong_domain::rights::objection::{Closed, Filed, ObjectionState, ObjectionStep, Remedy, Reviewing, file};
+use xinyong_domain::rights::objection::{
+    Closed, Filed, ObjectionState, ObjectionStep, Registration, Remedy, Reviewing, file,
+};
 use xinyong_store::{
     NewObjection, Objection, ObjectionFilter, ObjectionUpdate, RecordId, StoreError, StoredRecord, SubjectId,
 };
@@ -26,6 +28,20 @@ pub struct ObjectionView {
     pub state_label: &'static str,
     /// Whether the step due is late.
     pub overdue: bool,
+}
+
+impl ObjectionView {
+    /// What an upheld objection changed.
+    pub fn remedy(&self) -> Option<Remedy> {
+        (self.objection.status == "upheld").then(|| remedy_of(self.objection.outcome.as_deref().unwrap_or("{}")))
+    }
+
+    /// The reasons given for refusing or rejecting it.
+    pub fn reasons_given(&self) -> Option<&str> {
+        matches!(self.objection.status.as_str(), "rejected" | "refused")
+            .then_some(self.objection.outcome.as_deref())
+            .flatten()
+    }
 }
 
 /// Items to correct: item code → new value as text.
@@ -245,22 +261,25 @@ impl Rights {
     }
 }
 
-impl SubjectRights {
-    /// Objects to one of the subject's own current records, with supporting
-    /// documents already kept ([`Rights::keep_proof`]).
-    pub async fn object(
+impl Rights {
+    /// Files an objection to `record` (current, and `may_object` to it) in
+    /// the name of `filer`, with supporting documents already kept
+    /// ([`Rights::keep_proof`]); journaled as `principal`'s.
+    async fn file_objection(
         &self,
+        principal: &Principal,
         record_id: i64,
-        reasons: &str,
+        may_object: impl Fn(&StoredRecord) -> bool,
+        (filer, reasons): (String, &str),
         attachments: Vec<crate::Proof>,
     ) -> Result<ObjectionView, RightsFailure> {
-        let inner = &self.rights.inner;
+        let inner = &self.inner;
         let record = inner
             .store
             .record_by_id(record_id)
             .await?
-            .filter(|r| r.key.subject_id == self.subject.id && r.current)
-            .ok_or_else(|| RightsFailure::NotFound("只能对本主体信用档案中的现行信息提出异议".into()))?;
+            .filter(|r| r.current && may_object(r))
+            .ok_or_else(|| RightsFailure::NotFound("未找到该现行信息，或无权对其登记异议".into()))?;
         let reasons = xinyong_domain::rights::required(reasons, "异议理由")?;
         let day = today();
         let filed = file(day, &inner.calendar, inner.settings.objection_deadlines())?;
@@ -268,9 +287,9 @@ impl SubjectRights {
             .store
             .create_objection(&NewObjection {
                 record_id: record.id,
-                subject_id: self.subject.id,
+                subject_id: record.key.subject_id,
                 source: record.source.clone(),
-                filer: self.principal.actor(),
+                filer,
                 reasons,
                 filed_on: filed.filed_on,
                 accept_due: filed.accept_by,
@@ -282,15 +301,42 @@ impl SubjectRights {
                 StoreError::Conflict { .. } => RightsFailure::Conflict("该信息已有正在处理的异议".into()),
                 other => other.into(),
             })?;
+        self.journal(
+            principal,
+            "objection.file",
+            Some(record.key.subject_id),
+            json!({ "objection": created.id, "record": record.id, "filer": created.new.filer }),
+        )
+        .await?;
+        self.objection_view(created, day)
+    }
+}
+
+impl SubjectRights {
+    /// Objects to one of the subject's own current records, with supporting
+    /// documents already kept ([`Rights::keep_proof`]).
+    pub async fn object(
+        &self,
+        record_id: i64,
+        reasons: &str,
+        attachments: Vec<crate::Proof>,
+    ) -> Result<ObjectionView, RightsFailure> {
+        let subject = self.subject.id;
         self.rights
-            .journal(
+            .file_objection(
                 &self.principal,
-                "objection.file",
-                Some(self.subject.id),
-                json!({ "objection": created.id, "record": record.id }),
+                record_id,
+                |r| r.key.subject_id == subject,
+                (self.principal.actor(), reasons),
+                attachments,
             )
-            .await?;
-        self.rights.objection_view(created, day)
+            .await
+            .map_err(|failure| match failure {
+                RightsFailure::NotFound(_) => {
+                    RightsFailure::NotFound("只能对本主体信用档案中的现行信息提出异议".into())
+                }
+                other => other,
+            })
     }
 
     /// The subject's objections, newest first.
@@ -326,6 +372,21 @@ fn forbidden(text: &str) -> RightsFailure {
 }
 
 impl OfficeRights {
+    /// Registers an objection to any current record that its applicant
+    /// filed elsewhere (forwarded by Credit China, at a window, by letter).
+    pub async fn register_objection(
+        &self,
+        record_id: i64,
+        registration: &Registration,
+        reasons: &str,
+        attachments: Vec<crate::Proof>,
+    ) -> Result<ObjectionView, RightsFailure> {
+        let filer = registration.filer(&self.principal.actor());
+        self.rights
+            .file_objection(&self.principal, record_id, |_| true, (filer, reasons), attachments)
+            .await
+    }
+
     /// Objections, the running ones only if `open_only`.
     pub async fn objections(&self, open_only: bool) -> Result<Vec<ObjectionView>, RightsFailure> {
         list(
@@ -352,6 +413,30 @@ impl OfficeRights {
 }
 
 impl DepartmentRights {
+    /// Registers an objection to one of the department's own current
+    /// records that its applicant brought to the department directly (the
+    /// national rules let a subject object to the authority holding the
+    /// record); it then runs like any other, through the credit office.
+    pub async fn register_objection(
+        &self,
+        record_id: i64,
+        registration: &Registration,
+        reasons: &str,
+        attachments: Vec<crate::Proof>,
+    ) -> Result<ObjectionView, RightsFailure> {
+        let filer = registration.filer(&self.principal.actor());
+        let source = self.source.clone();
+        self.rights
+            .file_objection(
+                &self.principal,
+                record_id,
+                |r| r.source == source,
+                (filer, reasons),
+                attachments,
+            )
+            .await
+    }
+
     /// Objections to the department's own records.
     pub async fn objections(&self, open_only: bool) -> Result<Vec<ObjectionView>, RightsFailure> {
         list(
@@ -391,10 +476,16 @@ impl DepartmentRights {
             return Err(error.clone().into());
         }
         let (ObjectionStep::Uphold(Remedy::Correction(changes)), Ok(next)) = (&step, probe) else {
-            return self
+            let withdrawal = matches!(step, ObjectionStep::Uphold(Remedy::Withdrawal));
+            let record = objection.new.record_id;
+            let view = self
                 .rights
                 .objection_step(&self.principal, objection, step, reviewing, None)
-                .await;
+                .await?;
+            if withdrawal {
+                self.rights.reopen_withdrawn_breach(&self.principal, record).await?;
+            }
+            return Ok(view);
         };
         // A correction runs in a task of its own, so that a caller that goes
         // away cannot stop it between the claim and the link.
@@ -485,6 +576,27 @@ impl crate::OfficialDesk {
         match self {
             Self::Office(desk) => desk.objections(open_only).await,
             Self::Department(desk) => desk.objections(open_only).await,
+        }
+    }
+
+    /// Registers an objection filed elsewhere, on a record this desk may
+    /// register one for.
+    pub async fn register_objection(
+        &self,
+        record_id: i64,
+        registration: &Registration,
+        reasons: &str,
+        attachments: Vec<crate::Proof>,
+    ) -> Result<ObjectionView, RightsFailure> {
+        match self {
+            Self::Office(desk) => {
+                desk.register_objection(record_id, registration, reasons, attachments)
+                    .await
+            }
+            Self::Department(desk) => {
+                desk.register_objection(record_id, registration, reasons, attachments)
+                    .await
+            }
         }
     }
 

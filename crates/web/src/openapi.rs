@@ -61,6 +61,7 @@ use crate::api;
         api::rights::my_objections,
         api::rights::withdraw_objection,
         api::rights::objections,
+        api::rights::register_objection,
         api::rights::objection_step,
         api::audit::list,
         api::audit::verify,

@@ -82,7 +82,12 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(max_upload)),
         )
         .route("/me/objections/{id}/withdraw", post(rights::withdraw_objection))
-        .route("/objections", get(rights::objections))
+        .route(
+            "/objections",
+            get(rights::objections)
+                .post(rights::register_objection)
+                .layer(DefaultBodyLimit::max(max_upload)),
+        )
         .route("/objections/{id}/steps", post(rights::objection_step))
         .route("/measures", get(checks::book))
         .route("/measures/reload", post(checks::reload))

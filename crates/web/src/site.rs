@@ -77,6 +77,10 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/office/flags/{id}", post(console::office::settle))
         .route("/console/rights", get(console::rights::show))
         .route("/console/rights/repairs/{id}", post(console::rights::repair_step))
+        .route(
+            "/console/rights/objections",
+            post(console::rights::register_objection).layer(DefaultBodyLimit::max(state.settings.max_upload_bytes)),
+        )
         .route("/console/rights/objections/{id}", post(console::rights::objection_step))
         .route(
             "/console/rights/commitments/{id}",

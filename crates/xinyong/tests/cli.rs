@@ -423,3 +423,73 @@ fn the_office_queues_answer_from_the_command_line() {
     // Reasons are required where the other side is told them.
     assert_eq!(xinyong(dir.path(), &["repairs", "deny", "7"]).status.code(), Some(2));
 }
+
+#[test]
+fn the_office_registers_an_objection_that_came_by_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let file = dir.path().join("处罚.csv");
+    let path = file.to_str().unwrap();
+    let generated = xinyong(
+        &data,
+        &[
+            "gen",
+            "--type",
+            "xzcf",
+            "--rows",
+            "3",
+            "--out",
+            path,
+            "--error-rate",
+            "0",
+            "--seed",
+            "9",
+        ],
+    );
+    assert!(generated.status.success(), "{generated:?}");
+    let imported = xinyong(
+        &data,
+        &["import", path, "--type", "xzcf", "--source", "淮北市市场监督管理局"],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let register = |extra: &[&str]| {
+        let mut args = vec![
+            "objections",
+            "register",
+            "--record",
+            "1",
+            "--applicant",
+            "安徽某律师事务所",
+            "--standing",
+            "agent",
+            "--channel",
+            "mail",
+            "--reasons",
+            "处罚决定已被复议撤销",
+        ];
+        args.extend_from_slice(extra);
+        xinyong(&data, &args)
+    };
+    let bare = register(&[]);
+    assert_eq!(bare.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("授权委托书"));
+    let letter = dir.path().join("授权委托书.pdf");
+    std::fs::write(&letter, b"%PDF-1.4 power of attorney").unwrap();
+    let registered = register(&["--attachment", letter.to_str().unwrap()]);
+    assert!(
+        registered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&registered.stderr)
+    );
+    let listed = xinyong(&data, &["objections", "list", "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(
+        (listed[0]["record_id"].as_i64(), listed[0]["status"].as_str()),
+        (Some(1), Some("filed")),
+        "{listed}"
+    );
+}

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sm3::{Digest, Sm3};
 
-use super::{RightsError, required};
+use super::{RightsError, plain, required};
 
 /// A kind of commitment the platform offers.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -164,22 +164,6 @@ pub fn sign(
         signed_on: today,
         public: kind.public,
     })
-}
-
-/// `text` if it is at most `max` characters and holds no control or
-/// direction-changing characters (which would change how the signed text
-/// reads without showing).
-fn plain(text: &str, what: &str, max: usize) -> Result<String, RightsError> {
-    if text.chars().count() > max {
-        return Err(RightsError::Incomplete(format!("{what}不能超过{max}个字")));
-    }
-    let hidden = |c: char| {
-        c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    };
-    if text.chars().any(hidden) {
-        return Err(RightsError::Incomplete(format!("{what}含有不可见的控制字符")));
-    }
-    Ok(text.to_owned())
 }
 
 /// What became of a commitment.

@@ -10,7 +10,7 @@
 
 use chrono::NaiveDate;
 
-use super::{RightsError, required};
+use super::{RightsError, plain, required};
 use crate::calendar::WorkingCalendar;
 
 /// Working-day limits of an objection.
@@ -28,6 +28,120 @@ impl Default for ObjectionDeadlines {
             accept_days: 2,
             decide_days: 10,
         }
+    }
+}
+
+/// How an objection the subject did not file here itself reached the
+/// platform: the national rules let a subject object through Credit China
+/// (信用中国, which forwards it) or directly to the authority holding the
+/// record (reference §4 [S22]); at a service window or by letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// 信用中国网站转办.
+    CreditChina,
+    /// 窗口受理.
+    Counter,
+    /// 信函.
+    Mail,
+}
+
+impl Channel {
+    /// Every channel, in the order forms list them.
+    pub const ALL: [Self; 3] = [Self::CreditChina, Self::Counter, Self::Mail];
+
+    /// The code requests use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::CreditChina => "credit_china",
+            Self::Counter => "counter",
+            Self::Mail => "mail",
+        }
+    }
+
+    /// The channel for `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    /// In Chinese.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CreditChina => "信用中国网站转办",
+            Self::Counter => "窗口受理",
+            Self::Mail => "信函",
+        }
+    }
+}
+
+/// In what capacity the applicant of an objection acts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The subject itself (a person, or an organisation's legal representative).
+    Subject,
+    /// Someone the subject has authorised in writing (委托代理人).
+    Agent,
+}
+
+impl Standing {
+    /// The code requests use.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Subject => "subject",
+            Self::Agent => "agent",
+        }
+    }
+
+    /// The standing for `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Subject, Self::Agent].into_iter().find(|s| s.code() == code)
+    }
+
+    /// In Chinese.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Subject => "信用主体本人或法定代表人",
+            Self::Agent => "委托代理人",
+        }
+    }
+}
+
+/// An objection an official registers for an applicant who filed it
+/// elsewhere: who applied, in what capacity, and how it arrived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    applicant: String,
+    standing: Standing,
+    channel: Channel,
+}
+
+impl Registration {
+    /// The applicant's name (at most 50 characters, plain text); an agent
+    /// must show its authority, so `documents` (the files kept with the
+    /// objection) must include the 授权委托书.
+    pub fn new(applicant: &str, standing: Standing, channel: Channel, documents: usize) -> Result<Self, RightsError> {
+        let applicant = plain(&required(applicant, "申请人姓名或名称")?, "申请人姓名或名称", 50)?;
+        if standing == Standing::Agent && documents == 0 {
+            return Err(RightsError::Incomplete(
+                "委托代理人提出的异议须附信用主体签署的授权委托书".into(),
+            ));
+        }
+        Ok(Self {
+            applicant,
+            standing,
+            channel,
+        })
+    }
+
+    /// Who filed it, as the objection records it: the applicant, its
+    /// capacity, the channel and the official who registered it.
+    pub fn filer(&self, registered_by: &str) -> String {
+        format!(
+            "{}（{}，{}，由{}登记）",
+            self.applicant,
+            self.standing.label(),
+            self.channel.label(),
+            registered_by
+        )
     }
 }
 
@@ -240,12 +354,37 @@ impl ObjectionState {
 mod tests {
     use chrono::NaiveDate;
 
-    use super::{Closed, ObjectionDeadlines, ObjectionState, ObjectionStep, Remedy, file};
+    use super::{
+        Channel, Closed, ObjectionDeadlines, ObjectionState, ObjectionStep, Registration, Remedy, Standing, file,
+    };
     use crate::calendar::{WorkingCalendar, builtin_files};
     use crate::rights::RightsError;
 
     fn day(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_registration_names_the_applicant_and_an_agent_shows_its_authority() {
+        let by_mail = Registration::new(" 王某 ", Standing::Subject, Channel::Mail, 0).unwrap();
+        assert_eq!(
+            by_mail.filer("信用办 张三"),
+            "王某（信用主体本人或法定代表人，信函，由信用办 张三登记）"
+        );
+        let agent = |documents| Registration::new("安徽某律师事务所", Standing::Agent, Channel::Counter, documents);
+        assert!(matches!(agent(0), Err(RightsError::Incomplete(m)) if m.contains("授权委托书")));
+        assert!(agent(1).is_ok());
+        for bad in ["", "  ", &"名".repeat(51), "王\u{202E}某"] {
+            assert!(
+                Registration::new(bad, Standing::Subject, Channel::CreditChina, 0).is_err(),
+                "{bad:?}"
+            );
+        }
+        for channel in Channel::ALL {
+            assert_eq!(Channel::from_code(channel.code()), Some(channel));
+        }
+        assert_eq!(Standing::from_code("agent"), Some(Standing::Agent));
+        assert_eq!((Channel::from_code("fax"), Standing::from_code("")), (None, None));
     }
 
     fn steps() -> Vec<ObjectionStep> {

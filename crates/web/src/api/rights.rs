@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use xinyong_domain::rights::commitment::Finding;
-use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
+use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Remedy, Standing};
 use xinyong_domain::rights::repair::{Eligibility, RepairStep};
 use xinyong_domain::visibility::Viewer;
-use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView};
+use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView, RightsFailure};
 
 use crate::api::batches::multipart_error;
 use crate::api::dto::{SubjectSummary, subject_summary};
@@ -436,6 +436,9 @@ pub(crate) struct ObjectionOut {
     record_id: i64,
     /// The department verifying it (the record's source).
     source: String,
+    /// Who filed it: the subject's account, or the applicant as an
+    /// official registered it (capacity, channel, by whom).
+    filer: String,
     reasons: String,
     /// Supporting documents: name, size and SM3 digest.
     #[schema(value_type = Vec<Object>)]
@@ -449,20 +452,63 @@ pub(crate) struct ObjectionOut {
     overdue: bool,
     accepted_on: Option<NaiveDate>,
     closed_on: Option<NaiveDate>,
-    /// Reasons given, or the remedy (JSON) when upheld.
-    outcome: Option<String>,
+    /// The reasons given when refused or rejected.
+    reasons_given: Option<String>,
+    /// What was done when upheld.
+    remedy: Option<RemedyOut>,
     /// The corrected version, when upheld with a correction.
     corrected_record: Option<i64>,
 }
 
+/// What an upheld objection changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RemedyOut {
+    /// `correction` (a new version of the record) or `withdrawal`.
+    kind: &'static str,
+    /// The items corrected, with their new values.
+    changes: Vec<ChangeOut>,
+}
+
+/// One corrected item.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ChangeOut {
+    /// The item's code.
+    item: String,
+    /// Its corrected value.
+    value: String,
+}
+
+impl From<Remedy> for RemedyOut {
+    fn from(remedy: Remedy) -> Self {
+        match remedy {
+            Remedy::Withdrawal => Self {
+                kind: "withdrawal",
+                changes: Vec::new(),
+            },
+            Remedy::Correction(changes) => Self {
+                kind: "correction",
+                changes: changes
+                    .into_iter()
+                    .map(|(item, value)| ChangeOut { item, value })
+                    .collect(),
+            },
+        }
+    }
+}
+
 impl From<ObjectionView> for ObjectionOut {
     fn from(v: ObjectionView) -> Self {
+        let remedy = v.remedy().map(Into::into);
+        let reasons_given = v.reasons_given().map(str::to_owned);
         let o = v.objection;
         Self {
+            reasons_given,
+            remedy,
             id: o.id,
             record_id: o.new.record_id,
             attachments: documents(&o.new.attachments),
             source: o.new.source,
+            filer: o.new.filer,
             reasons: o.new.reasons,
             filed_on: o.new.filed_on,
             status: o.status,
@@ -471,7 +517,6 @@ impl From<ObjectionView> for ObjectionOut {
             overdue: v.overdue,
             accepted_on: o.accepted_on,
             closed_on: o.closed_on,
-            outcome: o.outcome,
             corrected_record: o.corrected_record,
         }
     }
@@ -499,42 +544,149 @@ pub(crate) async fn object(
     request: Request,
 ) -> Result<(StatusCode, Json<ObjectionOut>), Error> {
     let desk = state.rights.subject_desk(&caller).await?;
-    let is_multipart = request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let (record, reasons, attachments) = if is_multipart {
-        let multipart = Multipart::from_request(request, &state)
-            .await
-            .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
-        objection_parts(&state, multipart).await?
+    let parts = if is_multipart(&request) {
+        objection_parts(&state, multipart_of(request, &state).await?, false).await?
     } else {
         let JsonBody(form) = JsonBody::<ObjectForm>::from_request(request, &state).await?;
-        (form.record, form.reasons, Vec::new())
+        ObjectionParts {
+            record: form.record,
+            reasons: form.reasons,
+            ..ObjectionParts::default()
+        }
     };
-    let view = desk.object(record, &reasons, attachments).await?;
+    let view = desk.object(parts.record, &parts.reasons, parts.attachments).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
 }
 
+/// An objection an official registers for an applicant who filed it
+/// elsewhere.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegisterForm {
+    /// The record's id.
+    record: i64,
+    /// What is wrong, as the applicant put it.
+    reasons: String,
+    /// The applicant's name.
+    applicant: String,
+    /// `subject` (the subject itself or its legal representative) or `agent` (委托代理人).
+    standing: String,
+    /// How it arrived: `credit_china` (信用中国网站转办), `counter` (窗口受理) or `mail` (信函).
+    channel: String,
+}
+
+/// Registers an objection its applicant filed elsewhere — forwarded by
+/// Credit China, at a window, by letter; by the subject or its agent (who
+/// must attach the 授权委托书): the credit office for any record, a
+/// department for its own. JSON, or multipart with `attachment` files.
+#[utoipa::path(post, path = "/api/v1/objections", tag = "rights",
+    request_body(content = RegisterForm, description = "JSON，或 multipart/form-data 字段 record、reasons、applicant、standing、channel 及若干 attachment 文件"),
+    responses((status = 201, body = ObjectionOut), (status = 400, body = crate::error::Problem),
+              (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+              (status = 409, body = crate::error::Problem)))]
+pub(crate) async fn register_objection(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    request: Request,
+) -> Result<(StatusCode, Json<ObjectionOut>), Error> {
+    let desk = state.rights.official_desk(&caller).await?;
+    let parts = if is_multipart(&request) {
+        objection_parts(&state, multipart_of(request, &state).await?, true).await?
+    } else {
+        let JsonBody(form) = JsonBody::<RegisterForm>::from_request(request, &state).await?;
+        ObjectionParts {
+            record: form.record,
+            reasons: form.reasons,
+            applicant: form.applicant,
+            standing: form.standing,
+            channel: form.channel,
+            attachments: Vec::new(),
+        }
+    };
+    let registration = parts.registration()?;
+    let view = desk
+        .register_objection(parts.record, &registration, &parts.reasons, parts.attachments)
+        .await?;
+    Ok((StatusCode::CREATED, Json(view.into())))
+}
+
+fn is_multipart(request: &Request) -> bool {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+async fn multipart_of(request: Request, state: &AppState) -> Result<Multipart, Error> {
+    Multipart::from_request(request, state)
+        .await
+        .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))
+}
+
+/// An objection's fields as posted.
+#[derive(Debug, Default)]
+pub(crate) struct ObjectionParts {
+    pub(crate) record: i64,
+    pub(crate) reasons: String,
+    /// Who applied, in what capacity and through which channel: only
+    /// where an official registers an objection filed elsewhere.
+    pub(crate) applicant: String,
+    pub(crate) standing: String,
+    pub(crate) channel: String,
+    pub(crate) attachments: Vec<Proof>,
+}
+
+impl ObjectionParts {
+    /// The registration these fields describe.
+    pub(crate) fn registration(&self) -> Result<Registration, Error> {
+        let standing = Standing::from_code(self.standing.trim()).ok_or_else(|| {
+            Error::InvalidRequest("standing 应为 subject（信用主体本人或法定代表人）或 agent（委托代理人）".into())
+        })?;
+        let channel = Channel::from_code(self.channel.trim()).ok_or_else(|| {
+            let known: Vec<String> = Channel::ALL
+                .iter()
+                .map(|c| format!("{}（{}）", c.code(), c.label()))
+                .collect();
+            Error::InvalidRequest(format!("channel 应为 {}", known.join("、")))
+        })?;
+        Ok(
+            Registration::new(&self.applicant, standing, channel, self.attachments.len())
+                .map_err(RightsFailure::from)?,
+        )
+    }
+}
+
 /// The fields of an objection posted as multipart (the API's, or the
-/// portal's after its CSRF part): `record`, `reasons`, `attachment` files
-/// (kept sealed as they arrive).
+/// portal's and console's after their CSRF part): `record`, `reasons`,
+/// `attachment` files (kept sealed as they arrive) and, when an official
+/// is `registering` one filed elsewhere, `applicant`, `standing`, `channel`.
 pub(crate) async fn objection_parts(
     state: &AppState,
     mut multipart: Multipart,
-) -> Result<(i64, String, Vec<Proof>), Error> {
-    let (mut record, mut reasons, mut attachments) = (None, String::new(), Vec::new());
+    registering: bool,
+) -> Result<ObjectionParts, Error> {
+    let mut parts = ObjectionParts::default();
+    let mut record = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("record") => record = Some(number(field.text().await.map_err(multipart_error)?.trim(), "信息编号")?),
-            Some("reasons") => reasons = field.text().await.map_err(multipart_error)?,
-            Some("attachment") => {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "record" => record = Some(number(field.text().await.map_err(multipart_error)?.trim(), "信息编号")?),
+            "reasons" => parts.reasons = field.text().await.map_err(multipart_error)?,
+            "applicant" if registering => parts.applicant = field.text().await.map_err(multipart_error)?,
+            "standing" if registering => parts.standing = field.text().await.map_err(multipart_error)?,
+            "channel" if registering => parts.channel = field.text().await.map_err(multipart_error)?,
+            "attachment" => {
                 let name = field.file_name().unwrap_or("证明材料").to_owned();
                 let bytes = field.bytes().await.map_err(multipart_error)?;
                 if !bytes.is_empty() {
-                    attachments.push(state.rights.keep_proof(&name, bytes.as_ref())?);
+                    parts.attachments.push(state.rights.keep_proof(&name, bytes.as_ref())?);
                 }
+            }
+            _ if registering => {
+                return Err(Error::InvalidRequest(
+                    "只能包含字段 record、reasons、applicant、standing、channel 和 attachment".into(),
+                ));
             }
             _ => {
                 return Err(Error::InvalidRequest(
@@ -543,8 +695,8 @@ pub(crate) async fn objection_parts(
             }
         }
     }
-    let record = record.ok_or_else(|| Error::InvalidRequest("缺少字段 record（要提出异议的信息编号）".into()))?;
-    Ok((record, reasons, attachments))
+    parts.record = record.ok_or_else(|| Error::InvalidRequest("缺少字段 record（要提出异议的信息编号）".into()))?;
+    Ok(parts)
 }
 
 /// The signed-in subject's objections.

@@ -6,7 +6,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use xinyong_access::{Caller as Who, Principal};
+use xinyong_domain::catalog::RecordType;
 use xinyong_domain::id::mask_embedded_identifiers;
+use xinyong_domain::rights::objection::Remedy;
 use xinyong_domain::rights::repair::Eligibility;
 use xinyong_store::PageRequest;
 
@@ -75,6 +77,26 @@ struct ObjectionLine {
     filed_on: String,
     state: &'static str,
     outcome: String,
+}
+
+/// What an upheld objection changed, in words: the corrected items by
+/// their catalogue names.
+fn remedy_text(remedy: &Remedy, record_type: Option<&RecordType>) -> String {
+    match remedy {
+        Remedy::Withdrawal => "该信息已撤销".to_owned(),
+        Remedy::Correction(changes) => {
+            let items: Vec<String> = changes
+                .iter()
+                .map(|(key, value)| {
+                    let name = record_type
+                        .and_then(|t| t.field_by_key(key).map(|idx| t.field(idx).name.as_str()))
+                        .unwrap_or(key);
+                    format!("{name}更正为“{value}”")
+                })
+                .collect();
+            format!("已更正：{}", items.join("；"))
+        }
+    }
 }
 
 /// One read of the file, as the portal lists it.
@@ -183,16 +205,27 @@ async fn portal(
         .objections()
         .await?
         .into_iter()
-        .map(|v| ObjectionLine {
-            doc_no: doc_of(v.objection.new.record_id),
-            filed_on: v.objection.new.filed_on.to_string(),
-            state: v.state_label,
-            outcome: v
-                .objection
-                .outcome
-                .clone()
-                .filter(|o| !o.starts_with('{'))
-                .unwrap_or_default(),
+        .map(|v| {
+            // A corrected record is current again under its new version.
+            let shown = v.objection.corrected_record.unwrap_or(v.objection.new.record_id);
+            let outcome = match v.remedy() {
+                Some(remedy) => {
+                    let record_type = file
+                        .records
+                        .iter()
+                        .find(|r| r.record.id == shown)
+                        .and_then(|r| state.catalog.get(&r.record.key.record_type))
+                        .map(|entry| entry.record_type.as_ref());
+                    remedy_text(&remedy, record_type)
+                }
+                None => v.reasons_given().unwrap_or_default().to_owned(),
+            };
+            ObjectionLine {
+                doc_no: doc_of(shown),
+                filed_on: v.objection.new.filed_on.to_string(),
+                state: v.state_label,
+                outcome,
+            }
         })
         .collect();
     let mut records: Vec<_> = file
@@ -272,8 +305,8 @@ pub(crate) async fn object(State(state): State<AppState>, signed: SignedUpload) 
     let (principal, session, multipart) = (signed.principal, signed.session, signed.multipart);
     let result = async {
         let desk = state.rights.subject_desk(&principal).await?;
-        let (record, reasons, attachments) = crate::api::rights::objection_parts(&state, multipart).await?;
-        let filed = desk.object(record, &reasons, attachments).await?;
+        let parts = crate::api::rights::objection_parts(&state, multipart, false).await?;
+        let filed = desk.object(parts.record, &parts.reasons, parts.attachments).await?;
         Ok(format!(
             "异议已提交，信用办将在 {} 前决定是否受理；处理期间该信息标注“异议处理中”",
             filed.objection.new.accept_due

@@ -253,6 +253,11 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         assert_eq!((status, upheld["status"].as_str()), (200, Some("upheld")), "{upheld}");
         let corrected = upheld["corrected_record"].as_i64().unwrap();
         assert_ne!(corrected, record);
+        assert_eq!(
+            upheld["remedy"],
+            json!({ "kind": "correction", "changes": [{ "item": "CF_NR_FK", "value": "0.3" }] })
+        );
+        assert_eq!(upheld["reasons_given"], serde_json::Value::Null);
         let (status, _) = call_as(
             &server,
             Method::POST,
@@ -311,8 +316,9 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         )
         .await;
         let uphold = json!({ "step": "uphold", "withdraw": true });
-        let (status, _) = call_as(&server, Method::POST, &steps, &operator, Some(uphold)).await;
+        let (status, upheld) = call_as(&server, Method::POST, &steps, &operator, Some(uphold)).await;
         assert_eq!(status, 200);
+        assert_eq!(upheld["remedy"], json!({ "kind": "withdrawal", "changes": [] }));
         let (_, public) = server.json(&format!("/api/v1/subjects/{SHOP}")).await;
         assert!(public["records"].as_array().unwrap().is_empty(), "{public}");
         let again = server.platform.import(&path, "xzcf", DEPT).await;
@@ -333,6 +339,165 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
             batches.items.iter().any(|b| b.new.file_name.starts_with("异议更正")),
             "the correction is the department's batch"
         );
+        server.stop().await;
+    }
+}
+
+/// The national rules let a subject object through Credit China or directly
+/// to the authority holding the record: the credit office registers any
+/// such objection, a department one about its own records; an agent must
+/// show the subject's 授权委托书. It then runs like any other.
+#[tokio::test]
+async fn an_official_registers_an_objection_filed_elsewhere() {
+    for server in servers().await {
+        let row = penalty_row(
+            "淮北市鑫源商贸有限公司",
+            "法人及非法人组织",
+            COMPANY,
+            "",
+            "淮市监罚〔2026〕5号",
+            "罚款",
+            "0.5",
+            &days_ago(10),
+            DEPT,
+        );
+        let path = server.platform.dir.join("registered.csv");
+        std::fs::write(&path, format!("{PENALTY_HEADER}\n{row}\n")).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        let company = server.platform.store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+        create_accounts(
+            &server,
+            &[(DEPT, government_code(1)), (OTHER, government_code(2))],
+            vec![
+                ("company", Role::Subject, None, Some(company)),
+                ("operator", Role::Operator, Some(government_code(1)), None),
+                ("other", Role::Operator, Some(government_code(2)), None),
+                ("reviewer", Role::Reviewer, None, None),
+            ],
+        )
+        .await;
+        let owner = signed(&server, "company").await;
+        let operator = signed(&server, "operator").await;
+        let other = signed(&server, "other").await;
+        let reviewer = signed(&server, "reviewer").await;
+        let (_, file) = call_as(&server, Method::GET, "/api/v1/me/file", &owner, None).await;
+        let record = file["records"][0]["id"].as_i64().unwrap();
+        let form = |standing: &str, channel: &str| {
+            json!({ "record": record, "reasons": "罚款金额与决定书不符", "applicant": "王某",
+                    "standing": standing, "channel": channel })
+        };
+
+        // Who may not register, and what is incomplete.
+        let (status, _) = call_as(
+            &server,
+            Method::POST,
+            "/api/v1/objections",
+            &owner,
+            Some(form("subject", "mail")),
+        )
+        .await;
+        assert_eq!(status, 403, "a subject files its own through /me");
+        let (status, _) = call_as(
+            &server,
+            Method::POST,
+            "/api/v1/objections",
+            &other,
+            Some(form("subject", "counter")),
+        )
+        .await;
+        assert_eq!(status, 404, "another department's record");
+        let (status, body) = call_as(
+            &server,
+            Method::POST,
+            "/api/v1/objections",
+            &reviewer,
+            Some(form("subject", "fax")),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("credit_china（信用中国网站转办）"),
+            "{body}"
+        );
+        let (status, body) = call_as(
+            &server,
+            Method::POST,
+            "/api/v1/objections",
+            &reviewer,
+            Some(form("agent", "mail")),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(body["detail"].as_str().unwrap().contains("授权委托书"), "{body}");
+        let anonymous = server
+            .client
+            .post(server.url("/api/v1/objections"))
+            .json(&form("subject", "mail"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status().as_u16(), 401);
+
+        // The department registers an agent's objection brought to it, with
+        // the power of attorney attached.
+        let attorney = reqwest::multipart::Part::bytes(b"%PDF-1.4 authorisation".to_vec()).file_name("授权委托书.pdf");
+        let multipart = reqwest::multipart::Form::new()
+            .text("record", record.to_string())
+            .text("reasons", "罚款金额与决定书不符，决定书为0.3万元")
+            .text("applicant", "安徽某律师事务所")
+            .text("standing", "agent")
+            .text("channel", "counter")
+            .part("attachment", attorney);
+        let response = server
+            .client
+            .post(server.url("/api/v1/objections"))
+            .header("cookie", format!("xy_session={}", operator.cookie))
+            .header("x-csrf-token", &operator.csrf)
+            .multipart(multipart)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 201);
+        let filed: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(filed["status"], "filed", "{filed}");
+        assert_eq!(filed["attachments"][0]["name"], "授权委托书.pdf", "{filed}");
+        let filer = filed["filer"].as_str().unwrap();
+        assert!(
+            filer.starts_with("安徽某律师事务所（委托代理人，窗口受理，由") && filer.contains("operator"),
+            "{filer}"
+        );
+        // The subject sees it as its own, the record is marked, and a second
+        // one on the same record waits for the first.
+        let (_, mine) = call_as(&server, Method::GET, "/api/v1/me/objections", &owner, None).await;
+        assert_eq!(mine[0]["id"], filed["id"], "{mine}");
+        let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
+        assert_eq!(public["records"][0]["under_objection"], true, "{public}");
+        let (status, _) = call_as(
+            &server,
+            Method::POST,
+            "/api/v1/objections",
+            &reviewer,
+            Some(form("subject", "credit_china")),
+        )
+        .await;
+        assert_eq!(status, 409);
+        // It runs like any other: the office accepts it first.
+        let steps = format!("/api/v1/objections/{}/steps", filed["id"]);
+        let (status, accepted) = call_as(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "accept" })),
+        )
+        .await;
+        assert_eq!((status, accepted["status"].as_str()), (200, Some("reviewing")));
+        let entries = server.platform.store.audit_entries(0, 1000).await.unwrap();
+        let registered = entries.iter().find(|e| e.event.action == "objection.file").unwrap();
+        assert!(registered.event.detail.contains(filer), "{}", registered.event.detail);
         server.stop().await;
     }
 }

@@ -770,6 +770,8 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
         )
         .await;
         assert!(rejected.has("已办理"), "{}", rejected.html);
+        let portal = fetch(&server, "/me", Some(&company)).await;
+        assert!(portal.has("经核对，文号与决定书一致"), "the subject reads why");
 
         // A fine old enough to repair: the portal signs the commitment and applies in one go.
         let old = penalty_row(
@@ -810,6 +812,38 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
 
         let after = fetch(&server, "/me", Some(&company)).await;
         assert!(after.has("异议不成立") && after.has("经核对，文号与决定书一致") && !after.has("异议处理中"));
+
+        // The office registers one that came by letter from the subject; an
+        // agent's needs the 授权委托书.
+        let office = fetch(&server, "/console/rights", Some(&reviewer)).await;
+        assert!(office.has("代为登记异议") && office.has(r#"<option value="credit_china">信用中国网站转办</option>"#));
+        let registration = |standing: &str, csrf: String| {
+            Form::new()
+                .text("csrf", csrf)
+                .text("record", record.clone())
+                .text("applicant", "王五")
+                .text("standing", standing.to_owned())
+                .text("channel", "mail")
+                .text("reasons", "处罚决定已被复议撤销")
+        };
+        let agent = post_multipart(
+            &server,
+            &reviewer,
+            "/console/rights/objections",
+            registration("agent", csrf_of(&office)),
+        )
+        .await;
+        assert_eq!(agent.status, 400);
+        assert!(agent.has("须附信用主体签署的授权委托书"), "{}", agent.html);
+        let registered = post_multipart(
+            &server,
+            &reviewer,
+            "/console/rights/objections",
+            registration("subject", csrf_of(&agent)),
+        )
+        .await;
+        assert!(registered.has("已登记异议"), "{}", registered.html);
+        assert!(registered.has("处罚决定已被复议撤销") && registered.has("受理异议"));
         server.stop().await;
     }
 }

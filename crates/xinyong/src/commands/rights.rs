@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use xinyong_access::Principal;
 use xinyong_domain::rights::commitment::Finding;
-use xinyong_domain::rights::objection::ObjectionStep;
+use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Standing};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_rights::{ObjectionView, OfficialDesk, RepairView};
 
@@ -78,6 +78,29 @@ pub enum ObjectionCommand {
         /// Reasons.
         #[arg(long)]
         reasons: String,
+    },
+    /// Register an objection filed elsewhere (forwarded by Credit China, at
+    /// a window, by letter); it then runs like any other.
+    Register {
+        /// The record objected to (its number).
+        #[arg(long)]
+        record: i64,
+        /// The applicant's name.
+        #[arg(long)]
+        applicant: String,
+        /// `subject` (the subject itself or its legal representative) or
+        /// `agent` (委托代理人, who must attach the 授权委托书).
+        #[arg(long)]
+        standing: String,
+        /// `credit_china`, `counter` or `mail`.
+        #[arg(long)]
+        channel: String,
+        /// What is wrong, as the applicant put it.
+        #[arg(long)]
+        reasons: String,
+        /// A document filed with it (repeat for several).
+        #[arg(long)]
+        attachment: Vec<std::path::PathBuf>,
     },
 }
 
@@ -198,6 +221,31 @@ pub async fn objections(global: &GlobalArgs, command: ObjectionCommand) -> anyho
         }
         ObjectionCommand::Accept { id } => (id, ObjectionStep::Accept),
         ObjectionCommand::Refuse { id, reasons } => (id, ObjectionStep::Refuse(reasons)),
+        ObjectionCommand::Register {
+            record,
+            applicant,
+            standing,
+            channel,
+            reasons,
+            attachment,
+        } => {
+            let standing = Standing::from_code(&standing).context("--standing 应为 subject 或 agent")?;
+            let channel = Channel::from_code(&channel).context("--channel 应为 credit_china、counter 或 mail")?;
+            let mut attachments = Vec::with_capacity(attachment.len());
+            for path in &attachment {
+                let file = std::fs::File::open(path).with_context(|| format!("无法读取 {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+                attachments.push(rights.keep_proof(&name, file)?);
+            }
+            let registration = Registration::new(&applicant, standing, channel, attachments.len())?;
+            let view = desk
+                .register_objection(record, &registration, &reasons, attachments)
+                .await?;
+            print_lines(&[objection_line(view)], false)?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     let view = desk.screen(id, step).await?;
     print_lines(&[objection_line(view)], false)?;

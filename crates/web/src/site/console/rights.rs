@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use xinyong_access::Principal;
 use xinyong_domain::rights::commitment::Finding;
-use xinyong_domain::rights::objection::{ObjectionStep, Remedy};
+use xinyong_domain::rights::objection::{Channel, ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_domain::visibility::Viewer;
 use xinyong_rights::OfficialDesk;
@@ -22,7 +22,7 @@ use crate::api::dto::subject_summary;
 use crate::auth::{Caller, Session, SessionContext};
 use crate::extract::PathText;
 use crate::site::console::signed_out;
-use crate::site::form::SignedForm;
+use crate::site::form::{SignedForm, SignedUpload};
 use crate::site::layout::{Layout, render};
 use crate::{AppState, Error};
 
@@ -69,6 +69,8 @@ struct RightsPage {
     repairs: Vec<RepairLine>,
     objections: Vec<ObjectionLine>,
     commitments: Vec<CommitmentLine>,
+    /// The channels an objection filed elsewhere may have come by: (code, label).
+    channels: Vec<(&'static str, &'static str)>,
 }
 
 async fn render_page(
@@ -112,6 +114,7 @@ async fn render_page(
                 overdue: v.overdue,
             })
             .collect(),
+        channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
         commitments: commitments
             .into_iter()
             .map(|(v, subject)| CommitmentLine {
@@ -163,10 +166,10 @@ async fn outcome(
     state: &AppState,
     principal: &Principal,
     session: &SessionContext,
-    result: Result<&'static str, Error>,
+    result: Result<String, Error>,
 ) -> Result<Response, Error> {
     let (notice, error) = match result {
-        Ok(done) => (Some(done.to_owned()), None),
+        Ok(done) => (Some(done), None),
         Err(Error::Rights(failure)) => (None, Some(failure.to_string())),
         Err(Error::InvalidRequest(text)) => (None, Some(text)),
         Err(other) => return Err(other),
@@ -199,7 +202,7 @@ pub(crate) async fn repair_step(
             .await?
             .repair_step(id, step)
             .await?;
-        Ok("已办理")
+        Ok("已办理".to_owned())
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
@@ -232,10 +235,31 @@ pub(crate) async fn objection_step(
             .await?
             .objection_step(id, step)
             .await?;
-        Ok("已办理")
+        Ok("已办理".to_owned())
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
+}
+
+/// `POST /console/rights/objections`: registers an objection filed
+/// elsewhere (multipart: `csrf`, `record`, `applicant`, `standing`,
+/// `channel`, `reasons`, `attachment`…).
+pub(crate) async fn register_objection(State(state): State<AppState>, signed: SignedUpload) -> Result<Response, Error> {
+    let (principal, session, multipart) = (signed.principal, signed.session, signed.multipart);
+    let result = async {
+        let desk = state.rights.official_desk(&principal).await?;
+        let parts = crate::api::rights::objection_parts(&state, multipart, true).await?;
+        let registration = parts.registration()?;
+        let filed = desk
+            .register_objection(parts.record, &registration, &parts.reasons, parts.attachments)
+            .await?;
+        Ok(format!(
+            "已登记异议 {}（信息 {}），受理期限 {}；处理期间该信息标注“异议处理中”",
+            filed.objection.id, filed.objection.new.record_id, filed.objection.new.accept_due
+        ))
+    }
+    .await;
+    outcome(&state, &principal, &session, result).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,7 +296,8 @@ pub(crate) async fn commitment_finding(
             "已登记违诺，违背信用承诺信息已纳入信用档案"
         } else {
             "已登记履约"
-        })
+        }
+        .to_owned())
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
