@@ -13,7 +13,9 @@ use xinyong_domain::catalog::Role;
 use xinyong_domain::id::{mask_embedded_identifiers, mask_person_name};
 use xinyong_domain::visibility::{self, Decision, RecordFacts, Viewer, Visibility, decide};
 use xinyong_ingest::Catalog;
-use xinyong_store::{StoredRecord, Subject};
+use xinyong_store::{StoredRecord, Subject, SubjectId};
+
+use crate::{AppState, Error};
 
 /// A subject as listed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,6 +43,53 @@ pub struct SubjectDetail {
     pub subject: SubjectSummary,
     /// Its records the viewer may see, newest decision first.
     pub records: Vec<PublicRecord>,
+    /// The commitments it made whose kind is published (信用承诺公示), newest first.
+    pub commitments: Vec<PublicCommitment>,
+}
+
+/// A commitment as it is published: its kind, what it was for (where the
+/// kind publishes that), when, and whether it was kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicCommitment {
+    /// The kind's code (`gzcn`).
+    pub kind: String,
+    /// The kind's name.
+    pub kind_name: String,
+    /// The matter, identifiers in it masked; empty where the kind does not
+    /// publish it (a repair commitment names the record being repaired).
+    pub matter: String,
+    /// Day signed.
+    pub signed_on: NaiveDate,
+    /// `signed`, `kept` or `broken`.
+    pub status: String,
+    /// The same in Chinese.
+    pub status_label: String,
+}
+
+/// The published commitments of `subject`.
+pub(crate) async fn public_commitments(state: &AppState, subject: SubjectId) -> Result<Vec<PublicCommitment>, Error> {
+    let book = state.rights.book();
+    Ok(state
+        .rights
+        .public_commitments(subject)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let new = c.commitment.new;
+            PublicCommitment {
+                matter: if book.matter_public(&new.kind) {
+                    mask_embedded_identifiers(&new.matter).into_owned()
+                } else {
+                    String::new()
+                },
+                kind: new.kind,
+                kind_name: c.kind_name,
+                signed_on: new.signed_on,
+                status: c.commitment.status,
+                status_label: c.state_label.to_owned(),
+            }
+        })
+        .collect())
 }
 
 /// One data item of a record.

@@ -31,9 +31,7 @@ pub(crate) async fn get_file(
         .reader()
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    let mut detail = subject_detail(&file, &state);
-    crate::api::dto::mark_objections(&state.rights, &mut detail.records).await?;
-    Ok(Json(detail))
+    Ok(Json(subject_detail(&file, &state).await?))
 }
 
 /// Paging parameters.

@@ -12,7 +12,7 @@ use xinyong_store::{Page, PageRequest, Subject, SubjectQuery};
 
 use xinyong_access::SubjectFile;
 
-use crate::api::dto::{SubjectDetail, SubjectPage, mark_objections, read_record, subject_summary};
+use crate::api::dto::{SubjectDetail, SubjectPage, mark_objections, public_commitments, read_record, subject_summary};
 use crate::api::{page_request, today};
 use crate::auth::Caller;
 use crate::extract::{PathText, Query};
@@ -106,19 +106,21 @@ pub(crate) async fn get_subject(
     let file = reader
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    let mut detail = subject_detail(&file, &state);
-    mark_objections(&state.rights, &mut detail.records).await?;
-    Ok(Json(detail))
+    Ok(Json(subject_detail(&file, &state).await?))
 }
 
-/// The API view of a file read through the access layer.
-pub(crate) fn subject_detail(file: &SubjectFile, state: &AppState) -> SubjectDetail {
-    SubjectDetail {
+/// The API view of a file read through the access layer: the records
+/// marked where an objection runs, and the published commitments.
+pub(crate) async fn subject_detail(file: &SubjectFile, state: &AppState) -> Result<SubjectDetail, Error> {
+    let mut records: Vec<_> = file
+        .records
+        .iter()
+        .filter_map(|read| read_record(read, &state.catalog, file.viewer))
+        .collect();
+    mark_objections(&state.rights, &mut records).await?;
+    Ok(SubjectDetail {
         subject: subject_summary(&file.subject, file.viewer),
-        records: file
-            .records
-            .iter()
-            .filter_map(|read| read_record(read, &state.catalog, file.viewer))
-            .collect(),
-    }
+        records,
+        commitments: public_commitments(state, file.subject.id).await?,
+    })
 }

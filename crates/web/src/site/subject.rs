@@ -4,10 +4,9 @@
 use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
-use xinyong_domain::id::mask_embedded_identifiers;
 use xinyong_domain::visibility::Viewer;
 
-use crate::api::dto::{SubjectSummary, page_record, subject_summary};
+use crate::api::dto::{PublicCommitment, SubjectSummary, page_record, public_commitments, subject_summary};
 use crate::api::subjects::find_subject;
 use crate::api::today;
 use crate::auth::{Caller, Session};
@@ -22,16 +21,7 @@ struct SubjectPage {
     layout: Layout,
     subject: SubjectSummary,
     sections: Vec<Section>,
-    commitments: Vec<Pledge>,
-}
-
-/// A published commitment as the page lists it.
-#[derive(Debug)]
-struct Pledge {
-    kind: String,
-    matter: String,
-    signed_on: String,
-    state: &'static str,
+    commitments: Vec<PublicCommitment>,
 }
 
 /// `GET /subjects/{ref}`. Signed-in officials see the public view here too:
@@ -49,22 +39,7 @@ pub(crate) async fn show(
     let file = reader
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    let commitments = state
-        .rights
-        .public_commitments(file.subject.id)
-        .await?
-        .into_iter()
-        .map(|c| Pledge {
-            matter: if state.rights.book().matter_public(&c.commitment.new.kind) {
-                mask_embedded_identifiers(&c.commitment.new.matter).into_owned()
-            } else {
-                String::new()
-            },
-            kind: c.kind_name,
-            signed_on: c.commitment.new.signed_on.to_string(),
-            state: c.state_label,
-        })
-        .collect();
+    let commitments = public_commitments(&state, file.subject.id).await?;
     let summary = subject_summary(&file.subject, Viewer::Public);
     let mut records: Vec<_> = file
         .records
