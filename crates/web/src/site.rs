@@ -145,4 +145,20 @@ mod tests {
         assert!(html.contains("服务器内部错误，请稍后再试") && html.contains("<html lang=\"zh-CN\">"));
         assert!(!html.contains("stack trace"));
     }
+
+    #[tokio::test]
+    async fn a_stale_form_is_explained_without_the_api_header() {
+        let response = Error::from(xinyong_access::AccessError::Csrf).into_response();
+        let problem = response
+            .extensions()
+            .get::<Arc<crate::error::Problem>>()
+            .cloned()
+            .unwrap();
+        let page = error_page(&problem, response);
+        assert_eq!(page.status(), StatusCode::FORBIDDEN);
+        let body = axum::body::to_bytes(page.into_body(), 1 << 20).await.unwrap();
+        let html = String::from_utf8(body.to_vec()).unwrap();
+        assert!(html.contains("刷新后再提交"), "{html}");
+        assert!(!html.contains("X-CSRF-Token"), "{html}");
+    }
 }

@@ -281,3 +281,104 @@ async fn an_operator_signs_in_fixes_rejected_rows_and_signs_out() {
     browser.stop().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_department_registers_an_objection_brought_to_its_window_and_a_reload_files_nothing_more() {
+    let Some(browser) = Browser::start().await else { return };
+    let server = server().await;
+    let client = &browser.client;
+    let store = &server.platform.store;
+    let company = store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+    let record = store
+        .records_of_subject(company.id, false)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.key.doc_no == "淮市监罚〔2026〕1号")
+        .unwrap();
+
+    client.goto(&server.url("/login")).await.unwrap();
+    client
+        .find(Locator::Id("l-user"))
+        .await
+        .unwrap()
+        .send_keys("operator")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("l-pass"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/console/batches").await;
+
+    client.goto(&server.url("/console/rights")).await.unwrap();
+    client
+        .find(Locator::Css("details.card summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let fill = |id: &'static str, text: String| async move {
+        client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(&text)
+            .await
+            .unwrap();
+    };
+    fill("r-record", record.id.to_string()).await;
+    fill("r-applicant", "王五".into()).await;
+    fill("r-reasons", "罚款金额与决定书不符".into()).await;
+    client
+        .find(Locator::Id("r-channel"))
+        .await
+        .unwrap()
+        .select_by_value("counter")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action='/console/rights/objections'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_path(client, "/console/rights").await;
+    let status = text_of(client, "[role=status]").await;
+    assert!(status.contains("已登记异议"), "{status}");
+    assert!(body(client).await.contains("罚款金额与决定书不符"));
+
+    // Reloading the page the step landed on does not post it again.
+    client.refresh().await.unwrap();
+    wait_for_path(client, "/console/rights").await;
+    assert!(text_of(client, "[role=status]").await.contains("已登记异议"));
+    let filed = store
+        .objections(&xinyong_store::ObjectionFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(filed.len(), 1, "{filed:?}");
+    assert!(
+        filed[0]
+            .new
+            .filer
+            .starts_with("王五（信用主体本人或法定代表人，窗口受理"),
+        "{}",
+        filed[0].new.filer
+    );
+    browser.stop().await;
+    server.stop().await;
+}

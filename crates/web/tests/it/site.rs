@@ -335,8 +335,22 @@ async fn post_multipart(server: &TestServer, cookie: &str, path: &str, form: For
         headers: response.headers().clone(),
         html: response.text().await.unwrap(),
     };
+    if let Some(done) = after_step(server, cookie, &page).await {
+        return done;
+    }
     crate::pages::check(path, &page);
     page
+}
+
+/// A step on the rights console that succeeded redirects to the console,
+/// which says what was done (post/redirect/get): the page a browser lands on.
+async fn after_step(server: &TestServer, cookie: &str, page: &Page) -> Option<Page> {
+    let location = page.headers.get("location")?.to_str().unwrap();
+    if !location.starts_with("/console/rights?done=") {
+        return None;
+    }
+    assert_eq!(page.status, 303, "{location}");
+    Some(fetch(server, location, Some(cookie)).await)
 }
 
 async fn upload(server: &TestServer, cookie: &str, csrf: &str, name: &str, bytes: Vec<u8>) -> reqwest::Response {
@@ -464,6 +478,9 @@ async fn post_form(server: &TestServer, cookie: &str, path: &str, fields: &[(&st
         headers: response.headers().clone(),
         html: response.text().await.unwrap(),
     };
+    if let Some(done) = after_step(server, cookie, &page).await {
+        return done;
+    }
     if !(300..400).contains(&page.status) {
         crate::pages::check(path, &page);
     }

@@ -9,7 +9,7 @@
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use xinyong_access::Principal;
 use xinyong_domain::rights::commitment::Finding;
@@ -20,7 +20,7 @@ use xinyong_rights::OfficialDesk;
 
 use crate::api::dto::subject_summary;
 use crate::auth::{Caller, Session, SessionContext};
-use crate::extract::PathText;
+use crate::extract::{PathText, Query};
 use crate::site::console::signed_out;
 use crate::site::form::{SignedForm, SignedUpload};
 use crate::site::layout::{Layout, render};
@@ -136,16 +136,65 @@ async fn render_page(
     Ok((status, render(&page, &page.layout)?).into_response())
 }
 
+/// What a step that succeeded did: the page it redirects to says so (a
+/// fixed text per code, so a link cannot put words on the page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Done {
+    Step,
+    Kept,
+    Broken,
+    Registered,
+}
+
+impl Done {
+    const ALL: [Self; 4] = [Self::Step, Self::Kept, Self::Broken, Self::Registered];
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::Step => "step",
+            Self::Kept => "kept",
+            Self::Broken => "broken",
+            Self::Registered => "registered",
+        }
+    }
+
+    fn notice(self) -> &'static str {
+        match self {
+            Self::Step => "已办理",
+            Self::Kept => "已登记履约",
+            Self::Broken => "已登记违诺，违背信用承诺信息已纳入信用档案",
+            Self::Registered => "已登记异议，待信用办受理；处理期间该信息标注“异议处理中”",
+        }
+    }
+
+    /// Post/redirect/get: reloading the page shows it again rather than
+    /// posting the step twice.
+    fn redirect(self) -> Response {
+        Redirect::to(&format!("/console/rights?done={}", self.code())).into_response()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ShowParams {
+    done: Option<String>,
+}
+
 /// `GET /console/rights`.
 pub(crate) async fn show(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Session(session): Session,
+    Query(params): Query<ShowParams>,
 ) -> Result<Response, Error> {
     if let Some(redirect) = signed_out(&caller) {
         return Ok(redirect);
     }
-    render_page(&state, &caller, session.as_ref(), None, None).await
+    let notice = params
+        .done
+        .and_then(|code| Done::ALL.into_iter().find(|d| d.code() == code))
+        .map(|done| done.notice().to_owned());
+    render_page(&state, &caller, session.as_ref(), notice, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -160,21 +209,21 @@ pub(crate) struct StepForm {
     value: String,
 }
 
-/// Shows the page after a step, with its outcome; refusals the official can
-/// act on stay on the page.
+/// After a step: the page again by redirect when it succeeded; refusals
+/// the official can act on are shown on the page at once.
 async fn outcome(
     state: &AppState,
     principal: &Principal,
     session: &SessionContext,
-    result: Result<String, Error>,
+    result: Result<Done, Error>,
 ) -> Result<Response, Error> {
-    let (notice, error) = match result {
-        Ok(done) => (Some(done), None),
-        Err(Error::Rights(failure)) => (None, Some(failure.to_string())),
-        Err(Error::InvalidRequest(text)) => (None, Some(text)),
+    let error = match result {
+        Ok(done) => return Ok(done.redirect()),
+        Err(Error::Rights(failure)) => failure.to_string(),
+        Err(Error::InvalidRequest(text)) => text,
         Err(other) => return Err(other),
     };
-    render_page(state, principal, Some(session), notice, error).await
+    render_page(state, principal, Some(session), None, Some(error)).await
 }
 
 fn id_of(text: &str) -> Result<i64, Error> {
@@ -202,7 +251,7 @@ pub(crate) async fn repair_step(
             .await?
             .repair_step(id, step)
             .await?;
-        Ok("已办理".to_owned())
+        Ok(Done::Step)
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
@@ -235,7 +284,7 @@ pub(crate) async fn objection_step(
             .await?
             .objection_step(id, step)
             .await?;
-        Ok("已办理".to_owned())
+        Ok(Done::Step)
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
@@ -250,13 +299,9 @@ pub(crate) async fn register_objection(State(state): State<AppState>, signed: Si
         let desk = state.rights.official_desk(&principal).await?;
         let parts = crate::api::rights::objection_parts(&state, multipart, true).await?;
         let registration = parts.registration()?;
-        let filed = desk
-            .register_objection(parts.record, &registration, &parts.reasons, parts.attachments)
+        desk.register_objection(parts.record, &registration, &parts.reasons, parts.attachments)
             .await?;
-        Ok(format!(
-            "已登记异议 {}（信息 {}），受理期限 {}；处理期间该信息标注“异议处理中”",
-            filed.objection.id, filed.objection.new.record_id, filed.objection.new.accept_due
-        ))
+        Ok(Done::Registered)
     }
     .await;
     outcome(&state, &principal, &session, result).await
@@ -292,12 +337,7 @@ pub(crate) async fn commitment_finding(
             .await?
             .record_finding(id, finding)
             .await?;
-        Ok(if broken {
-            "已登记违诺，违背信用承诺信息已纳入信用档案"
-        } else {
-            "已登记履约"
-        }
-        .to_owned())
+        Ok(if broken { Done::Broken } else { Done::Kept })
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
