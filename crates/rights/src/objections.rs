@@ -413,6 +413,30 @@ impl OfficeRights {
 }
 
 impl DepartmentRights {
+    /// The items of one of its records an upheld objection may correct, as
+    /// (item code, name) in the catalogue's order: every item but those
+    /// that key the record or name its subject.
+    pub async fn correctable_items(&self, record_id: i64) -> Result<Vec<(String, String)>, RightsFailure> {
+        let inner = &self.rights.inner;
+        let record = inner
+            .store
+            .record_by_id(record_id)
+            .await?
+            .filter(|r| r.source == self.source)
+            .ok_or_else(|| RightsFailure::NotFound("未找到该信息".into()))?;
+        let entry = inner
+            .catalog
+            .get(&record.key.record_type)
+            .ok_or_else(|| RightsFailure::NotFound("该信息的类别已不在目录中".into()))?;
+        Ok(entry
+            .record_type
+            .fields
+            .iter()
+            .filter(|f| !f.role.is_some_and(|role| KEY_ROLES.contains(&role)))
+            .map(|f| (f.key.clone(), f.name.clone()))
+            .collect())
+    }
+
     /// Registers an objection to one of the department's own current
     /// records that its applicant brought to the department directly (the
     /// national rules let a subject object to the authority holding the

@@ -766,6 +766,22 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
         let desk = fetch(&server, "/console/rights", Some(&operator)).await;
         let csrf = csrf_of(&desk);
         let path = format!("/console/rights/objections/{id}");
+        // The items it may correct, by name; not those that key the record.
+        assert!(
+            desk.has(r#"<option value="CF_NR_FK">罚款金额(万元)</option>"#),
+            "{}",
+            desk.html
+        );
+        assert!(!desk.has(r#"<option value="CF_WSH">"#) && !desk.has(r#"<option value="CF_XDR_SHXYM">"#));
+        let unnamed = post_form(
+            &server,
+            &operator,
+            &path,
+            &[("csrf", &csrf), ("step", "correct"), ("item", ""), ("value", "0.3")],
+        )
+        .await;
+        assert_eq!(unnamed.status, 400);
+        assert!(unnamed.has("请选择要更正的信息项"));
         let no_reasons = post_form(
             &server,
             &operator,

@@ -16,7 +16,7 @@ use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{Channel, ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_domain::visibility::Viewer;
-use xinyong_rights::OfficialDesk;
+use xinyong_rights::{ObjectionView, OfficialDesk};
 
 use crate::api::dto::subject_summary;
 use crate::auth::{Caller, Session, SessionContext};
@@ -41,6 +41,8 @@ struct RepairLine {
 struct ObjectionLine {
     id: i64,
     record_id: i64,
+    /// What the department may correct: (item code, name).
+    items: Vec<(String, String)>,
     source: String,
     reasons: String,
     state: &'static str,
@@ -101,19 +103,7 @@ async fn render_page(
                 overdue: v.overdue,
             })
             .collect(),
-        objections: objections
-            .into_iter()
-            .map(|v| ObjectionLine {
-                actionable: (v.objection.status == "reviewing") == department,
-                id: v.objection.id,
-                record_id: v.objection.new.record_id,
-                source: v.objection.new.source,
-                reasons: v.objection.new.reasons,
-                state: v.state_label,
-                due: v.objection.due_on.map(|d| d.to_string()).unwrap_or_default(),
-                overdue: v.overdue,
-            })
-            .collect(),
+        objections: objection_lines(&desk, objections).await?,
         channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
         commitments: commitments
             .into_iter()
@@ -178,6 +168,29 @@ impl Done {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ShowParams {
     done: Option<String>,
+}
+
+async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) -> Result<Vec<ObjectionLine>, Error> {
+    let mut lines = Vec::with_capacity(objections.len());
+    for v in objections {
+        let actionable = (v.objection.status == "reviewing") == matches!(desk, OfficialDesk::Department(_));
+        let items = match desk {
+            OfficialDesk::Department(desk) if actionable => desk.correctable_items(v.objection.new.record_id).await?,
+            _ => Vec::new(),
+        };
+        lines.push(ObjectionLine {
+            actionable,
+            items,
+            id: v.objection.id,
+            record_id: v.objection.new.record_id,
+            source: v.objection.new.source,
+            reasons: v.objection.new.reasons,
+            state: v.state_label,
+            due: v.objection.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            overdue: v.overdue,
+        });
+    }
+    Ok(lines)
 }
 
 /// `GET /console/rights`.
@@ -275,7 +288,7 @@ pub(crate) async fn objection_step(
                 form.item.trim().to_owned(),
                 form.value.clone(),
             )])),
-            "correct" => return Err(Error::InvalidRequest("请填写要更正的信息项代码（如 CF_NR_FK）".into())),
+            "correct" => return Err(Error::InvalidRequest("请选择要更正的信息项".into())),
             _ => return Err(Error::InvalidRequest("未知的办理步骤".into())),
         };
         state
