@@ -207,6 +207,14 @@ impl crate::Rights {
                 source,
             )
             .await?;
+        // The same row as a breach record withdrawn on objection would stay
+        // withdrawn (a duplicate): the finding must say something new.
+        if batch.summary.n_duplicates > 0 {
+            return Err(RightsError::Incomplete(
+                "与此前因异议成立而撤销的违诺记录相同：如确属违诺，请写明新的违诺情形".into(),
+            )
+            .into());
+        }
         Ok(batch.id)
     }
 
@@ -248,12 +256,13 @@ impl crate::Rights {
 /// The commitment a breach record's number names, if it is the platform's
 /// own number ([`commitment_number`]).
 fn commitment_of_number(number: &str) -> Option<i64> {
-    number
+    let id: i64 = number
         .strip_prefix(COMMITMENT_NUMBER_PREFIX)?
         .strip_suffix('号')?
         .parse()
-        .ok()
-        .filter(|id: &i64| *id > 0)
+        .ok()?;
+    // Exactly as the platform writes it: not 第+3号 or 第007号.
+    (id > 0 && commitment_number(id) == number).then_some(id)
 }
 
 /// The record type a breach becomes (`catalog/cnwy.toml`).
@@ -472,6 +481,8 @@ mod tests {
             "信用平台承诺第0号",
             "信用平台承诺第x号",
             "信用平台承诺第7",
+            "信用平台承诺第+3号",
+            "信用平台承诺第007号",
         ] {
             assert_eq!(commitment_of_number(other), None, "{other}");
         }

@@ -5,6 +5,7 @@ mod commitments;
 mod error;
 mod objections;
 mod pipeline;
+mod recovery;
 mod repairs;
 mod service;
 

@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 use xinyong_access::Principal;
-use xinyong_domain::catalog::Role;
+use xinyong_domain::catalog::{Field, Role};
 use xinyong_domain::rights::RightsError;
 use xinyong_domain::rights::objection::{
     Closed, Filed, ObjectionState, ObjectionStep, Registration, Remedy, Reviewing, file,
@@ -44,6 +44,9 @@ impl ObjectionView {
     }
 }
 
+/// The longest reasons an objection may give (the forms' limit too).
+const MAX_REASONS: usize = 2000;
+
 /// Items to correct: item code → new value as text.
 pub type Correction = Vec<(String, String)>;
 
@@ -58,6 +61,14 @@ const KEY_ROLES: [Role; 6] = [
     Role::IdNumber,
     Role::Source,
 ];
+
+/// Whether an upheld objection may correct `field`: not an item that keys
+/// the record or names its subject, and not a personal identifier (a
+/// correction's value is kept in the objection's outcome and journal in
+/// clear, where a sealed item must not go).
+fn correctable(field: &Field) -> bool {
+    !field.personal && !field.role.is_some_and(|role| KEY_ROLES.contains(&role))
+}
 
 pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFailure> {
     let corrupt = || RightsFailure::Store(StoreError::Other(format!("异议 {} 的状态记录不完整", objection.id)));
@@ -80,7 +91,7 @@ pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFa
 }
 
 /// The remedy of an upheld objection, from the JSON `update_for` stores.
-fn remedy_of(outcome: &str) -> Remedy {
+pub(crate) fn remedy_of(outcome: &str) -> Remedy {
     let stored: Value = serde_json::from_str(outcome).unwrap_or_default();
     if stored["remedy"] != "correction" {
         return Remedy::Withdrawal;
@@ -232,7 +243,7 @@ impl Rights {
                 .iter()
                 .find(|f| f.key == *key)
                 .ok_or_else(|| RightsError::Incomplete(format!("信息项“{key}”不存在")))?;
-            if field.role.is_some_and(|role| KEY_ROLES.contains(&role)) {
+            if !correctable(field) {
                 return Err(RightsError::Incomplete(format!(
                     "{}不能通过异议更正：请撤销该信息，由报送单位重新报送",
                     field.name
@@ -281,6 +292,9 @@ impl Rights {
             .filter(|r| r.current && may_object(r))
             .ok_or_else(|| RightsFailure::NotFound("未找到该现行信息，或无权对其登记异议".into()))?;
         let reasons = xinyong_domain::rights::required(reasons, "异议理由")?;
+        if reasons.chars().count() > MAX_REASONS {
+            return Err(RightsError::Incomplete(format!("异议理由不能超过{MAX_REASONS}个字")).into());
+        }
         let day = today();
         let filed = file(day, &inner.calendar, inner.settings.objection_deadlines())?;
         let created = inner
@@ -327,7 +341,7 @@ impl SubjectRights {
                 &self.principal,
                 record_id,
                 |r| r.key.subject_id == subject,
-                (self.principal.actor(), reasons),
+                ("信用主体本人（网上提交）".to_owned(), reasons),
                 attachments,
             )
             .await
@@ -381,7 +395,7 @@ impl OfficeRights {
         reasons: &str,
         attachments: Vec<crate::Proof>,
     ) -> Result<ObjectionView, RightsFailure> {
-        let filer = registration.filer(&self.principal.actor());
+        let filer = registration.filer(&self.rights.inner.settings.office);
         self.rights
             .file_objection(&self.principal, record_id, |_| true, (filer, reasons), attachments)
             .await
@@ -432,7 +446,7 @@ impl DepartmentRights {
             .record_type
             .fields
             .iter()
-            .filter(|f| !f.role.is_some_and(|role| KEY_ROLES.contains(&role)))
+            .filter(|f| correctable(f))
             .map(|f| (f.key.clone(), f.name.clone()))
             .collect())
     }
@@ -448,7 +462,7 @@ impl DepartmentRights {
         reasons: &str,
         attachments: Vec<crate::Proof>,
     ) -> Result<ObjectionView, RightsFailure> {
-        let filer = registration.filer(&self.principal.actor());
+        let filer = registration.filer(&self.source);
         let source = self.source.clone();
         self.rights
             .file_objection(
@@ -500,16 +514,29 @@ impl DepartmentRights {
             return Err(error.clone().into());
         }
         let (ObjectionStep::Uphold(Remedy::Correction(changes)), Ok(next)) = (&step, probe) else {
-            let withdrawal = matches!(step, ObjectionStep::Uphold(Remedy::Withdrawal));
-            let record = objection.new.record_id;
-            let view = self
-                .rights
-                .objection_step(&self.principal, objection, step, reviewing, None)
-                .await?;
-            if withdrawal {
-                self.rights.reopen_withdrawn_breach(&self.principal, record).await?;
+            if !matches!(step, ObjectionStep::Uphold(Remedy::Withdrawal)) {
+                return self
+                    .rights
+                    .objection_step(&self.principal, objection, step, reviewing, None)
+                    .await;
             }
-            return Ok(view);
+            // A withdrawn breach record reopens its commitment: step and
+            // reopening run in a task of their own so that a caller that goes
+            // away cannot stop them in between; once the step is taken, a
+            // reopening that fails is logged (a start gives it back too).
+            let (rights, principal) = (self.rights.clone(), self.principal.clone());
+            return tokio::spawn(async move {
+                let (id, record) = (objection.id, objection.new.record_id);
+                let view = rights
+                    .objection_step(&principal, objection, step, reviewing, None)
+                    .await?;
+                if let Err(error) = rights.reopen_withdrawn_breach(&principal, record).await {
+                    tracing::error!(objection = id, %error, "the withdrawn breach's commitment was not reopened");
+                }
+                Ok(view)
+            })
+            .await
+            .map_err(|e| RightsFailure::Store(StoreError::Other(format!("objection withdrawal task: {e}"))))?;
         };
         // A correction runs in a task of its own, so that a caller that goes
         // away cannot stop it between the claim and the link.

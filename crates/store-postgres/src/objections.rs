@@ -69,12 +69,13 @@ impl ObjectionStore for PostgresStore {
         sqlx::query(AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM objections
              WHERE ($1::BIGINT IS NULL OR subject_id = $1) AND ($2::TEXT IS NULL OR source = $2)
-               AND (NOT $3 OR status IN ('filed', 'reviewing'))
+               AND (NOT $3 OR status IN ('filed', 'reviewing')) AND ($4::DATE IS NULL OR closed_on >= $4)
              ORDER BY id DESC LIMIT 1000"
         )))
         .bind(filter.subject_id)
         .bind(&filter.source)
         .bind(filter.open_only)
+        .bind(filter.closed_since)
         .try_map(|row: PgRow| objection(&row))
         .fetch_all(&self.pool)
         .await

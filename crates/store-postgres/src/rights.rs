@@ -132,6 +132,18 @@ impl RightsStore for PostgresStore {
         .map_err(map_error)
     }
 
+    async fn broken_since(&self, since: chrono::NaiveDate) -> Result<Vec<Commitment>, StoreError> {
+        sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COMMITMENT_COLUMNS} FROM commitments
+             WHERE status = 'broken' AND finding_on >= $1 ORDER BY id LIMIT 1000"
+        )))
+        .bind(since)
+        .try_map(|row: PgRow| commitment(&row))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)
+    }
+
     async fn record_finding(
         &self,
         id: i64,

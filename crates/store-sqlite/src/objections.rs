@@ -90,10 +90,18 @@ impl ObjectionStore for SqliteStore {
             conn.prepare(&format!(
                 "SELECT {COLUMNS} FROM objections
                  WHERE (?1 IS NULL OR subject_id = ?1) AND (?2 IS NULL OR source = ?2)
-                   AND (?3 = 0 OR status IN ('filed', 'reviewing'))
+                   AND (?3 = 0 OR status IN ('filed', 'reviewing')) AND (?4 IS NULL OR closed_on >= ?4)
                  ORDER BY id DESC LIMIT 1000"
             ))?
-            .query_map(params![filter.subject_id, filter.source, filter.open_only], objection)?
+            .query_map(
+                params![
+                    filter.subject_id,
+                    filter.source,
+                    filter.open_only,
+                    text_date(filter.closed_since)
+                ],
+                objection,
+            )?
             .collect()
         })
         .await

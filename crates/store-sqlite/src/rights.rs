@@ -142,6 +142,18 @@ impl RightsStore for SqliteStore {
         .await
     }
 
+    async fn broken_since(&self, since: chrono::NaiveDate) -> Result<Vec<Commitment>, StoreError> {
+        self.read(move |conn| {
+            conn.prepare(&format!(
+                "SELECT {COMMITMENT_COLUMNS} FROM commitments
+                 WHERE status = 'broken' AND finding_on >= ?1 ORDER BY id LIMIT 1000"
+            ))?
+            .query_map([since.to_string()], commitment)?
+            .collect()
+        })
+        .await
+    }
+
     async fn record_finding(
         &self,
         id: i64,

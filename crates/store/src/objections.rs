@@ -80,6 +80,8 @@ pub struct ObjectionFilter {
     pub source: Option<String>,
     /// Only those still running.
     pub open_only: bool,
+    /// Only those closed on or after this day.
+    pub closed_since: Option<NaiveDate>,
 }
 
 /// Objections.

@@ -158,6 +158,10 @@ pub trait RightsStore {
         limit: i64,
     ) -> Result<Vec<Commitment>, StoreError>;
 
+    /// Commitments found `broken` on or after `since`, oldest first (at most
+    /// 1,000): a start checks that each has its breach record.
+    async fn broken_since(&self, since: NaiveDate) -> Result<Vec<Commitment>, StoreError>;
+
     /// Records a finding on a commitment whose status is still `from`, or
     /// with `None` takes a finding back (status `signed` again); `false`
     /// if the status was not `from` (any more).

@@ -122,7 +122,7 @@ impl Registration {
         let applicant = plain(&required(applicant, "申请人姓名或名称")?, "申请人姓名或名称", 50)?;
         if standing == Standing::Agent && documents == 0 {
             return Err(RightsError::Incomplete(
-                "委托代理人提出的异议须附信用主体签署的授权委托书".into(),
+                "委托代理人提出的异议须附信用主体签署的授权委托书（作为附件上传）".into(),
             ));
         }
         Ok(Self {
@@ -133,7 +133,8 @@ impl Registration {
     }
 
     /// Who filed it, as the objection records it: the applicant, its
-    /// capacity, the channel and the official who registered it.
+    /// capacity, the channel and the desk (the credit office or a
+    /// department, by name) that registered it.
     pub fn filer(&self, registered_by: &str) -> String {
         format!(
             "{}（{}，{}，由{}登记）",
@@ -368,8 +369,8 @@ mod tests {
     fn a_registration_names_the_applicant_and_an_agent_shows_its_authority() {
         let by_mail = Registration::new(" 王某 ", Standing::Subject, Channel::Mail, 0).unwrap();
         assert_eq!(
-            by_mail.filer("信用办 张三"),
-            "王某（信用主体本人或法定代表人，信函，由信用办 张三登记）"
+            by_mail.filer("淮北市市场监督管理局"),
+            "王某（信用主体本人或法定代表人，信函，由淮北市市场监督管理局登记）"
         );
         let agent = |documents| Registration::new("安徽某律师事务所", Standing::Agent, Channel::Counter, documents);
         assert!(matches!(agent(0), Err(RightsError::Incomplete(m)) if m.contains("授权委托书")));

@@ -95,6 +95,15 @@ pub(super) async fn commitments_and_repairs(store: Arc<dyn Store>) {
         (found.status.as_str(), found.finding_on, found.finding_note.as_deref()),
         ("broken", Some(ymd(2026, 6, 1)), Some("逾期未补齐材料"))
     );
+    let broken_since = |day| {
+        let store = Arc::clone(&store);
+        async move {
+            let found = store.broken_since(day).await.unwrap();
+            found.iter().map(|c| c.id).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(broken_since(ymd(2026, 6, 1)).await, vec![other.id]);
+    assert_eq!(broken_since(ymd(2026, 6, 2)).await, Vec::<i64>::new());
 
     let application = NewRepair {
         record_id,
@@ -281,4 +290,23 @@ pub(super) async fn objections_run_once_per_record(store: Arc<dyn Store>) {
         ..ObjectionFilter::default()
     };
     assert_eq!(store.objections(&by_source).await.unwrap().len(), 2);
+    let closed_since = |day| ObjectionFilter {
+        closed_since: Some(day),
+        ..ObjectionFilter::default()
+    };
+    let closed: Vec<i64> = store
+        .objections(&closed_since(ymd(2026, 3, 5)))
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    assert_eq!(closed, vec![filed.id]);
+    assert!(
+        store
+            .objections(&closed_since(ymd(2026, 3, 6)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

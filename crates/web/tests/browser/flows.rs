@@ -366,18 +366,16 @@ async fn a_department_registers_an_objection_brought_to_its_window_and_a_reload_
     client.refresh().await.unwrap();
     wait_for_path(client, "/console/rights").await;
     assert!(text_of(client, "[role=status]").await.contains("已登记异议"));
+    let entries = store.audit_entries(0, 1000).await.unwrap();
+    let filings = entries.iter().filter(|e| e.event.action == "objection.file").count();
+    assert_eq!(filings, 1, "one filing, not one per load");
     let filed = store
         .objections(&xinyong_store::ObjectionFilter::default())
         .await
         .unwrap();
-    assert_eq!(filed.len(), 1, "{filed:?}");
-    assert!(
-        filed[0]
-            .new
-            .filer
-            .starts_with("王五（信用主体本人或法定代表人，窗口受理"),
-        "{}",
-        filed[0].new.filer
+    assert_eq!(
+        filed[0].new.filer,
+        format!("王五（信用主体本人或法定代表人，窗口受理，由{DEPT}登记）")
     );
     browser.stop().await;
     server.stop().await;

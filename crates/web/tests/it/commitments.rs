@@ -313,6 +313,12 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         let (_, mine) = call_as(&server, Method::GET, "/api/v1/me/commitments", &company_s, None).await;
         let reopened = mine.as_array().unwrap().iter().find(|c| c["id"] == to_dept).unwrap();
         assert_eq!(reopened["status"], "signed", "{reopened}");
+        // The same breach again would be the withdrawn record itself: refused.
+        let same = json!({ "kept": false, "note": "承诺期限内未补交消防验收材料" });
+        let (status, body) = find(&server, &operator, to_dept, same).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(body["detail"].as_str().unwrap().contains("新的违诺情形"), "{body}");
+        assert_eq!(listed(&server, &operator, "").await, [to_dept], "still open");
         let (status, body) = find(&server, &operator, to_dept, json!({ "kept": true })).await;
         assert_eq!((status, body["status"].as_str()), (200, Some("kept")), "{body}");
         let entries = server.platform.store.audit_entries(0, 1000).await.unwrap();

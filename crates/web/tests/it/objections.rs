@@ -218,6 +218,15 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         .await;
         assert_eq!(status, 400, "{key}");
         // A correction that fails the item's check gives the objection back.
+        // A personal identifier is not corrected by objection (its value
+        // would be kept in clear with the objection).
+        let personal = json!({ "step": "uphold", "corrections": { "CF_FR_ZJHM": "340602199001011234" } });
+        let (status, refused) = call_as(&server, Method::POST, &steps, &operator, Some(personal)).await;
+        assert_eq!(status, 400, "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("不能通过异议更正"),
+            "{refused}"
+        );
         let bad = json!({ "step": "uphold", "corrections": { "CF_NR_FK": "很多" } });
         let (status, refused) = call_as(&server, Method::POST, &steps, &operator, Some(bad)).await;
         assert_eq!(status, 400, "{refused}");
@@ -466,7 +475,7 @@ async fn an_official_registers_an_objection_filed_elsewhere() {
         assert_eq!(filed["attachments"][0]["name"], "授权委托书.pdf", "{filed}");
         let filer = filed["filer"].as_str().unwrap();
         assert!(
-            filer.starts_with("安徽某律师事务所（委托代理人，窗口受理，由") && filer.contains("operator"),
+            filer == format!("安徽某律师事务所（委托代理人，窗口受理，由{DEPT}登记）"),
             "{filer}"
         );
         // The subject sees it as its own, the record is marked, and a second
@@ -498,6 +507,111 @@ async fn an_official_registers_an_objection_filed_elsewhere() {
         let entries = server.platform.store.audit_entries(0, 1000).await.unwrap();
         let registered = entries.iter().find(|e| e.event.action == "objection.file").unwrap();
         assert!(registered.event.detail.contains(filer), "{}", registered.event.detail);
+        server.stop().await;
+    }
+}
+
+/// A stop between a claim and the record it is for (a crash, a kill) is
+/// settled at the next start: a breach finding without its record is given
+/// back; a correction whose import was made is linked to the new version,
+/// one whose import was not goes back to the department.
+#[tokio::test]
+async fn a_step_cut_by_a_stop_is_settled_at_the_next_start() {
+    for server in servers().await {
+        let row = |fine: &str| {
+            penalty_row(
+                "淮北市鑫源商贸有限公司",
+                "法人及非法人组织",
+                COMPANY,
+                "",
+                "淮市监罚〔2026〕5号",
+                "罚款",
+                fine,
+                &days_ago(10),
+                DEPT,
+            )
+        };
+        let path = server.platform.dir.join("recovery.csv");
+        std::fs::write(&path, format!("{PENALTY_HEADER}\n{}\n", row("0.5"))).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        let store = &server.platform.store;
+        let company = store.subject_by_uscc(COMPANY).await.unwrap().unwrap();
+        create_accounts(
+            &server,
+            &[(DEPT, government_code(1))],
+            vec![
+                ("company", Role::Subject, None, Some(company)),
+                ("reviewer", Role::Reviewer, None, None),
+            ],
+        )
+        .await;
+        let owner = signed(&server, "company").await;
+        let reviewer = signed(&server, "reviewer").await;
+        assert_eq!(server.rights.recover().await.unwrap(), 0, "nothing to settle");
+
+        // A breach claimed, its record never made.
+        let body = json!({ "kind": "gzcn", "matter": "食品经营许可", "addressee": DEPT, "signer": "王五" });
+        let (_, signed_one) = call_as(&server, Method::POST, "/api/v1/me/commitments", &owner, Some(body)).await;
+        let commitment = signed_one["id"].as_i64().unwrap();
+        let claim = xinyong_store::CommitmentFinding {
+            status: "broken".into(),
+            on: crate::support::today(),
+            note: Some("逾期未补齐材料".into()),
+            by: "account:9:operator".into(),
+        };
+        assert!(store.record_finding(commitment, "signed", Some(&claim)).await.unwrap());
+
+        // A correction claimed twice: once before its import, once after.
+        let (_, file) = call_as(&server, Method::GET, "/api/v1/me/file", &owner, None).await;
+        let record = file["records"][0]["id"].as_i64().unwrap();
+        let body = json!({ "record": record, "reasons": "罚款金额应为0.3万元" });
+        let (_, filed) = call_as(&server, Method::POST, "/api/v1/me/objections", &owner, Some(body)).await;
+        let objection = filed["id"].as_i64().unwrap();
+        let steps = format!("/api/v1/objections/{objection}/steps");
+        call_as(
+            &server,
+            Method::POST,
+            &steps,
+            &reviewer,
+            Some(json!({ "step": "accept" })),
+        )
+        .await;
+        let claimed = xinyong_store::ObjectionUpdate {
+            status: "upheld".into(),
+            due_on: None,
+            accepted_on: None,
+            closed_on: Some(crate::support::today()),
+            outcome: Some(r#"{"remedy":"correction","changes":[{"item":"CF_NR_FK","value":"0.3"}]}"#.into()),
+            corrected_record: None,
+            withdraw_record: false,
+        };
+        assert!(store.update_objection(objection, "reviewing", &claimed).await.unwrap());
+
+        assert_eq!(server.rights.recover().await.unwrap(), 2);
+        let given_back = store.commitment(commitment).await.unwrap().unwrap();
+        assert_eq!((given_back.status.as_str(), given_back.finding_on), ("signed", None));
+        let back = store.objection(objection).await.unwrap().unwrap();
+        assert_eq!((back.status.as_str(), back.outcome), ("reviewing", None));
+        assert!(back.due_on.is_some(), "its deadline kept");
+
+        // Claimed again, and this time the corrected version was imported.
+        assert!(store.update_objection(objection, "reviewing", &claimed).await.unwrap());
+        std::fs::write(&path, format!("{PENALTY_HEADER}\n{}\n", row("0.3"))).unwrap();
+        let batch = server.platform.import(&path, "xzcf", DEPT).await;
+        assert_eq!(batch.summary.n_new_versions, 1, "{:?}", batch.summary);
+        assert_eq!(server.rights.recover().await.unwrap(), 1);
+        let linked = store.objection(objection).await.unwrap().unwrap();
+        assert_eq!(linked.status, "upheld");
+        let corrected = linked.corrected_record.unwrap();
+        assert_ne!(corrected, record);
+        assert_eq!(
+            store.record_by_id(corrected).await.unwrap().unwrap().payload["CF_NR_FK"],
+            "0.3"
+        );
+        assert_eq!(server.rights.recover().await.unwrap(), 0, "settled once");
+        let entries = store.audit_entries(0, 1000).await.unwrap();
+        let recovered = entries.iter().filter(|e| e.event.action.ends_with(".recover")).count();
+        assert_eq!(recovered, 3);
         server.stop().await;
     }
 }

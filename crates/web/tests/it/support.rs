@@ -20,6 +20,8 @@ pub struct TestServer {
     pub platform: Platform,
     pub address: SocketAddr,
     pub client: reqwest::Client,
+    /// The server's rights service (for what a start does before serving).
+    pub rights: xinyong_rights::Rights,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -74,7 +76,7 @@ impl TestServer {
             platform.catalog.clone(),
             access,
             checks,
-            rights,
+            rights.clone(),
             platform.importer.clone(),
             platform.dir.clone(),
             settings,
@@ -87,6 +89,7 @@ impl TestServer {
             platform,
             address,
             client: reqwest::Client::new(),
+            rights,
             shutdown: Some(shutdown),
         }
     }

@@ -41,6 +41,11 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     if cleared > 0 {
         tracing::info!(cleared, "incoming files left by an earlier stop removed");
     }
+    let rights = platform.rights()?;
+    let settled = rights.recover().await.context("无法检查上次停止时未完成的办理")?;
+    if settled > 0 {
+        tracing::warn!(settled, "steps cut halfway by the last stop were settled");
+    }
     let listener = tokio::net::TcpListener::bind(platform.config.web.bind)
         .await
         .with_context(|| format!("无法监听 {}", platform.config.web.bind))?;
@@ -57,7 +62,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         platform.catalog.clone(),
         platform.access(),
         checks,
-        platform.rights()?,
+        rights,
         platform.importer(),
         platform.config.data_dir.clone(),
         platform.config.web.clone(),

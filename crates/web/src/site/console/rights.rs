@@ -16,7 +16,7 @@ use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{Channel, ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_domain::visibility::Viewer;
-use xinyong_rights::{ObjectionView, OfficialDesk};
+use xinyong_rights::{ObjectionView, OfficialDesk, Proof};
 
 use crate::api::dto::subject_summary;
 use crate::auth::{Caller, Session, SessionContext};
@@ -43,6 +43,9 @@ struct ObjectionLine {
     record_id: i64,
     /// What the department may correct: (item code, name).
     items: Vec<(String, String)>,
+    filer: String,
+    /// The names of the documents filed with it.
+    documents: String,
     source: String,
     reasons: String,
     state: &'static str,
@@ -165,7 +168,6 @@ impl Done {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct ShowParams {
     done: Option<String>,
 }
@@ -178,9 +180,12 @@ async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) ->
             OfficialDesk::Department(desk) if actionable => desk.correctable_items(v.objection.new.record_id).await?,
             _ => Vec::new(),
         };
+        let documents: Vec<Proof> = serde_json::from_str(&v.objection.new.attachments).unwrap_or_default();
         lines.push(ObjectionLine {
             actionable,
             items,
+            filer: v.objection.new.filer,
+            documents: documents.into_iter().map(|d| d.name).collect::<Vec<_>>().join("、"),
             id: v.objection.id,
             record_id: v.objection.new.record_id,
             source: v.objection.new.source,
