@@ -654,8 +654,25 @@ impl crate::OfficialDesk {
     /// A step on an objection, in this desk's stage.
     pub async fn objection_step(&self, id: i64, step: ObjectionStep) -> Result<ObjectionView, RightsFailure> {
         match self {
-            Self::Office(desk) => desk.screen(id, step).await,
+            Self::Office(desk) => {
+                // Accepted on a record the office made: it decides as its department.
+                let objection = desk.rights.objection_where(id, |_| true).await?;
+                if objection.status == "reviewing" && self.decides(&objection.new.source) {
+                    desk.as_source().decide_objection(id, step).await
+                } else {
+                    desk.screen(id, step).await
+                }
+            }
             Self::Department(desk) => desk.decide_objection(id, step).await,
+        }
+    }
+
+    /// The items of a record this desk decides on that an upheld objection
+    /// may correct, as (item code, name).
+    pub async fn correctable_items(&self, record_id: i64) -> Result<Vec<(String, String)>, RightsFailure> {
+        match self {
+            Self::Office(desk) => desk.as_source().correctable_items(record_id).await,
+            Self::Department(desk) => desk.correctable_items(record_id).await,
         }
     }
 }

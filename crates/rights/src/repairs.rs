@@ -439,7 +439,15 @@ impl crate::OfficialDesk {
     /// A step on an application, in this desk's stage.
     pub async fn repair_step(&self, id: i64, step: RepairStep) -> Result<RepairView, RightsFailure> {
         match self {
-            Self::Office(desk) => desk.check(id, step).await,
+            Self::Office(desk) => {
+                // Forwarded to the office itself: it decides as the record's department.
+                let repair = desk.rights.repair_where(id, |_| true).await?;
+                if repair.status == "forwarded" && self.decides(&repair.new.source) {
+                    desk.as_source().decide(id, step).await
+                } else {
+                    desk.check(id, step).await
+                }
+            }
             Self::Department(desk) => desk.decide(id, step).await,
         }
     }

@@ -240,6 +240,43 @@ pub struct OfficeRights {
     pub(crate) principal: Principal,
 }
 
+impl OfficeRights {
+    /// The credit office as the department of the records it makes itself
+    /// (breaches of commitments made to the public, `[rights] office` their
+    /// source): it decides their objections and repairs as any department
+    /// decides its own.
+    pub(crate) fn as_source(&self) -> DepartmentRights {
+        DepartmentRights {
+            rights: self.rights.clone(),
+            principal: self.principal.clone(),
+            source: self.rights.inner.settings.office.clone(),
+        }
+    }
+}
+
+impl OfficialDesk {
+    /// The department whose records this desk decides on: a department's
+    /// own, or the credit office's for the records it made.
+    pub fn source(&self) -> &str {
+        match self {
+            Self::Office(desk) => &desk.rights.inner.settings.office,
+            Self::Department(desk) => &desk.source,
+        }
+    }
+
+    /// Whether this desk decides on a record of `source` now in the
+    /// department's stage (`forwarded` repair, `reviewing` objection).
+    pub fn decides(&self, source: &str) -> bool {
+        self.source() == source
+    }
+
+    /// Whether this desk takes the credit office's first stage (checks
+    /// repair applications, accepts objections).
+    pub fn screens(&self) -> bool {
+        matches!(self, Self::Office(_))
+    }
+}
+
 /// What a department may do.
 #[derive(Debug)]
 pub struct DepartmentRights {

@@ -230,6 +230,19 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         assert_eq!(office["source"], xinyong_rights::RightsSettings::default().office);
         assert_eq!(field(office, "CN_CNSX"), "");
         assert!(!office.to_string().contains("淮市监罚〔2026〕1号"), "{office}");
+        // The office is the department of the records it made: an objection
+        // to one is accepted and then decided by the office itself.
+        let body = json!({ "record": office["id"], "reasons": "修复申请材料真实，见附件" });
+        let (status, filed) = call_as(&server, Method::POST, "/api/v1/me/objections", &company_s, Some(body)).await;
+        assert_eq!(status, 201, "{filed}");
+        let steps = format!("/api/v1/objections/{}/steps", filed["id"]);
+        for (step, expected) in [
+            (json!({ "step": "accept" }), "reviewing"),
+            (json!({ "step": "reject", "reasons": "经核查材料不实" }), "rejected"),
+        ] {
+            let (status, body) = call_as(&server, Method::POST, &steps, &reviewer, Some(step)).await;
+            assert_eq!((status, body["status"].as_str()), (200, Some(expected)), "{body}");
+        }
         // The public file lists the published commitment, its matter left out.
         let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
         let published = public["commitments"]

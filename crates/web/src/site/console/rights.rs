@@ -34,7 +34,10 @@ struct RepairLine {
     state: &'static str,
     due: String,
     overdue: bool,
-    actionable: bool,
+    /// The record's department decides now, and this desk is it.
+    decides: bool,
+    /// The credit office's first stage is due, and this desk is the office.
+    screens: bool,
 }
 
 #[derive(Debug)]
@@ -51,7 +54,10 @@ struct ObjectionLine {
     state: &'static str,
     due: String,
     overdue: bool,
-    actionable: bool,
+    /// The record's department decides now, and this desk is it.
+    decides: bool,
+    /// The credit office's first stage is due, and this desk is the office.
+    screens: bool,
 }
 
 #[derive(Debug)]
@@ -97,7 +103,8 @@ async fn render_page(
         repairs: repairs
             .into_iter()
             .map(|v| RepairLine {
-                actionable: (v.repair.status == "forwarded") == department,
+                decides: v.repair.status == "forwarded" && desk.decides(&v.repair.new.source),
+                screens: v.repair.status == "submitted" && desk.screens(),
                 id: v.repair.id,
                 record_id: v.repair.new.record_id,
                 source: v.repair.new.source,
@@ -175,14 +182,16 @@ pub(crate) struct ShowParams {
 async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) -> Result<Vec<ObjectionLine>, Error> {
     let mut lines = Vec::with_capacity(objections.len());
     for v in objections {
-        let actionable = (v.objection.status == "reviewing") == matches!(desk, OfficialDesk::Department(_));
-        let items = match desk {
-            OfficialDesk::Department(desk) if actionable => desk.correctable_items(v.objection.new.record_id).await?,
-            _ => Vec::new(),
+        let decides = v.objection.status == "reviewing" && desk.decides(&v.objection.new.source);
+        let items = if decides {
+            desk.correctable_items(v.objection.new.record_id).await?
+        } else {
+            Vec::new()
         };
         let documents: Vec<Proof> = serde_json::from_str(&v.objection.new.attachments).unwrap_or_default();
         lines.push(ObjectionLine {
-            actionable,
+            decides,
+            screens: v.objection.status == "filed" && desk.screens(),
             items,
             filer: v.objection.new.filer,
             documents: documents.into_iter().map(|d| d.name).collect::<Vec<_>>().join("、"),
