@@ -37,11 +37,18 @@ pub enum RightsError {
     Calendar(#[from] CalendarError),
 }
 
-/// Text the step needs (reasons, a case number): trimmed, not empty.
+/// The longest text a step takes (reasons, a note): the forms' limit, and
+/// the 违诺情形 item's in the catalogue.
+pub const MAX_TEXT: usize = 2000;
+
+/// Text the step needs (reasons, a case number): trimmed, not empty, at
+/// most [`MAX_TEXT`] characters.
 pub fn required(text: &str, what: &str) -> Result<String, RightsError> {
     let text = text.trim();
     if text.is_empty() {
         Err(RightsError::Incomplete(format!("请填写{what}")))
+    } else if text.chars().count() > MAX_TEXT {
+        Err(RightsError::Incomplete(format!("{what}不能超过{MAX_TEXT}个字")))
     } else {
         Ok(text.to_owned())
     }
@@ -61,4 +68,23 @@ pub(crate) fn plain(text: &str, what: &str, max: usize) -> Result<String, Rights
         return Err(RightsError::Incomplete(format!("{what}含有不可见的控制字符")));
     }
     Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_TEXT, RightsError, required};
+
+    #[test]
+    fn required_text_is_trimmed_present_and_bounded() {
+        assert_eq!(required("  理由 ", "理由"), Ok("理由".to_owned()));
+        assert_eq!(
+            required(" \n ", "异议理由"),
+            Err(RightsError::Incomplete("请填写异议理由".into()))
+        );
+        assert!(required(&"字".repeat(MAX_TEXT), "理由").is_ok());
+        assert_eq!(
+            required(&"字".repeat(MAX_TEXT + 1), "理由"),
+            Err(RightsError::Incomplete("理由不能超过2000个字".into()))
+        );
+    }
 }

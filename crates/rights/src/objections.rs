@@ -44,9 +44,6 @@ impl ObjectionView {
     }
 }
 
-/// The longest reasons an objection may give (the forms' limit too).
-const MAX_REASONS: usize = 2000;
-
 /// Items to correct: item code → new value as text.
 pub type Correction = Vec<(String, String)>;
 
@@ -292,9 +289,6 @@ impl Rights {
             .filter(|r| r.current && may_object(r))
             .ok_or_else(|| RightsFailure::NotFound("未找到该现行信息，或无权对其登记异议".into()))?;
         let reasons = xinyong_domain::rights::required(reasons, "异议理由")?;
-        if reasons.chars().count() > MAX_REASONS {
-            return Err(RightsError::Incomplete(format!("异议理由不能超过{MAX_REASONS}个字")).into());
-        }
         let day = today();
         let filed = file(day, &inner.calendar, inner.settings.objection_deadlines())?;
         let created = inner

@@ -13,7 +13,7 @@ use xinyong_domain::catalog::Role;
 use xinyong_domain::id::{mask_embedded_identifiers, mask_person_name};
 use xinyong_domain::visibility::{self, Decision, RecordFacts, Viewer, Visibility, decide};
 use xinyong_ingest::Catalog;
-use xinyong_store::{StoredRecord, Subject, SubjectId};
+use xinyong_store::{StoredRecord, Subject};
 
 use crate::{AppState, Error};
 
@@ -66,19 +66,31 @@ pub struct PublicCommitment {
     pub status_label: String,
 }
 
-/// The published commitments of `subject`.
-pub(crate) async fn public_commitments(state: &AppState, subject: SubjectId) -> Result<Vec<PublicCommitment>, Error> {
+/// Free text about `subject` (a commitment's matter, an objection's
+/// reasons) as `viewer` may see it: identifiers in it masked, and a
+/// person's name masked where the viewer sees it masked.
+pub(crate) fn scrubbed(text: &str, subject: &Subject, viewer: Viewer) -> String {
+    let text = mask_embedded_identifiers(text).into_owned();
+    match visibility::subject_name(subject.category, viewer) {
+        Visibility::Full => text,
+        _ if subject.name.chars().count() < 2 => text,
+        _ => text.replace(&subject.name, &mask_person_name(&subject.name)),
+    }
+}
+
+/// The published commitments of `subject`, as the public sees them.
+pub(crate) async fn public_commitments(state: &AppState, subject: &Subject) -> Result<Vec<PublicCommitment>, Error> {
     let book = state.rights.book();
     Ok(state
         .rights
-        .public_commitments(subject)
+        .public_commitments(subject.id)
         .await?
         .into_iter()
         .map(|c| {
             let new = c.commitment.new;
             PublicCommitment {
                 matter: if book.matter_public(&new.kind) {
-                    mask_embedded_identifiers(&new.matter).into_owned()
+                    scrubbed(&new.matter, subject, Viewer::Public)
                 } else {
                     String::new()
                 },

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use xinyong_domain::id::mask_embedded_identifiers;
 use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Remedy, Standing};
 use xinyong_domain::rights::repair::{Eligibility, RepairStep};
@@ -16,7 +17,7 @@ use xinyong_domain::visibility::Viewer;
 use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView, RightsFailure};
 
 use crate::api::batches::multipart_error;
-use crate::api::dto::{SubjectSummary, subject_summary};
+use crate::api::dto::{SubjectSummary, scrubbed, subject_summary};
 use crate::auth::Caller;
 use crate::extract::{JsonBody, PathText, Query};
 use crate::{AppState, Error};
@@ -171,13 +172,20 @@ pub(crate) async fn commitments(
         .await?
         .commitments(open_only)
         .await?;
-    // No purpose is stated here: people are named as the public sees them.
+    // No purpose is stated here: people are named as the public sees them,
+    // identifiers in the text masked (so the text no longer matches its
+    // digest; the signer's own view has it whole).
     Ok(Json(
         found
             .into_iter()
-            .map(|(view, subject)| CommitmentOut {
-                subject: Some(subject_summary(&subject, Viewer::Public)),
-                ..view.into()
+            .map(|(view, subject)| {
+                let out = CommitmentOut::from(view);
+                CommitmentOut {
+                    subject: Some(subject_summary(&subject, Viewer::Public)),
+                    matter: scrubbed(&out.matter, &subject, Viewer::Public),
+                    text: scrubbed(&out.text, &subject, Viewer::Public),
+                    ..out
+                }
             })
             .collect(),
     ))
@@ -489,7 +497,10 @@ impl From<Remedy> for RemedyOut {
                 kind: "correction",
                 changes: changes
                     .into_iter()
-                    .map(|(item, value)| ChangeOut { item, value })
+                    .map(|(item, value)| ChangeOut {
+                        item,
+                        value: mask_embedded_identifiers(&value).into_owned(),
+                    })
                     .collect(),
             },
         }
@@ -509,7 +520,7 @@ impl From<ObjectionView> for ObjectionOut {
             attachments: documents(&o.new.attachments),
             source: o.new.source,
             filer: o.new.filer,
-            reasons: o.new.reasons,
+            reasons: mask_embedded_identifiers(&o.new.reasons).into_owned(),
             filed_on: o.new.filed_on,
             status: o.status,
             status_label: v.state_label.into(),

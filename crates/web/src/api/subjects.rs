@@ -121,6 +121,6 @@ pub(crate) async fn subject_detail(file: &SubjectFile, state: &AppState) -> Resu
     Ok(SubjectDetail {
         subject: subject_summary(&file.subject, file.viewer),
         records,
-        commitments: public_commitments(state, file.subject.id).await?,
+        commitments: public_commitments(state, &file.subject).await?,
     })
 }

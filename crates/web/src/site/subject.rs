@@ -39,7 +39,7 @@ pub(crate) async fn show(
     let file = reader
         .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
         .await?;
-    let commitments = public_commitments(&state, file.subject.id).await?;
+    let commitments = public_commitments(&state, &file.subject).await?;
     let summary = subject_summary(&file.subject, Viewer::Public);
     let mut records: Vec<_> = file
         .records

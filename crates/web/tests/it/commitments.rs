@@ -158,13 +158,14 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         let (status, body) = find(&server, &operator, to_dept, json!({ "kept": false })).await;
         assert_eq!(status, 400, "{body}");
         assert!(breaches(&server, COMPANY).await.is_empty());
-        // So is one whose record the catalogue refuses (违诺情形 is at most
-        // 2000 characters): the finding is taken back, the commitment waits.
+        // So is one longer than its record's 违诺情形 may be (2000
+        // characters): the commitment waits. (A record refused after the
+        // claim takes the claim back: see the repeated breach below.)
         let long = "未".repeat(2001);
         let (status, body) = find(&server, &operator, to_dept, json!({ "kept": false, "note": long })).await;
         assert_eq!(status, 400, "{body}");
         assert!(
-            body["detail"].as_str().unwrap().contains("违诺记录未通过校验"),
+            body["detail"].as_str().unwrap().contains("违诺情况不能超过2000个字"),
             "{body}"
         );
         assert!(breaches(&server, COMPANY).await.is_empty());
@@ -273,7 +274,29 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
 
         // A person's breach: the record is made with the number whole (it
         // is checked like any upload) and shown masked.
-        let personal = sign(&server, &person_s, "rqsl", "户外广告设置许可", Some(DEPT)).await;
+        let name = server
+            .platform
+            .store
+            .subject_by_person_hash(&hash)
+            .await
+            .unwrap()
+            .unwrap()
+            .name;
+        let matter = format!("户外广告设置许可（{name}，身份证{PERSON_ID}）");
+        let personal = sign(&server, &person_s, "rqsl", &matter, Some(DEPT)).await;
+        // Officials read the list without a stated purpose, the public the
+        // file: neither sees the number or the person's name whole.
+        let (_, desk) = call_as(&server, Method::GET, "/api/v1/commitments", &operator, None).await;
+        let (_, public) = server.json(&format!("/api/v1/subjects/{person_ref}")).await;
+        for shown in [desk.to_string(), public["commitments"].to_string()] {
+            assert!(!shown.contains(PERSON_ID) && !shown.contains(&name), "{shown}");
+        }
+        assert!(desk.to_string().contains("户外广告设置许可"), "{desk}");
+        let (_, own) = call_as(&server, Method::GET, "/api/v1/me/commitments", &person_s, None).await;
+        assert!(
+            own.to_string().contains(PERSON_ID),
+            "the signer's own view has it whole"
+        );
         let (status, body) = find(
             &server,
             &operator,

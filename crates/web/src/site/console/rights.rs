@@ -12,13 +12,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use xinyong_access::Principal;
+use xinyong_domain::id::mask_embedded_identifiers;
 use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{Channel, ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_domain::visibility::Viewer;
 use xinyong_rights::{ObjectionView, OfficialDesk, Proof};
 
-use crate::api::dto::subject_summary;
+use crate::api::dto::{scrubbed, subject_summary};
 use crate::auth::{Caller, Session, SessionContext};
 use crate::extract::{PathText, Query};
 use crate::site::console::signed_out;
@@ -122,9 +123,9 @@ async fn render_page(
                 // As the public sees it: no purpose is stated on this page.
                 subject: subject_summary(&subject, Viewer::Public).name,
                 kind: v.kind_name,
-                matter: v.commitment.new.matter,
+                matter: scrubbed(&v.commitment.new.matter, &subject, Viewer::Public),
                 signed_on: v.commitment.new.signed_on.to_string(),
-                text: v.commitment.new.text,
+                text: scrubbed(&v.commitment.new.text, &subject, Viewer::Public),
             })
             .collect(),
     };
@@ -198,7 +199,7 @@ async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) ->
             id: v.objection.id,
             record_id: v.objection.new.record_id,
             source: v.objection.new.source,
-            reasons: v.objection.new.reasons,
+            reasons: mask_embedded_identifiers(&v.objection.new.reasons).into_owned(),
             state: v.state_label,
             due: v.objection.due_on.map(|d| d.to_string()).unwrap_or_default(),
             overdue: v.overdue,
