@@ -275,6 +275,16 @@ pub(crate) fn commitment_number(id: i64) -> String {
     format!("{COMMITMENT_NUMBER_PREFIX}{id}号")
 }
 
+/// The subject's identifier as a commitment names it: an organisation's
+/// code, a person's ID number masked, each with its label.
+fn labelled_code(subject: &Subject) -> String {
+    match (&subject.uscc, &subject.id_masked) {
+        (Some(uscc), _) => format!("统一社会信用代码：{uscc}"),
+        (None, Some(masked)) => format!("证件号码：{masked}"),
+        (None, None) => String::new(),
+    }
+}
+
 /// How the platform's commitment numbers begin: the catalogue reserves it
 /// (`reserved_doc_no_prefix` in `catalog/cnwy.toml`), so no upload can use
 /// such a number.
@@ -323,12 +333,7 @@ impl SubjectRights {
             .book
             .kind(kind.trim())
             .ok_or_else(|| RightsFailure::NotFound(format!("承诺类型“{}”不存在", kind.trim())))?;
-        let code = self
-            .subject
-            .uscc
-            .clone()
-            .or_else(|| self.subject.id_masked.clone())
-            .unwrap_or_default();
+        let code = labelled_code(&self.subject);
         let addressee = addressee.map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
         let signed = sign(
             kind,
@@ -367,16 +372,10 @@ impl SubjectRights {
     /// with the record, signer and department still to be filled in.
     pub fn repair_commitment_preview(&self) -> Option<String> {
         let kind = self.rights.inner.book.kind(crate::REPAIR_COMMITMENT)?;
-        let code = self
-            .subject
-            .uscc
-            .as_deref()
-            .or(self.subject.id_masked.as_deref())
-            .unwrap_or_default();
         sign(
             kind,
             &self.subject.name,
-            code,
+            &labelled_code(&self.subject),
             ("（所申请修复的信息）", Some("（作出该信息的部门）")),
             "（承诺人）",
             today(),

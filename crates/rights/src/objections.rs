@@ -60,11 +60,12 @@ const KEY_ROLES: [Role; 6] = [
 ];
 
 /// Whether an upheld objection may correct `field`: not an item that keys
-/// the record or names its subject, and not a personal identifier (a
+/// the record or names its subject or its department, not one about the
+/// upload rather than the decision, and not a personal identifier (a
 /// correction's value is kept in the objection's outcome and journal in
 /// clear, where a sealed item must not go).
 fn correctable(field: &Field) -> bool {
-    !field.personal && !field.role.is_some_and(|role| KEY_ROLES.contains(&role))
+    !field.personal && !field.provenance && !field.role.is_some_and(|role| KEY_ROLES.contains(&role))
 }
 
 pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFailure> {

@@ -28,6 +28,9 @@ pub struct Field {
     pub role: Option<Role>,
     /// A personal identifier: encrypted at rest and masked unless the viewer is entitled.
     pub personal: bool,
+    /// About the upload rather than the decision (数据来源单位代码, 当前状态,
+    /// 地方编码, 数据更新时间戳): an objection to the record does not correct it.
+    pub provenance: bool,
     /// Where the value comes from when the file has no column for it.
     pub fill: Option<Fill>,
     /// Headers accepted in Gen-2 files (besides `name` and `key`).

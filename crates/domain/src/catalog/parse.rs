@@ -133,6 +133,8 @@ struct FieldSpec {
     role: Option<String>,
     #[serde(default)]
     personal: bool,
+    #[serde(default)]
+    provenance: bool,
     fill: Option<String>,
     gen1_default: Option<String>,
     #[serde(default)]
@@ -317,6 +319,7 @@ fn convert_field(
             .map(|r| Role::from_name(r).ok_or_else(|| unknown(key, "角色", r)))
             .transpose()?,
         personal: spec.personal,
+        provenance: spec.provenance,
         fill,
         gen2_headers: spec.headers.clone(),
         gen1_headers: spec.gen1.clone(),

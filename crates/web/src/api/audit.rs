@@ -57,6 +57,7 @@ pub(crate) struct EntryPage {
 /// Range and paging.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RangeParams {
     /// From (RFC 3339), default: the beginning.
     from: Option<DateTime<Utc>>,

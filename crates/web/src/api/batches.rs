@@ -245,6 +245,7 @@ async fn receive_rows(state: &AppState, request: Request) -> Result<(String, Str
 /// Listing parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListParams {
     /// Cursor from the previous page.
     cursor: Option<String>,

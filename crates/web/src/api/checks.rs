@@ -102,6 +102,7 @@ pub(crate) async fn feedback(
 /// Which overdue checks to list, and paging.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct OverdueParams {
     /// `own` (default): the caller's; `all`: every system's (credit office).
     scope: Option<String>,
@@ -185,6 +186,7 @@ pub(crate) async fn overdue(
 /// Months to count.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StatsParams {
     /// First month, `YYYY-MM`.
     from: String,

@@ -37,6 +37,7 @@ pub(crate) async fn get_file(
 /// Paging parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PageParams {
     /// Cursor from the previous page.
     cursor: Option<String>,

@@ -15,6 +15,7 @@ use crate::{AppState, Error};
 /// Listing filters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RecordParams {
     /// Record type: `xzcf` (行政处罚) or `xzxk` (行政许可).
     #[serde(rename = "type")]

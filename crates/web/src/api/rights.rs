@@ -383,6 +383,7 @@ pub(crate) async fn withdraw(
 /// Listing parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct RepairParams {
     /// Only running ones: applications and objections under way,
     /// commitments awaiting a finding (default true).
@@ -783,6 +784,11 @@ pub(crate) async fn objection_step(
         "refuse" => ObjectionStep::Refuse(reasons),
         "reject" => ObjectionStep::Reject(reasons),
         "uphold" => match (form.corrections, form.withdraw) {
+            (Some(changes), Some(true)) if !changes.is_empty() => {
+                return Err(Error::InvalidRequest(
+                    "更正（corrections）与撤销（withdraw）只能选择一种".into(),
+                ));
+            }
             (Some(changes), _) if !changes.is_empty() => {
                 ObjectionStep::Uphold(Remedy::Correction(changes.into_iter().collect()))
             }

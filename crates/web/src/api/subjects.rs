@@ -21,6 +21,7 @@ use crate::{AppState, Error};
 /// Search parameters.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
     /// Part of a name (Chinese characters), or the beginning of a unified social credit code.
     q: Option<String>,
@@ -79,6 +80,7 @@ pub(crate) async fn find_subject(state: &AppState, reference: &str) -> Result<Su
 /// Parameters of a subject read.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ReadParams {
     /// 查询用途: the code of a configured purpose. Without it every caller
     /// gets the public view; with it, officials and system keys get what

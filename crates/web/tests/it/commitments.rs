@@ -297,6 +297,11 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
             own.to_string().contains(PERSON_ID),
             "the signer's own view has it whole"
         );
+        let text = own[0]["text"].as_str().unwrap();
+        assert!(
+            text.contains("（证件号码：") && !text.contains("统一社会信用代码"),
+            "a person is named by its ID number, masked: {text}"
+        );
         let (status, body) = find(
             &server,
             &operator,

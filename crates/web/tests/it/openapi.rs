@@ -73,6 +73,22 @@ async fn the_document_is_served_and_matches_the_snapshot() {
             "/api/v1/audit/verify",
         ]
     );
+    // A parameter "in path" is one the path names; the rest are queries.
+    let parsed: serde_json::Value = serde_json::from_str(&document).unwrap();
+    for (path, operations) in parsed["paths"].as_object().unwrap() {
+        for (method, operation) in operations.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                let declared = parameter["in"].as_str().unwrap();
+                assert_eq!(
+                    declared,
+                    if in_path { "path" } else { "query" },
+                    "{method} {path}: {name}"
+                );
+            }
+        }
+    }
     if let Some(server) = servers().await.into_iter().next() {
         let (status, served) = server.json("/api/v1/openapi.json").await;
         assert_eq!(status, 200);

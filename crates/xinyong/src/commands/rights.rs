@@ -235,6 +235,7 @@ pub async fn objections(global: &GlobalArgs, command: ObjectionCommand) -> anyho
             let channel = Channel::from_code(&channel).context("--channel 应为 credit_china、counter 或 mail")?;
             let mut attachments = Vec::with_capacity(attachment.len());
             for path in &attachment {
+                anyhow::ensure!(path.is_file(), "附件 {} 不是文件", path.display());
                 let file = std::fs::File::open(path).with_context(|| format!("无法读取 {}", path.display()))?;
                 let name = path
                     .file_name()
