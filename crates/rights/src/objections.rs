@@ -662,6 +662,24 @@ impl crate::OfficialDesk {
         }
     }
 
+    /// What a record this desk handles objections on is: its type's name
+    /// and document number (the credit office: any record; a department:
+    /// its own).
+    pub async fn record_label(&self, record_id: i64) -> Result<Option<String>, RightsFailure> {
+        let inner = match self {
+            Self::Office(desk) => &desk.rights.inner,
+            Self::Department(desk) => &desk.rights.inner,
+        };
+        let record = inner.store.record_by_id(record_id).await?;
+        Ok(record.filter(|r| self.screens() || self.decides(&r.source)).map(|r| {
+            let kind = inner
+                .catalog
+                .get(&r.key.record_type)
+                .map_or(r.key.record_type.clone(), |e| e.record_type.name.clone());
+            format!("{kind} · {}", r.key.doc_no)
+        }))
+    }
+
     /// The items of a record this desk decides on that an upheld objection
     /// may correct, as (item code, name).
     pub async fn correctable_items(&self, record_id: i64) -> Result<Vec<(String, String)>, RightsFailure> {

@@ -738,6 +738,16 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
         let reviewer = reviewer.unwrap();
         let office = fetch(&server, "/console/rights", Some(&reviewer)).await;
         assert!(office.has("决定书文号有误") && office.has(r#"<button type="submit" aria-label="受理异议"#));
+        assert!(
+            office.has("行政处罚 · 淮市监罚〔2026〕"),
+            "the record is named: {}",
+            office.html
+        );
+        let public = fetch(&server, &format!("/subjects/{COMPANY}"), None).await;
+        assert!(
+            public.has("<dt>信息编号</dt><dd>"),
+            "an official can find the number to register an objection"
+        );
         let id = office
             .html
             .split("/console/rights/objections/")

@@ -45,6 +45,8 @@ struct RepairLine {
 struct ObjectionLine {
     id: i64,
     record_id: i64,
+    /// The record's type and document number.
+    record: String,
     /// What the department may correct: (item code, name).
     items: Vec<(String, String)>,
     filer: String,
@@ -190,7 +192,9 @@ async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) ->
             Vec::new()
         };
         let documents: Vec<Proof> = serde_json::from_str(&v.objection.new.attachments).unwrap_or_default();
+        let record = desk.record_label(v.objection.new.record_id).await?.unwrap_or_default();
         lines.push(ObjectionLine {
+            record,
             decides,
             screens: v.objection.status == "filed" && desk.screens(),
             items,
