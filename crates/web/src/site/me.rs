@@ -17,6 +17,7 @@ use crate::api::dto::{SubjectSummary, page_record, subject_summary};
 use crate::api::me::{QueryEntry, query_page};
 use crate::api::today;
 use crate::auth::{Caller, Session, SessionContext};
+use crate::extract::Query;
 use crate::site::form::SignedUpload;
 use crate::site::layout::{Layout, console_of, render};
 use crate::site::sections::{Section, sections};
@@ -127,11 +128,35 @@ impl From<QueryEntry> for Read {
     }
 }
 
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct ShowParams {
+    /// What a post that succeeded did (`objection`, `repair`): the page says so.
+    done: Option<String>,
+}
+
+/// What the portal says after a post succeeded: fixed texts by code, so a
+/// link cannot put words on the page.
+fn done_notice(state: &AppState, code: &str) -> Option<String> {
+    let settings = state.rights.settings();
+    match code {
+        "objection" => Some(format!(
+            "异议已提交，信用办将在{}个工作日内决定是否受理；处理期间该信息标注“异议处理中”",
+            settings.objection_accept_days
+        )),
+        "repair" => Some(format!(
+            "信用修复申请已提交，平台将在{}个工作日内审核",
+            settings.repair_platform_days
+        )),
+        _ => None,
+    }
+}
+
 /// `GET /me`.
 pub(crate) async fn show(
     State(state): State<AppState>,
     Caller(caller): Caller,
     Session(session): Session,
+    Query(params): Query<ShowParams>,
 ) -> Result<Response, Error> {
     match &caller.caller {
         Who::Anonymous => return Ok(Redirect::to("/login").into_response()),
@@ -142,7 +167,8 @@ pub(crate) async fn show(
         }
         Who::Client(_) | Who::Console(_) => {}
     }
-    portal(&state, &caller, session.as_ref(), None, None).await
+    let notice = params.done.and_then(|code| done_notice(&state, &code));
+    portal(&state, &caller, session.as_ref(), notice, None).await
 }
 
 /// The portal as `caller` sees it, with the outcome of what it just did.
@@ -288,14 +314,22 @@ async fn portal(
     Ok((status, render(&page, &page.layout)?).into_response())
 }
 
-/// Keeps refusals the subject can act on for the page; anything else fails.
-fn outcome(result: Result<String, Error>) -> Result<(Option<String>, Option<String>), Error> {
-    match result {
-        Ok(done) => Ok((Some(done), None)),
-        Err(Error::Rights(failure)) => Ok((None, Some(failure.to_string()))),
-        Err(Error::InvalidRequest(text)) => Ok((None, Some(text))),
-        Err(other) => Err(other),
-    }
+/// After a post: the portal again by redirect when it succeeded (so that
+/// reloading does not post it twice); refusals the subject can act on are
+/// shown on the page at once; anything else fails.
+async fn outcome(
+    state: &AppState,
+    principal: &Principal,
+    session: &SessionContext,
+    result: Result<&'static str, Error>,
+) -> Result<Response, Error> {
+    let error = match result {
+        Ok(code) => return Ok(Redirect::to(&format!("/me?done={code}")).into_response()),
+        Err(Error::Rights(failure)) => failure.to_string(),
+        Err(Error::InvalidRequest(text)) => text,
+        Err(other) => return Err(other),
+    };
+    portal(state, principal, Some(session), None, Some(error)).await
 }
 
 /// `POST /me/objections`: files an objection to one of the subject's
@@ -306,15 +340,11 @@ pub(crate) async fn object(State(state): State<AppState>, signed: SignedUpload) 
     let result = async {
         let desk = state.rights.subject_desk(&principal).await?;
         let parts = crate::api::rights::objection_parts(&state, multipart, false).await?;
-        let filed = desk.object(parts.record, &parts.reasons, parts.attachments).await?;
-        Ok(format!(
-            "异议已提交，信用办将在 {} 前决定是否受理；处理期间该信息标注“异议处理中”",
-            filed.objection.new.accept_due
-        ))
+        desk.object(parts.record, &parts.reasons, parts.attachments).await?;
+        Ok("objection")
     }
     .await;
-    let (notice, error) = outcome(result)?;
-    portal(&state, &principal, Some(&session), notice, error).await
+    outcome(&state, &principal, &session, result).await
 }
 
 /// `POST /me/repairs`: signs the 信用修复承诺书 and applies for repair of a
@@ -342,14 +372,9 @@ pub(crate) async fn apply(State(state): State<AppState>, signed: SignedUpload) -
             }
         }
         let record = record.ok_or_else(|| Error::InvalidRequest("请选择要修复的信息".into()))?;
-        let applied = desk.sign_and_apply(record, &signer, proof).await?;
-        Ok(format!(
-            "信用修复申请已提交（编号 {}），平台将在 {} 前审核",
-            applied.repair.id,
-            applied.repair.due_on.map(|d| d.to_string()).unwrap_or_default()
-        ))
+        desk.sign_and_apply(record, &signer, proof).await?;
+        Ok("repair")
     }
     .await;
-    let (notice, error) = outcome(result)?;
-    portal(&state, &principal, Some(&session), notice, error).await
+    outcome(&state, &principal, &session, result).await
 }

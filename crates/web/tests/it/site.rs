@@ -342,11 +342,12 @@ async fn post_multipart(server: &TestServer, cookie: &str, path: &str, form: For
     page
 }
 
-/// A step on the rights console that succeeded redirects to the console,
-/// which says what was done (post/redirect/get): the page a browser lands on.
+/// A step on the rights console or the portal that succeeded redirects
+/// back, and the page says what was done (post/redirect/get): the page a
+/// browser lands on.
 async fn after_step(server: &TestServer, cookie: &str, page: &Page) -> Option<Page> {
     let location = page.headers.get("location")?.to_str().unwrap();
-    if !location.starts_with("/console/rights?done=") {
+    if !location.starts_with("/console/rights?done=") && !location.starts_with("/me?done=") {
         return None;
     }
     assert_eq!(page.status, 303, "{location}");
