@@ -80,6 +80,12 @@ pub struct Problem {
 }
 
 impl Error {
+    /// The HTTP status this error answers with (a page that shows the
+    /// error in place answers with it too).
+    pub(crate) fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+
     /// (status, code, title, detail) — the code table.
     fn parts(&self) -> (StatusCode, &'static str, &'static str, String) {
         match self {

@@ -323,13 +323,17 @@ async fn outcome(
     session: &SessionContext,
     result: Result<&'static str, Error>,
 ) -> Result<Response, Error> {
-    let error = match result {
+    let (status, error) = match result {
         Ok(code) => return Ok(Redirect::to(&format!("/me?done={code}")).into_response()),
-        Err(Error::Rights(failure)) => failure.to_string(),
-        Err(Error::InvalidRequest(text)) => text,
+        Err(Error::Rights(failure)) => {
+            let text = failure.to_string();
+            (Error::Rights(failure).status(), text)
+        }
+        Err(Error::InvalidRequest(text)) => (StatusCode::BAD_REQUEST, text),
         Err(other) => return Err(other),
     };
-    portal(state, principal, Some(session), None, Some(error)).await
+    let page = portal(state, principal, Some(session), None, Some(error)).await?;
+    Ok((status, page).into_response())
 }
 
 /// `POST /me/objections`: files an objection to one of the subject's

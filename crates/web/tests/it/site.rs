@@ -713,7 +713,7 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
             .text("signer", "王五")
             .part("proof", Part::bytes(b"receipt".to_vec()).file_name("凭证.pdf"));
         let early = post_multipart(&server, &company, "/me/repairs", form).await;
-        assert_eq!(early.status, 400, "{record}: {}", early.html);
+        assert_eq!(early.status, 409, "{record}: {}", early.html);
         assert!(
             early.has(r#"role="alert">该信息未在公示中，无需修复"#),
             "{}",

@@ -249,13 +249,17 @@ async fn outcome(
     session: &SessionContext,
     result: Result<Done, Error>,
 ) -> Result<Response, Error> {
-    let error = match result {
+    let (status, error) = match result {
         Ok(done) => return Ok(done.redirect()),
-        Err(Error::Rights(failure)) => failure.to_string(),
-        Err(Error::InvalidRequest(text)) => text,
+        Err(Error::Rights(failure)) => {
+            let text = failure.to_string();
+            (Error::Rights(failure).status(), text)
+        }
+        Err(Error::InvalidRequest(text)) => (StatusCode::BAD_REQUEST, text),
         Err(other) => return Err(other),
     };
-    render_page(state, principal, Some(session), None, Some(error)).await
+    let page = render_page(state, principal, Some(session), None, Some(error)).await?;
+    Ok((status, page).into_response())
 }
 
 fn id_of(text: &str) -> Result<i64, Error> {
