@@ -13,7 +13,8 @@ use xinyong_domain::rights::objection::{
     Closed, Filed, ObjectionState, ObjectionStep, Registration, Remedy, Reviewing, file,
 };
 use xinyong_store::{
-    NewObjection, Objection, ObjectionFilter, ObjectionUpdate, RecordId, StoreError, StoredRecord, SubjectId,
+    NaturalKey, NewObjection, Objection, ObjectionFilter, ObjectionUpdate, RecordId, StoreError, StoredRecord,
+    SubjectId,
 };
 
 use crate::service::{DepartmentRights, OfficeRights, SubjectRights, today};
@@ -346,6 +347,13 @@ impl SubjectRights {
                 }
                 other => other,
             })
+    }
+
+    /// The natural key of one of the subject's records, any version (an
+    /// objection's record may since have been corrected or withdrawn).
+    pub async fn own_record_key(&self, record_id: i64) -> Result<Option<NaturalKey>, RightsFailure> {
+        let record = self.rights.inner.store.record_by_id(record_id).await?;
+        Ok(record.filter(|r| r.key.subject_id == self.subject.id).map(|r| r.key))
     }
 
     /// The subject's objections, newest first.

@@ -187,12 +187,6 @@ async fn portal(
         .await?;
     let desk = state.rights.subject_desk(caller).await?;
     let applications = desk.repairs().await?;
-    let doc_of = |id: i64| {
-        file.records
-            .iter()
-            .find(|r| r.record.id == id)
-            .map_or_else(|| format!("信息 {id}"), |r| r.record.key.doc_no.clone())
-    };
     let repairs = file
         .records
         .iter()
@@ -227,33 +221,29 @@ async fn portal(
             }
         })
         .collect();
-    let objections = desk
-        .objections()
-        .await?
-        .into_iter()
-        .map(|v| {
-            // A corrected record is current again under its new version.
-            let shown = v.objection.corrected_record.unwrap_or(v.objection.new.record_id);
-            let outcome = match v.remedy() {
-                Some(remedy) => {
-                    let record_type = file
-                        .records
-                        .iter()
-                        .find(|r| r.record.id == shown)
-                        .and_then(|r| state.catalog.get(&r.record.key.record_type))
-                        .map(|entry| entry.record_type.as_ref());
-                    remedy_text(&remedy, record_type)
-                }
-                None => v.reasons_given().unwrap_or_default().to_owned(),
-            };
-            ObjectionLine {
-                doc_no: doc_of(shown),
-                filed_on: v.objection.new.filed_on.to_string(),
-                state: v.state_label,
-                outcome,
+    let mut objections = Vec::new();
+    for v in desk.objections().await? {
+        // A corrected record is current again under its new version; a
+        // withdrawn one is named by its key.
+        let shown = v.objection.corrected_record.unwrap_or(v.objection.new.record_id);
+        let key = desk.own_record_key(shown).await?;
+        let outcome = match v.remedy() {
+            Some(remedy) => {
+                let record_type = key
+                    .as_ref()
+                    .and_then(|k| state.catalog.get(&k.record_type))
+                    .map(|entry| entry.record_type.as_ref());
+                remedy_text(&remedy, record_type)
             }
-        })
-        .collect();
+            None => v.reasons_given().unwrap_or_default().to_owned(),
+        };
+        objections.push(ObjectionLine {
+            doc_no: key.map_or_else(|| format!("信息 {shown}"), |k| k.doc_no),
+            filed_on: v.objection.new.filed_on.to_string(),
+            state: v.state_label,
+            outcome,
+        });
+    }
     let mut records: Vec<_> = file
         .records
         .iter()

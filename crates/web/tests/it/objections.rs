@@ -337,6 +337,12 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         let (status, upheld) = call_as(&server, Method::POST, &steps, &operator, Some(uphold)).await;
         assert_eq!(status, 200);
         assert_eq!(upheld["remedy"], json!({ "kind": "withdrawal", "changes": [] }));
+        let portal = crate::pages::fetch(&server, "/me", Some(&shop_s.cookie)).await;
+        assert!(
+            portal.has("淮市监罚〔2026〕6号") && portal.has("该信息已撤销"),
+            "the withdrawn record is named by its number: {}",
+            portal.html
+        );
         let (_, public) = server.json(&format!("/api/v1/subjects/{SHOP}")).await;
         assert!(public["records"].as_array().unwrap().is_empty(), "{public}");
         let again = server.platform.import(&path, "xzcf", DEPT).await;
