@@ -127,8 +127,13 @@ impl<'a> Validator<'a> {
         if !self.platform_made
             && let Some(prefix) = &self.record_type.reserved_doc_no_prefix
             && let Some((idx, number)) = value_of(Role::DocNo)
-            // Spaces do not make another number: 信用平台承诺 第9号 is still the platform's.
-            && number.chars().filter(|c| !c.is_whitespace()).collect::<String>().starts_with(prefix.as_str())
+            // Spaces and invisible characters do not make another number:
+            // 信用平台承诺 第9号 is still the platform's.
+            && number
+                .chars()
+                .filter(|&c| !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'))
+                .collect::<String>()
+                .starts_with(prefix.as_str())
         {
             return Some(issue(
                 idx,

@@ -303,8 +303,9 @@ impl SubjectRights {
     ) -> Result<CommitmentView, RightsFailure> {
         let addressee = addressee.map(str::trim).filter(|a| !a.is_empty());
         // A commitment made to no department any desk knows would wait for
-        // a finding no one can record.
+        // a finding no one can record (the credit office is a desk too).
         if let Some(name) = addressee
+            && name != self.rights.inner.settings.office
             && !self
                 .rights
                 .inner
@@ -409,17 +410,19 @@ impl DepartmentRights {
 }
 
 impl OfficeRights {
-    /// Records whether a commitment made to the public (no addressee) was kept.
+    /// Records whether a commitment made to the public (no addressee), or
+    /// to the office itself (a repair commitment on a record it made), was
+    /// kept.
     pub async fn record_finding(&self, id: i64, finding: Finding) -> Result<CommitmentView, RightsFailure> {
+        let office = self.rights.inner.settings.office.clone();
         let commitment = self
             .rights
             .inner
             .store
             .commitment(id)
             .await?
-            .filter(|c| c.new.addressee.is_none())
-            .ok_or_else(|| RightsFailure::NotFound("未找到该项向社会作出的承诺".into()))?;
-        let office = self.rights.inner.settings.office.clone();
+            .filter(|c| c.new.addressee.as_deref().is_none_or(|to| to == office))
+            .ok_or_else(|| RightsFailure::NotFound("未找到该项向社会或向信用办作出的承诺".into()))?;
         self.rights.find(&self.principal, commitment, finding, &office).await
     }
 }
@@ -437,7 +440,15 @@ impl crate::OfficialDesk {
             Self::Department(desk) => (&desk.rights, Some(desk.source.as_str())),
         };
         let store = &rights.inner.store;
-        let listed = store.commitments_to(addressee, open_only, LISTED).await?;
+        let mut listed = store.commitments_to(addressee, open_only, LISTED).await?;
+        if let Self::Office(_) = self {
+            // Also those made to the office by name (repair commitments on
+            // the records it made), merged newest first.
+            let office = rights.inner.settings.office.as_str();
+            listed.extend(store.commitments_to(Some(office), open_only, LISTED).await?);
+            listed.sort_unstable_by_key(|c| std::cmp::Reverse(c.id));
+            listed.truncate(usize::try_from(LISTED).unwrap_or(usize::MAX));
+        }
         let mut subjects: HashMap<i64, Subject> = HashMap::new();
         let mut out = Vec::with_capacity(listed.len());
         for commitment in listed {
@@ -456,12 +467,18 @@ impl crate::OfficialDesk {
         Ok(out)
     }
 
-    /// Records whether a commitment made to this desk was kept.
-    pub async fn record_finding(&self, id: i64, finding: Finding) -> Result<CommitmentView, RightsFailure> {
-        match self {
-            Self::Office(desk) => desk.record_finding(id, finding).await,
-            Self::Department(desk) => desk.record_finding(id, finding).await,
-        }
+    /// Records whether a commitment made to this desk was kept; returns it
+    /// with the subject that made it.
+    pub async fn record_finding(&self, id: i64, finding: Finding) -> Result<(CommitmentView, Subject), RightsFailure> {
+        let (view, rights) = match self {
+            Self::Office(desk) => (desk.record_finding(id, finding).await?, &desk.rights),
+            Self::Department(desk) => (desk.record_finding(id, finding).await?, &desk.rights),
+        };
+        let subject_id = view.commitment.new.subject_id;
+        let subject = rights.inner.store.subject_by_id(subject_id).await?.ok_or_else(|| {
+            RightsFailure::Store(StoreError::Other(format!("commitment of missing subject {subject_id}")))
+        })?;
+        Ok((view, subject))
     }
 }
 

@@ -14,5 +14,6 @@ pub use error::RightsFailure;
 pub use objections::{Correction, ObjectionView};
 pub use repairs::{Proof, REPAIR_COMMITMENT, RepairView};
 pub use service::{
-    DepartmentRights, OfficeRights, OfficialDesk, Rights, RightsPlatform, RightsSettings, SubjectRights,
+    CALENDAR_WARNING_DAYS, DepartmentRights, OfficeRights, OfficialDesk, Rights, RightsPlatform, RightsSettings,
+    SubjectRights,
 };

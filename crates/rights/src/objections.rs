@@ -658,9 +658,10 @@ impl crate::OfficialDesk {
     pub async fn objection_step(&self, id: i64, step: ObjectionStep) -> Result<ObjectionView, RightsFailure> {
         match self {
             Self::Office(desk) => {
-                // Accepted on a record the office made: it decides as its department.
+                // On a record the office made it also decides, as its department.
                 let objection = desk.rights.objection_where(id, |_| true).await?;
-                if objection.status == "reviewing" && self.decides(&objection.new.source) {
+                let deciding = matches!(step, ObjectionStep::Uphold(_) | ObjectionStep::Reject(_));
+                if deciding && self.decides(&objection.new.source) {
                     desk.as_source().decide_objection(id, step).await
                 } else {
                     desk.screen(id, step).await

@@ -440,9 +440,15 @@ impl crate::OfficialDesk {
     pub async fn repair_step(&self, id: i64, step: RepairStep) -> Result<RepairView, RightsFailure> {
         match self {
             Self::Office(desk) => {
-                // Forwarded to the office itself: it decides as the record's department.
+                // On a record the office made it also decides, as its
+                // department: approval always, a denial once forwarded.
                 let repair = desk.rights.repair_where(id, |_| true).await?;
-                if repair.status == "forwarded" && self.decides(&repair.new.source) {
+                let deciding = match step {
+                    RepairStep::Approve => true,
+                    RepairStep::Deny(_) => repair.status != "submitted",
+                    _ => false,
+                };
+                if deciding && self.decides(&repair.new.source) {
                     desk.as_source().decide(id, step).await
                 } else {
                     desk.check(id, step).await

@@ -107,6 +107,9 @@ pub(crate) struct Inner {
     pub(crate) keys: Arc<Keys>,
 }
 
+/// How long before the working-day calendar's last day the platform warns.
+pub const CALENDAR_WARNING_DAYS: i64 = 60;
+
 /// Commitments and repairs for the platform.
 #[derive(Clone)]
 pub struct Rights {
@@ -167,6 +170,16 @@ impl Rights {
     /// The working-day calendar.
     pub fn calendar(&self) -> &WorkingCalendar {
         &self.inner.calendar
+    }
+
+    /// The last day the working-day calendar covers, if it ends within
+    /// [`CALENDAR_WARNING_DAYS`], with the days left: deadlines past it
+    /// cannot be counted, so the office should add the next year first.
+    pub fn calendar_ending(&self) -> Option<(chrono::NaiveDate, i64)> {
+        let (_, last) = self.inner.calendar.span();
+        let end = chrono::NaiveDate::from_ymd_opt(last, 12, 31)?;
+        let left = (end - today()).num_days();
+        (left <= CALENDAR_WARNING_DAYS).then_some((end, left.max(0)))
     }
 
     /// A signed-in subject's desk: its own commitments and repairs.

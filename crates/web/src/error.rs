@@ -297,11 +297,13 @@ pub(crate) async fn render_errors(request: Request, next: Next) -> Response {
 /// Middleware (a timeout, a body limit) answers with a bare status; give
 /// those answers the problem body every other error has.
 fn problem_for_bare_errors(response: Response) -> Response {
-    let is_problem = response
+    // A problem, or a page that shows its refusal in place (with the
+    // refusal's own status, e.g. 503 for an incomplete calendar), is not bare.
+    let answered = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v == "application/problem+json");
-    if is_problem || response.status().is_success() {
+        .is_some_and(|v| v == "application/problem+json" || v.to_str().is_ok_and(|t| t.starts_with("text/html")));
+    if answered || response.status().is_success() {
         return response;
     }
     match response.status() {
@@ -309,5 +311,28 @@ fn problem_for_bare_errors(response: Response) -> Response {
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Error::Timeout.into_response(),
         StatusCode::METHOD_NOT_ALLOWED => Error::MethodNotAllowed.into_response(),
         _ => response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{StatusCode, header};
+    use axum::response::{IntoResponse, Response};
+
+    use super::problem_for_bare_errors;
+
+    #[test]
+    fn a_bare_status_gets_a_problem_but_a_page_keeps_its_own_words() {
+        let bare = problem_for_bare_errors(StatusCode::SERVICE_UNAVAILABLE.into_response());
+        assert_eq!(bare.headers()[header::CONTENT_TYPE], "application/problem+json");
+        let page: Response = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            "<p>2027年的工作日历尚未加载</p>",
+        )
+            .into_response();
+        let kept = problem_for_bare_errors(page);
+        assert_eq!(kept.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(kept.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
     }
 }

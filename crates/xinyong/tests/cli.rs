@@ -492,4 +492,18 @@ fn the_office_registers_an_objection_that_came_by_letter() {
         (Some(1), Some("filed")),
         "{listed}"
     );
+    // The office accepts it; the record is a department's, so the office
+    // does not decide it.
+    let id = listed[0]["id"].as_i64().unwrap().to_string();
+    assert!(xinyong(&data, &["objections", "accept", &id]).status.success());
+    let decided = xinyong(&data, &["objections", "reject", &id, "--reasons", "经核查信息无误"]);
+    assert_eq!(decided.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&decided.stderr).contains("信用办只能受理或不予受理异议"),
+        "{}",
+        String::from_utf8_lossy(&decided.stderr)
+    );
+    let bare = xinyong(&data, &["objections", "uphold", &id]);
+    assert_eq!(bare.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bare.stderr).contains("--withdraw"));
 }

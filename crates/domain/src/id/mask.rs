@@ -60,9 +60,12 @@ pub fn mask_person_name(name: &str) -> String {
 /// date; a 15-digit 注册号 rarely is one, and is masked if so — privacy
 /// first), and every 11-digit mobile number (1, then 3–9), each standing
 /// alone — not part of a longer run of digits or letters, so document
-/// numbers, amounts and codes are left as they are.
+/// numbers, amounts and codes are left as they are. Full-width digits (as
+/// a Chinese keyboard types them) count as digits.
 pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
-    let chars: Vec<char> = text.chars().collect();
+    let original: Vec<char> = text.chars().collect();
+    // Matched on the half-width form; what is kept is written as typed.
+    let chars: Vec<char> = original.iter().map(|&c| half_width(c)).collect();
     let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
@@ -92,13 +95,15 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
         } else if mobile_like {
             11
         } else {
-            out.push(chars[at]);
+            out.push(original[at]);
             at += 1;
             continue;
         };
-        let run: String = chars[at..at + len].iter().collect();
+        let run: String = original[at..at + len].iter().collect();
         out.push_str(&if len == 11 {
-            format!("{}****{}", &run[..3], &run[7..])
+            let kept =
+                |range: std::ops::Range<usize>| original[at + range.start..at + range.end].iter().collect::<String>();
+            format!("{}****{}", kept(0..3), kept(7..11))
         } else {
             mask_identifier(&run)
         });
@@ -109,6 +114,15 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Owned(out)
     } else {
         std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// `c` in half width if it is a full-width digit or letter (`３` → `3`,
+/// `Ｘ` → `X`); other characters as they are.
+fn half_width(c: char) -> char {
+    match c {
+        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        _ => c,
     }
 }
 
@@ -124,6 +138,9 @@ mod tests {
         "经查，王晖（身份证340603********1231）于"
     )]
     #[case("联系电话13812345678。", "联系电话138****5678。")]
+    // Typed in full width: masked all the same, written as typed.
+    #[case("身份证３４０６０３１９８５０３１２１２３Ｘ", "身份证３４０６０３********１２３Ｘ")]
+    #[case("电话１３８１２３４５６７８", "电话１３８****５６７８")]
     #[case(
         "证件号11010519491231002x，电话15900001111",
         "证件号110105********002x，电话159****1111"

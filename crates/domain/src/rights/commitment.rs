@@ -138,8 +138,8 @@ pub fn sign(
     signer: &str,
     today: NaiveDate,
 ) -> Result<Signed, RightsError> {
-    let matter = plain(&required(matter, "承诺事项")?, "承诺事项", 200)?;
-    let signer = plain(&required(signer, "承诺人")?, "承诺人", 50)?;
+    let matter = required(&plain(matter.trim(), "承诺事项", 200)?, "承诺事项")?;
+    let signer = required(&plain(signer.trim(), "承诺人", 50)?, "承诺人")?;
     let text = kind
         .template
         .trim()

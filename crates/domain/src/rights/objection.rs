@@ -119,7 +119,7 @@ impl Registration {
     /// must show its authority, so `documents` (the files kept with the
     /// objection) must include the 授权委托书.
     pub fn new(applicant: &str, standing: Standing, channel: Channel, documents: usize) -> Result<Self, RightsError> {
-        let applicant = plain(&required(applicant, "申请人姓名或名称")?, "申请人姓名或名称", 50)?;
+        let applicant = required(&plain(applicant.trim(), "申请人姓名或名称", 50)?, "申请人姓名或名称")?;
         if standing == Standing::Agent && documents == 0 {
             return Err(RightsError::Incomplete(
                 "委托代理人提出的异议须附信用主体签署的授权委托书（作为附件上传）".into(),

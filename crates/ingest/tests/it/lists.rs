@@ -109,17 +109,18 @@ async fn an_upload_may_not_use_the_platforms_commitment_numbers() {
             row("信用平台承诺第5号"),
             row("淮市监承诺〔2026〕3号"),
             row("信用平台承诺\u{3000}第6号"),
+            row("信用平台\u{200B}承诺第7号"),
         ];
         let file = write_csv(&platform.dir.join("违诺.csv"), BREACH, &rows, Text::Utf8);
         let batch = platform.import(&file, "cnwy", "淮北市市场监督管理局").await;
         assert_eq!(
             (batch.summary.n_accepted, batch.summary.n_rejected),
-            (1, 2),
+            (1, 3),
             "{:?}",
             batch.summary
         );
         let refused = crate::issues(platform.store.as_ref(), batch.id, IssueSeverity::Error).await;
-        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert_eq!(refused.len(), 3, "{refused:?}");
         assert_eq!((refused[1].row_no, refused[1].code.as_str()), (4, "reserved_doc_no"));
         assert_eq!(
             (refused[0].row_no, refused[0].field.as_str(), refused[0].code.as_str()),

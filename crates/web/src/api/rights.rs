@@ -15,6 +15,7 @@ use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Re
 use xinyong_domain::rights::repair::{Eligibility, RepairStep};
 use xinyong_domain::visibility::Viewer;
 use xinyong_rights::{CommitmentView, ObjectionView, Proof, RepairView, RightsFailure};
+use xinyong_store::Subject;
 
 use crate::api::batches::multipart_error;
 use crate::api::dto::{SubjectSummary, scrubbed, subject_summary};
@@ -172,23 +173,29 @@ pub(crate) async fn commitments(
         .await?
         .commitments(open_only)
         .await?;
-    // No purpose is stated here: people are named as the public sees them,
-    // identifiers in the text masked (so the text no longer matches its
-    // digest; the signer's own view has it whole).
     Ok(Json(
         found
             .into_iter()
-            .map(|(view, subject)| {
-                let out = CommitmentOut::from(view);
-                CommitmentOut {
-                    subject: Some(subject_summary(&subject, Viewer::Public)),
-                    matter: scrubbed(&out.matter, &subject, Viewer::Public),
-                    text: scrubbed(&out.text, &subject, Viewer::Public),
-                    ..out
-                }
-            })
+            .map(|(view, subject)| official_out(view, &subject))
             .collect(),
     ))
+}
+
+/// A commitment as an official desk sees it without a stated purpose: the
+/// subject as the public sees it, identifiers (and a person's name) in the
+/// free text masked — so the text no longer matches its digest; the
+/// signer's own view has it whole.
+fn official_out(view: CommitmentView, subject: &Subject) -> CommitmentOut {
+    let out = CommitmentOut::from(view);
+    let scrub = |text: &str| scrubbed(text, subject, Viewer::Public);
+    CommitmentOut {
+        subject: Some(subject_summary(subject, Viewer::Public)),
+        matter: scrub(&out.matter),
+        text: scrub(&out.text),
+        signer: scrub(&out.signer),
+        finding_note: out.finding_note.as_deref().map(scrub),
+        ..out
+    }
 }
 
 /// Records whether a commitment was kept.
@@ -217,7 +224,8 @@ pub(crate) async fn finding(
         .await?
         .record_finding(id, finding)
         .await?;
-    Ok(Json(view.into()))
+    let (view, subject) = view;
+    Ok(Json(official_out(view, &subject)))
 }
 
 fn number(text: &str, what: &str) -> Result<i64, Error> {
@@ -290,7 +298,7 @@ fn documents(stored: &str) -> serde_json::Value {
     let kept: Vec<Proof> = serde_json::from_str(stored).unwrap_or_default();
     serde_json::json!(
         kept.iter()
-            .map(|p| serde_json::json!({ "name": p.name, "size": p.size, "digest": p.digest }))
+            .map(|p| serde_json::json!({ "name": mask_embedded_identifiers(&p.name), "size": p.size, "digest": p.digest }))
             .collect::<Vec<_>>()
     )
 }
@@ -511,7 +519,7 @@ impl From<Remedy> for RemedyOut {
 impl From<ObjectionView> for ObjectionOut {
     fn from(v: ObjectionView) -> Self {
         let remedy = v.remedy().map(Into::into);
-        let reasons_given = v.reasons_given().map(str::to_owned);
+        let reasons_given = v.reasons_given().map(|r| mask_embedded_identifiers(r).into_owned());
         let o = v.objection;
         Self {
             reasons_given,
@@ -520,7 +528,7 @@ impl From<ObjectionView> for ObjectionOut {
             record_id: o.new.record_id,
             attachments: documents(&o.new.attachments),
             source: o.new.source,
-            filer: o.new.filer,
+            filer: mask_embedded_identifiers(&o.new.filer).into_owned(),
             reasons: mask_embedded_identifiers(&o.new.reasons).into_owned(),
             filed_on: o.new.filed_on,
             status: o.status,

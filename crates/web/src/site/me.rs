@@ -237,6 +237,8 @@ async fn portal(
             }
             None => v.reasons_given().unwrap_or_default().to_owned(),
         };
+        // Pages never show an identifier whole, not even the subject's own.
+        let outcome = mask_embedded_identifiers(&outcome).into_owned();
         objections.push(ObjectionLine {
             doc_no: key.map_or_else(|| format!("信息 {shown}"), |k| k.doc_no),
             filed_on: v.objection.new.filed_on.to_string(),

@@ -244,6 +244,18 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
             let (status, body) = call_as(&server, Method::POST, &steps, &reviewer, Some(step)).await;
             assert_eq!((status, body["status"].as_str()), (200, Some(expected)), "{body}");
         }
+        // Closed: any further step is a conflict of state, whichever stage it is.
+        for step in [
+            json!({ "step": "accept" }),
+            json!({ "step": "reject", "reasons": "再次" }),
+        ] {
+            let (status, body) = call_as(&server, Method::POST, &steps, &reviewer, Some(step)).await;
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (409, Some("illegal_transition")),
+                "{body}"
+            );
+        }
         // The public file lists the published commitment, its matter left out.
         let (_, public) = server.json(&format!("/api/v1/subjects/{COMPANY}")).await;
         let published = public["commitments"]
@@ -364,5 +376,14 @@ async fn a_breach_becomes_a_public_record_of_the_finding_department() {
         assert_eq!((status, body["status"].as_str()), (200, Some("kept")), "{body}");
         let entries = server.platform.store.audit_entries(0, 1000).await.unwrap();
         assert!(entries.iter().any(|e| e.event.action == "commitment.reopen"));
+
+        // A commitment made to the credit office by name (as a repair of a
+        // record it made is) is the office's to find on.
+        let office_name = xinyong_rights::RightsSettings::default().office;
+        let to_office = sign(&server, &company_s, "xyxf", "信用平台承诺第2号", Some(&office_name)).await;
+        assert!(listed(&server, &reviewer, "").await.contains(&to_office));
+        let (status, body) = find(&server, &reviewer, to_office, json!({ "kept": true })).await;
+        assert_eq!((status, body["status"].as_str()), (200, Some("kept")), "{body}");
+        assert_eq!(body["subject"]["name"], "淮北市鑫源商贸有限公司", "{body}");
     }
 }

@@ -229,12 +229,19 @@ async fn an_objection_is_marked_while_it_runs_and_an_upheld_one_corrects_the_rec
         );
         // Both remedies at once is a contradiction, and an item about the
         // upload (the source's code) is not the decision's to correct.
-        for body in [
-            json!({ "step": "uphold", "withdraw": true, "corrections": { "CF_NR_FK": "0.3" } }),
-            json!({ "step": "uphold", "corrections": { "CF_SJLYDM": "11340600003140164U" } }),
+        for (body, said) in [
+            (
+                json!({ "step": "uphold", "withdraw": true, "corrections": { "CF_NR_FK": "0.3" } }),
+                "只能选择一种",
+            ),
+            (
+                json!({ "step": "uphold", "corrections": { "CF_SJLYDM": government_code(2) } }),
+                "不能通过异议更正",
+            ),
         ] {
             let (status, refused) = call_as(&server, Method::POST, &steps, &operator, Some(body)).await;
             assert_eq!(status, 400, "{refused}");
+            assert!(refused["detail"].as_str().unwrap().contains(said), "{refused}");
         }
         let bad = json!({ "step": "uphold", "corrections": { "CF_NR_FK": "很多" } });
         let (status, refused) = call_as(&server, Method::POST, &steps, &operator, Some(bad)).await;

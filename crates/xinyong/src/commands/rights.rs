@@ -12,7 +12,7 @@ use serde::Serialize;
 use xinyong_access::Principal;
 use xinyong_domain::id::{mask_embedded_identifiers, mask_person_name};
 use xinyong_domain::rights::commitment::Finding;
-use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Standing};
+use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Remedy, Standing};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_domain::visibility::{Viewer, Visibility, subject_name};
 use xinyong_rights::{ObjectionView, OfficialDesk, RepairView};
@@ -62,6 +62,12 @@ pub enum RepairCommand {
         #[arg(long)]
         reasons: String,
     },
+    /// Repair a record the credit office made itself (a breach of a
+    /// commitment made to the public), once the application is forwarded.
+    Approve {
+        /// The application's number.
+        id: i64,
+    },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -75,6 +81,27 @@ pub enum ObjectionCommand {
     },
     /// Refuse an objection, with the reasons the filer is told.
     Refuse {
+        /// The objection's number.
+        id: i64,
+        /// Reasons.
+        #[arg(long)]
+        reasons: String,
+    },
+    /// Uphold an objection to a record the credit office made itself,
+    /// withdrawing the record or correcting items (`--correct ITEM=VALUE`).
+    Uphold {
+        /// The objection's number.
+        id: i64,
+        /// Withdraw the record.
+        #[arg(long, conflicts_with = "correct")]
+        withdraw: bool,
+        /// An item to correct, as its code and new value (repeat for several).
+        #[arg(long, value_name = "ITEM=VALUE")]
+        correct: Vec<String>,
+    },
+    /// Reject an objection to a record the credit office made itself, with
+    /// the reasons the filer is told.
+    Reject {
         /// The objection's number.
         id: i64,
         /// Reasons.
@@ -193,8 +220,11 @@ pub async fn repairs(global: &GlobalArgs, command: RepairCommand) -> anyhow::Res
         }
         RepairCommand::Forward { id } => (id, RepairStep::Forward),
         RepairCommand::Deny { id, reasons } => (id, RepairStep::Deny(reasons)),
+        RepairCommand::Approve { id } => (id, RepairStep::Approve),
     };
-    let view = desk.check(id, step).await?;
+    // The office's desk: it checks every application and decides those on
+    // the records it made.
+    let view = OfficialDesk::Office(desk).repair_step(id, step).await?;
     print_lines(&[repair_line(view)], false)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -223,6 +253,26 @@ pub async fn objections(global: &GlobalArgs, command: ObjectionCommand) -> anyho
         }
         ObjectionCommand::Accept { id } => (id, ObjectionStep::Accept),
         ObjectionCommand::Refuse { id, reasons } => (id, ObjectionStep::Refuse(reasons)),
+        ObjectionCommand::Reject { id, reasons } => (id, ObjectionStep::Reject(reasons)),
+        ObjectionCommand::Uphold { id, withdraw, correct } => {
+            let remedy = if withdraw {
+                Remedy::Withdrawal
+            } else {
+                let mut changes = Vec::with_capacity(correct.len());
+                for pair in &correct {
+                    let (item, value) = pair
+                        .split_once('=')
+                        .with_context(|| format!("--correct 应为 信息项代码=更正后的值，实为“{pair}”"))?;
+                    changes.push((item.trim().to_owned(), value.to_owned()));
+                }
+                anyhow::ensure!(
+                    !changes.is_empty(),
+                    "请给出 --withdraw 或至少一个 --correct 信息项代码=更正后的值"
+                );
+                Remedy::Correction(changes)
+            };
+            (id, ObjectionStep::Uphold(remedy))
+        }
         ObjectionCommand::Register {
             record,
             applicant,
@@ -250,7 +300,7 @@ pub async fn objections(global: &GlobalArgs, command: ObjectionCommand) -> anyho
             return Ok(ExitCode::SUCCESS);
         }
     };
-    let view = desk.screen(id, step).await?;
+    let view = OfficialDesk::Office(desk).objection_step(id, step).await?;
     print_lines(&[objection_line(view)], false)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -291,13 +341,7 @@ pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> any
                 CommitmentCommand::Broken { note, .. } => Finding::Broken(note),
                 _ => Finding::Kept,
             };
-            let view = desk.record_finding(id, finding).await?;
-            let subject = platform
-                .store
-                .subject_by_id(view.commitment.new.subject_id)
-                .await?
-                .context("承诺主体不存在")?;
-            (vec![(view, subject)], false)
+            (vec![desk.record_finding(id, finding).await?], false)
         }
     };
     let lines: Vec<CommitmentLine> = found

@@ -42,6 +42,9 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         tracing::info!(cleared, "incoming files left by an earlier stop removed");
     }
     let rights = platform.rights()?;
+    if let Some((calendar_end, days_left)) = rights.calendar_ending() {
+        tracing::warn!(%calendar_end, days_left, "the working-day calendar ends soon: add next year's holiday file (calendar_dir)");
+    }
     let settled = rights.recover().await.context("无法检查上次停止时未完成的办理")?;
     if settled > 0 {
         tracing::warn!(settled, "steps cut halfway by the last stop were settled");

@@ -85,6 +85,17 @@ struct RightsPage {
     commitments: Vec<CommitmentLine>,
     /// The channels an objection filed elsewhere may have come by: (code, label).
     channels: Vec<(&'static str, &'static str)>,
+    /// A warning when the working-day calendar ends soon: deadlines after
+    /// its last day cannot be counted, so steps that need them are refused.
+    calendar_warning: Option<String>,
+}
+
+fn calendar_warning(state: &AppState) -> Option<String> {
+    let (end, left) = state.rights.calendar_ending()?;
+    let next = chrono::Datelike::year(&end) + 1;
+    Some(format!(
+        "工作日历只覆盖到 {end}（还剩 {left} 天）：期限超过该日的受理、转办等步骤将无法办理。请在国务院办公厅公布 {next} 年节假日安排后，由管理员添加 {next}.toml（配置项 calendar_dir）。"
+    ))
 }
 
 async fn render_page(
@@ -118,6 +129,7 @@ async fn render_page(
             .collect(),
         objections: objection_lines(&desk, objections).await?,
         channels: Channel::ALL.iter().map(|c| (c.code(), c.label())).collect(),
+        calendar_warning: calendar_warning(state),
         commitments: commitments
             .into_iter()
             .map(|(v, subject)| CommitmentLine {
@@ -198,8 +210,12 @@ async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) ->
             decides,
             screens: v.objection.status == "filed" && desk.screens(),
             items,
-            filer: v.objection.new.filer,
-            documents: documents.into_iter().map(|d| d.name).collect::<Vec<_>>().join("、"),
+            filer: mask_embedded_identifiers(&v.objection.new.filer).into_owned(),
+            documents: documents
+                .iter()
+                .map(|d| mask_embedded_identifiers(&d.name))
+                .collect::<Vec<_>>()
+                .join("、"),
             id: v.objection.id,
             record_id: v.objection.new.record_id,
             source: v.objection.new.source,
