@@ -7,7 +7,8 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 use xinyong_access::Principal;
-use xinyong_domain::catalog::{Field, Role};
+use xinyong_domain::RecordType;
+use xinyong_domain::catalog::{Field, Requirement, Role};
 use xinyong_domain::rights::RightsError;
 use xinyong_domain::rights::objection::{
     Closed, Filed, ObjectionState, ObjectionStep, Registration, Remedy, Reviewing, file,
@@ -51,9 +52,11 @@ pub type Correction = Vec<(String, String)>;
 /// Items an objection may not correct: they make the record's natural key
 /// or name its subject; a record wrong in them is withdrawn and uploaded
 /// anew by its department.
-const KEY_ROLES: [Role; 6] = [
+const KEY_ROLES: [Role; 8] = [
     Role::DocNo,
     Role::SubjectUscc,
+    Role::SubjectOrgCode,
+    Role::SubjectRegNo,
     Role::SubjectCategory,
     Role::IdType,
     Role::IdNumber,
@@ -67,6 +70,29 @@ const KEY_ROLES: [Role; 6] = [
 /// clear, where a sealed item must not go).
 fn correctable(field: &Field) -> bool {
     !field.personal && !field.provenance && !field.role.is_some_and(|role| KEY_ROLES.contains(&role))
+}
+
+/// The items of a record (its type and stored payload) a department may
+/// correct on an upheld objection, as (item code, name): the correctable
+/// ones, less those only subjects of another category carry (法定代表人 on
+/// a person's record) unless the record has a value for it.
+fn offered_items(record_type: &RecordType, payload: &Map<String, Value>) -> Vec<(String, String)> {
+    let text = |key: &str| payload.get(key).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let category = record_type
+        .field_with_role(Role::SubjectCategory)
+        .map(|idx| (idx, text(&record_type.field(idx).key)));
+    let applies = |field: &Field| match (&field.required, category) {
+        (Requirement::When(condition), Some((idx, Some(value)))) if condition.field == idx => {
+            condition.holds(&[value]) || text(&field.key).is_some()
+        }
+        _ => true,
+    };
+    record_type
+        .fields
+        .iter()
+        .filter(|f| correctable(f) && applies(f))
+        .map(|f| (f.key.clone(), f.name.clone()))
+        .collect()
 }
 
 pub(crate) fn state_of(objection: &Objection) -> Result<ObjectionState, RightsFailure> {
@@ -445,13 +471,7 @@ impl DepartmentRights {
             .catalog
             .get(&record.key.record_type)
             .ok_or_else(|| RightsFailure::NotFound("该信息的类别已不在目录中".into()))?;
-        Ok(entry
-            .record_type
-            .fields
-            .iter()
-            .filter(|f| correctable(f))
-            .map(|f| (f.key.clone(), f.name.clone()))
-            .collect())
+        Ok(offered_items(&entry.record_type, &record.payload))
     }
 
     /// Registers an objection to one of the department's own current
@@ -703,7 +723,53 @@ impl crate::OfficialDesk {
 mod tests {
     use chrono::NaiveDate;
 
-    use super::{Closed, ObjectionState, Remedy, remedy_of, update_for};
+    use serde_json::{Map, Value, json};
+    use xinyong_domain::RecordType;
+
+    use super::{Closed, ObjectionState, Remedy, offered_items, remedy_of, update_for};
+
+    #[test]
+    fn a_department_is_offered_the_items_it_may_correct_for_this_record() {
+        let (_, text) = xinyong_ingest::builtin_catalog()
+            .into_iter()
+            .find(|(name, _)| name == "xzcf.toml")
+            .expect("xzcf.toml is shipped");
+        let xzcf = RecordType::from_toml(&text).expect("xzcf.toml parses");
+        let offered = |payload: Value| {
+            let Value::Object(payload) = payload else {
+                unreachable!()
+            };
+            let payload: Map<String, Value> = payload;
+            offered_items(&xzcf, &payload)
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect::<Vec<_>>()
+        };
+        let company = offered(json!({ "CF_XDR_LB": "法人及非法人组织", "CF_FRDB": "王五" }));
+        let person = offered(json!({ "CF_XDR_LB": "自然人" }));
+        for key in ["CF_NR_FK", "CF_WFXW", "CF_SY"] {
+            assert!(
+                company.contains(&key.to_owned()) && person.contains(&key.to_owned()),
+                "{key}"
+            );
+        }
+        assert!(company.contains(&"CF_FRDB".to_owned()));
+        assert!(!person.contains(&"CF_FRDB".to_owned()), "no 法定代表人 for a person");
+        for never in [
+            "CF_WSH",
+            "CF_XDR_SHXYM",
+            "CF_XDR_GSZC",
+            "CF_XDR_ZJHM",
+            "CF_FR_ZJHM",
+            "CF_SJLYDM",
+            "SJC",
+        ] {
+            assert!(
+                !company.contains(&never.to_owned()) && !person.contains(&never.to_owned()),
+                "{never}"
+            );
+        }
+    }
 
     #[test]
     fn an_upheld_remedy_reads_back_as_it_was_stored() {

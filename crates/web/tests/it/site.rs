@@ -783,7 +783,19 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
             "{}",
             desk.html
         );
-        assert!(!desk.has(r#"<option value="CF_WSH">"#) && !desk.has(r#"<option value="CF_XDR_SHXYM">"#));
+        for key in [
+            "CF_WSH",
+            "CF_XDR_SHXYM",
+            "CF_XDR_GSZC",
+            "CF_XDR_ZZJG",
+            "CF_SJLYDM",
+            "SJC",
+        ] {
+            assert!(
+                !desk.has(&format!(r#"<option value="{key}">"#)),
+                "{key} is not corrected by objection"
+            );
+        }
         let unnamed = post_form(
             &server,
             &operator,
