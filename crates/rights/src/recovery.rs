@@ -20,8 +20,8 @@ use crate::{Rights, RightsFailure};
 const LOOKBACK_DAYS: u64 = 7;
 
 impl Rights {
-    /// Finishes or gives back what a stop cut halfway in the last
-    /// [`LOOKBACK_DAYS`] days; returns how many steps it settled. A
+    /// Finishes or gives back what a stop cut halfway in the last seven
+    /// days; returns how many steps it settled. A
     /// commitment found broken with no current breach record (never made,
     /// or withdrawn on objection) waits for a finding again; an objection
     /// claimed for a correction is linked to the corrected version if the

@@ -34,7 +34,7 @@ impl Default for ObjectionDeadlines {
 /// How an objection the subject did not file here itself reached the
 /// platform: the national rules let a subject object through Credit China
 /// (信用中国, which forwards it) or directly to the authority holding the
-/// record (reference §4 [S22]); at a service window or by letter.
+/// record (reference §4, source S22); at a service window or by letter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     /// 信用中国网站转办.
