@@ -94,6 +94,16 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
             15
         } else if mobile_like {
             11
+        } else if let Some(span) = grouped_id(&chars, at).filter(|&span| standalone(span)) {
+            // Written in groups: masked whole, without its separators.
+            let digits: String = chars[at..at + span]
+                .iter()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect();
+            out.push_str(&mask_identifier(&digits));
+            changed = true;
+            at += span;
+            continue;
         } else {
             out.push(original[at]);
             at += 1;
@@ -116,6 +126,42 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(text)
     }
 }
+
+/// A citizen ID written in groups (`340603 19850312 1231`,
+/// `340603-19850312-123X`) starting at `at`: 18 characters with single
+/// spaces or hyphens between some of them, and the whole a valid number
+/// (region, birth date, check character), so that other grouped numbers
+/// (dates, amounts, phone lists) are left alone. How many characters it
+/// spans, separators included.
+fn grouped_id(chars: &[char], at: usize) -> Option<usize> {
+    const SEPARATORS: [char; 3] = [' ', '-', '\u{3000}'];
+    let id_char = |c: char, n: usize| c.is_ascii_digit() || (n == 17 && matches!(c, 'X' | 'x'));
+    let mut number = String::with_capacity(18);
+    let mut end = at;
+    let mut grouped = false;
+    while end < chars.len() && number.len() < 18 {
+        let c = chars[end];
+        if id_char(c, number.len()) {
+            number.push(c);
+        } else if SEPARATORS.contains(&c)
+            && !number.is_empty()
+            && chars.get(end + 1).is_some_and(|&next| id_char(next, number.len()))
+        {
+            grouped = true;
+        } else {
+            break;
+        }
+        end += 1;
+    }
+    let valid = || CitizenId::parse(&number, LATEST_GROUPED_BIRTH).is_ok();
+    (grouped && number.len() == 18 && valid()).then_some(end - at)
+}
+
+/// A bound for birth dates in grouped numbers: the check is for the shape.
+const LATEST_GROUPED_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(day) => day,
+    None => panic!("a valid date"),
+};
 
 /// `c` in half width if it is a full-width digit or letter (`３` → `3`,
 /// `Ｘ` → `X`); other characters as they are.
@@ -141,6 +187,12 @@ mod tests {
     // Typed in full width: masked all the same, written as typed.
     #[case("身份证３４０６０３１９８５０３１２１２３Ｘ", "身份证３４０６０３********１２３Ｘ")]
     #[case("电话１３８１２３４５６７８", "电话１３８****５６７８")]
+    // Written in groups, and valid: masked; not a valid number: left.
+    #[case("证件号 11010519491231002X，", "证件号 110105********002X，")]
+    #[case("证件号110105 19491231 002X。", "证件号110105********002X。")]
+    #[case("号码110105-19491231-002x", "号码110105********002x")]
+    #[case("号码110105-19491231-0021", "号码110105-19491231-0021")]
+    #[case("日期 2026-01-05 金额 1000", "日期 2026-01-05 金额 1000")]
     #[case(
         "证件号11010519491231002x，电话15900001111",
         "证件号110105********002x，电话159****1111"
