@@ -7,11 +7,11 @@ use serde_json::json;
 use xinyong_access::{AccessError, Principal};
 use xinyong_domain::audit::Event;
 use xinyong_domain::date::china_date;
-use xinyong_domain::id::{CitizenId, Uscc, mask_person_name};
+use xinyong_domain::id::{CitizenId, Uscc};
 use xinyong_domain::measures::{Applied, Fact, Matter, MeasureBook};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::subject::SubjectRef;
-use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, subject_name};
+use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, shown_name};
 use xinyong_domain::{Nature, SubjectKey};
 use xinyong_store::{Check, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoredRecord, Subject};
 
@@ -517,10 +517,7 @@ fn checked_subject(code: String, subject: Option<&Subject>, viewer: Viewer) -> C
             reference: None,
         };
     };
-    let name = match subject_name(subject.category, viewer) {
-        Visibility::Full => subject.name.clone(),
-        _ => mask_person_name(&subject.name),
-    };
+    let name = shown_name(&subject.name, subject.category, viewer);
     CheckedSubject {
         found: true,
         code: subject

@@ -30,13 +30,19 @@ pub fn normalize(input: &str) -> String {
     input
         .trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}')
         .chars()
-        .map(|c| match c {
-            // Full-width forms U+FF01..U+FF5E map one-to-one onto ASCII 0x21..0x7E.
-            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-            _ => c,
-        })
+        .map(half_width)
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// `c` in half width if it is a full-width form (`３` → `3`, `Ｘ` → `X`):
+/// U+FF01..U+FF5E map one-to-one onto ASCII 0x21..0x7E; other characters
+/// as they are.
+pub(crate) fn half_width(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
 }
 
 #[cfg(test)]

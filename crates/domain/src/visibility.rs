@@ -157,6 +157,27 @@ pub fn subject_name(category: SubjectCategory, viewer: Viewer) -> Visibility {
     }
 }
 
+/// A subject's name as `viewer` sees it outside any record: whole, or a
+/// person's masked for the public (`王*`).
+pub fn shown_name(name: &str, category: SubjectCategory, viewer: Viewer) -> String {
+    match subject_name(category, viewer) {
+        Visibility::Full => name.to_owned(),
+        Visibility::Masked | Visibility::Hidden => crate::id::mask_person_name(name),
+    }
+}
+
+/// Free text about a subject (a commitment's matter, an objection's
+/// reasons) as `viewer` may see it: identifiers in it masked, and the
+/// subject's own name masked wherever `viewer` sees it masked.
+pub fn scrubbed_text(text: &str, name: &str, category: SubjectCategory, viewer: Viewer) -> String {
+    let text = crate::id::mask_embedded_identifiers(text).into_owned();
+    match subject_name(category, viewer) {
+        Visibility::Full => text,
+        _ if name.chars().count() < 2 => text,
+        _ => text.replace(name, &crate::id::mask_person_name(name)),
+    }
+}
+
 fn is_name(field: &crate::catalog::Field) -> bool {
     field.role == Some(crate::catalog::Role::SubjectName)
 }
@@ -165,11 +186,25 @@ fn is_name(field: &crate::catalog::Field) -> bool {
 mod tests {
     use chrono::NaiveDate;
 
-    use super::{RecordFacts, Viewer, Visibility, decide};
+    use super::{RecordFacts, Viewer, Visibility, decide, scrubbed_text, shown_name};
     use crate::RecordType;
     use crate::catalog::Disclosure;
     use crate::publicity::PublicityWindow;
     use crate::subject::SubjectCategory;
+
+    #[test]
+    fn a_persons_name_and_numbers_in_free_text_are_masked_for_the_public() {
+        let text = "张三丰（身份证11010519491231002X）承诺按期补交材料";
+        let public = scrubbed_text(text, "张三丰", SubjectCategory::Person, Viewer::Public);
+        assert_eq!(public, "张**（身份证110105********002X）承诺按期补交材料");
+        let own = scrubbed_text(text, "张三丰", SubjectCategory::Person, Viewer::Owner);
+        assert_eq!(own, "张三丰（身份证110105********002X）承诺按期补交材料");
+        assert_eq!(shown_name("张三丰", SubjectCategory::Person, Viewer::Public), "张**");
+        assert_eq!(
+            shown_name("淮北市鑫源商贸有限公司", SubjectCategory::Organisation, Viewer::Public),
+            "淮北市鑫源商贸有限公司"
+        );
+    }
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

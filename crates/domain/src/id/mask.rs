@@ -8,7 +8,7 @@
 
 use chrono::NaiveDate;
 
-use super::CitizenId;
+use super::{CitizenId, half_width};
 
 /// A bound for birth dates in 15-digit numbers, which are all 19YY: the
 /// check is for the shape, not against today.
@@ -162,15 +162,6 @@ const LATEST_GROUPED_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 
     Some(day) => day,
     None => panic!("a valid date"),
 };
-
-/// `c` in half width if it is a full-width digit or letter (`３` → `3`,
-/// `Ｘ` → `X`); other characters as they are.
-fn half_width(c: char) -> char {
-    match c {
-        '０'..='９' | 'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
-        _ => c,
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -70,12 +70,7 @@ pub struct PublicCommitment {
 /// reasons) as `viewer` may see it: identifiers in it masked, and a
 /// person's name masked where the viewer sees it masked.
 pub(crate) fn scrubbed(text: &str, subject: &Subject, viewer: Viewer) -> String {
-    let text = mask_embedded_identifiers(text).into_owned();
-    match visibility::subject_name(subject.category, viewer) {
-        Visibility::Full => text,
-        _ if subject.name.chars().count() < 2 => text,
-        _ => text.replace(&subject.name, &mask_person_name(&subject.name)),
-    }
+    visibility::scrubbed_text(text, &subject.name, subject.category, viewer)
 }
 
 /// The published commitments of `subject`, as the public sees them.
@@ -179,10 +174,7 @@ pub struct Health {
 
 /// A subject as `viewer` may see it.
 pub fn subject_summary(subject: &Subject, viewer: Viewer) -> SubjectSummary {
-    let name = match visibility::subject_name(subject.category, viewer) {
-        Visibility::Full => subject.name.clone(),
-        Visibility::Masked | Visibility::Hidden => mask_person_name(&subject.name),
-    };
+    let name = visibility::shown_name(&subject.name, subject.category, viewer);
     SubjectSummary {
         reference: subject
             .uscc

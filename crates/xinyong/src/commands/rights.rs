@@ -10,11 +10,10 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use serde::Serialize;
 use xinyong_access::Principal;
-use xinyong_domain::id::{mask_embedded_identifiers, mask_person_name};
 use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{Channel, ObjectionStep, Registration, Remedy, Standing};
 use xinyong_domain::rights::repair::RepairStep;
-use xinyong_domain::visibility::{Viewer, Visibility, subject_name};
+use xinyong_domain::visibility::{Viewer, scrubbed_text, shown_name};
 use xinyong_rights::{ObjectionView, OfficialDesk, RepairView};
 
 use crate::commands::{print_json, print_line};
@@ -350,13 +349,15 @@ pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> any
             id: v.commitment.id,
             subject_id: v.commitment.new.subject_id,
             // As the public sees them: the office reads this list without a stated purpose.
-            subject: match subject_name(subject.category, Viewer::Public) {
-                Visibility::Full => subject.name.clone(),
-                _ => mask_person_name(&subject.name),
-            },
+            subject: shown_name(&subject.name, subject.category, Viewer::Public),
             kind: v.commitment.new.kind,
             kind_name: v.kind_name,
-            matter: mask_embedded_identifiers(&v.commitment.new.matter).into_owned(),
+            matter: scrubbed_text(
+                &v.commitment.new.matter,
+                &subject.name,
+                subject.category,
+                Viewer::Public,
+            ),
             signed_on: v.commitment.new.signed_on,
             status: v.commitment.status,
             status_label: v.state_label,
