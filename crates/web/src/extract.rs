@@ -129,6 +129,26 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
     }
 }
 
+/// Whether a request's body is `multipart/form-data` (an upload) rather
+/// than JSON.
+pub(crate) fn is_multipart(request: &axum::extract::Request) -> bool {
+    request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+/// A request's multipart body, or the Chinese problem a malformed one is.
+pub(crate) async fn multipart(
+    request: axum::extract::Request,
+    state: &crate::AppState,
+) -> Result<axum::extract::Multipart, Error> {
+    axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use rstest::rstest;

@@ -166,9 +166,7 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 }
 
 async fn receive_multipart(state: &AppState, request: Request) -> Result<(String, String, IncomingFile), Error> {
-    let multipart = Multipart::from_request(request, state)
-        .await
-        .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
+    let multipart = crate::extract::multipart(request, state).await?;
     receive_fields(state, multipart).await
 }
 

@@ -2,7 +2,7 @@
 //! the credit office's statistics, and the measure book.
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
@@ -403,12 +403,7 @@ pub(crate) async fn start_batch(
     request: Request,
 ) -> Result<(StatusCode, Json<BatchView>), Error> {
     let desk = state.checks.desk(&caller)?;
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let request = if is_multipart {
+    let request = if crate::extract::is_multipart(&request) {
         batch_from_file(&state, request).await?
     } else {
         JsonBody::<BatchRequest>::from_request(request, &state).await?.0
@@ -431,9 +426,7 @@ const CODE_HEADERS: [&str; 6] = [
 /// A batch from a multipart upload: `matter`, `purpose` and `file` (CSV in
 /// UTF-8 or GBK, or XLSX; a header row, then one subject per row).
 async fn batch_from_file(state: &AppState, request: Request) -> Result<BatchRequest, Error> {
-    let mut multipart = Multipart::from_request(request, state)
-        .await
-        .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))?;
+    let mut multipart = crate::extract::multipart(request, state).await?;
     let (mut matter, mut purpose, mut file) = (None, None, None);
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
         match field.name() {

@@ -564,8 +564,8 @@ pub(crate) async fn object(
     request: Request,
 ) -> Result<(StatusCode, Json<ObjectionOut>), Error> {
     let desk = state.rights.subject_desk(&caller).await?;
-    let parts = if is_multipart(&request) {
-        objection_parts(&state, multipart_of(request, &state).await?, false).await?
+    let parts = if crate::extract::is_multipart(&request) {
+        objection_parts(&state, crate::extract::multipart(request, &state).await?, false).await?
     } else {
         let JsonBody(form) = JsonBody::<ObjectForm>::from_request(request, &state).await?;
         ObjectionParts {
@@ -610,8 +610,8 @@ pub(crate) async fn register_objection(
     request: Request,
 ) -> Result<(StatusCode, Json<ObjectionOut>), Error> {
     let desk = state.rights.official_desk(&caller).await?;
-    let parts = if is_multipart(&request) {
-        objection_parts(&state, multipart_of(request, &state).await?, true).await?
+    let parts = if crate::extract::is_multipart(&request) {
+        objection_parts(&state, crate::extract::multipart(request, &state).await?, true).await?
     } else {
         let JsonBody(form) = JsonBody::<RegisterForm>::from_request(request, &state).await?;
         ObjectionParts {
@@ -628,20 +628,6 @@ pub(crate) async fn register_objection(
         .register_objection(parts.record, &registration, &parts.reasons, parts.attachments)
         .await?;
     Ok((StatusCode::CREATED, Json(view.into())))
-}
-
-fn is_multipart(request: &Request) -> bool {
-    request
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"))
-}
-
-async fn multipart_of(request: Request, state: &AppState) -> Result<Multipart, Error> {
-    Multipart::from_request(request, state)
-        .await
-        .map_err(|_| Error::InvalidRequest("无法读取上传内容（multipart/form-data）".into()))
 }
 
 /// An objection's fields as posted.
