@@ -55,7 +55,7 @@ for round in 1 2 3; do
   measure "key+purpose+audit-$round" "$official" -H "Authorization: Bearer $key"
 done
 echo
-echo "Audit entries written: $(sqlite3 "$data/xinyong.db" "SELECT count(*) FROM audit_log WHERE action = 'subject.read'")"
+echo "Audit entries written: $(sqlite3 "$data/xinyong.journal.db" "SELECT count(*) FROM audit_log WHERE action = 'subject.read'")"
 kill $pid; wait $pid 2>/dev/null || true
 trap - EXIT
 echo

@@ -80,11 +80,11 @@ pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, events: Vec<Event>) -> r
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
-        self.write(move |tx| append_in(tx, events)).await
+        self.write_journal(move |tx| append_in(tx, events)).await
     }
 
     async fn audit_entries(&self, after: i64, limit: u32) -> Result<Vec<Entry>, StoreError> {
-        self.read(move |conn| {
+        self.read_journal(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
             ))?;
@@ -107,7 +107,7 @@ impl AuditStore for SqliteStore {
         let limit = page.limit;
         let (from, to) = (stored_at(from), stored_at(to));
         let items = self
-            .read(move |conn| {
+            .read_journal(move |conn| {
                 let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > ?1 AND at >= ?2 AND at <= ?3
                      ORDER BY seq LIMIT ?4"
@@ -121,7 +121,7 @@ impl AuditStore for SqliteStore {
 
     async fn audit_position(&self, hash: &Hash) -> Result<Option<i64>, StoreError> {
         let hash = *hash;
-        self.read(move |conn| {
+        self.read_journal(move |conn| {
             conn.query_row(
                 "SELECT seq FROM audit_log WHERE hash = ?1 ORDER BY seq LIMIT 1",
                 [hash.as_slice()],
@@ -133,7 +133,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn audit_hash(&self, seq: i64) -> Result<Option<Hash>, StoreError> {
-        self.read(move |conn| {
+        self.read_journal(move |conn| {
             conn.query_row("SELECT hash FROM audit_log WHERE seq = ?1", [seq], |row| hash(row, 0))
                 .optional()
         })
@@ -147,7 +147,7 @@ impl AuditStore for SqliteStore {
         };
         let limit = page.limit;
         let items = self
-            .read(move |conn| {
+            .read_journal(move |conn| {
                 let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {ENTRY_COLUMNS} FROM audit_log
                      WHERE subject_id = ?1 AND action = 'subject.read' AND seq < ?2
@@ -161,7 +161,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
-        self.write(|tx| {
+        self.write_journal(|tx| {
             let (seq, hash) = head(tx)?;
             if seq == 0 {
                 return Ok(None);
@@ -183,7 +183,7 @@ impl AuditStore for SqliteStore {
     }
 
     async fn checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
-        self.read(|conn| {
+        self.read_journal(|conn| {
             let mut stmt = conn.prepare("SELECT seq, hash, at FROM audit_checkpoints ORDER BY seq")?;
             stmt.query_map([], checkpoint)?.collect()
         })

@@ -100,7 +100,7 @@ fn load(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Check>
 #[async_trait]
 impl CheckStore for SqliteStore {
     async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
-        self.write(move |tx| {
+        self.write_journal(move |tx| {
             let mut events = Vec::with_capacity(checks.len());
             {
                 let mut stmt = tx.prepare_cached(
@@ -137,7 +137,7 @@ impl CheckStore for SqliteStore {
 
     async fn check(&self, id: &str) -> Result<Option<Check>, StoreError> {
         let id = id.to_owned();
-        self.read(move |conn| load(conn, &id)).await
+        self.read_journal(move |conn| load(conn, &id)).await
     }
 
     async fn record_feedback(
@@ -148,7 +148,7 @@ impl CheckStore for SqliteStore {
     ) -> Result<Result<Check, FeedbackRefusal>, StoreError> {
         let id = id.to_owned();
         let feedback = feedback.clone();
-        self.write(move |tx| {
+        self.write_journal(move |tx| {
             let applied = serde_json::to_string(&feedback.applied).map_err(|e| corrupt(e.to_string()))?;
             let changed = tx.execute(
                 "UPDATE checks SET feedback_at = ?2, applied = ?3, n_applied = ?4, outcome = ?5, case_no = ?6
@@ -191,7 +191,7 @@ impl CheckStore for SqliteStore {
         };
         let limit = page.limit;
         let items = self
-            .read(move |conn| {
+            .read_journal(move |conn| {
                 let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {CHECK_COLUMNS} FROM checks
                      WHERE feedback_at IS NULL AND n_measures > 0 AND checked_at < ?1
@@ -212,7 +212,7 @@ impl CheckStore for SqliteStore {
 
     async fn check_stats(&self, from: &str, to: &str) -> Result<Vec<CheckStats>, StoreError> {
         let (from, to) = (from.to_owned(), to.to_owned());
-        self.read(move |conn| {
+        self.read_journal(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT month, client, department_id, matter, COUNT(*), COUNT(*) FILTER (WHERE n_measures > 0),
                         COUNT(feedback_at), COALESCE(SUM(n_applied), 0)
@@ -239,7 +239,7 @@ impl CheckStore for SqliteStore {
 
     async fn create_check_batch(&self, new: &NewCheckBatch) -> Result<CheckBatch, StoreError> {
         let new = new.clone();
-        self.write(move |tx| {
+        self.write_journal(move |tx| {
             tx.execute(
                 "INSERT INTO check_batches (client, department_id, matter, purpose, total, subjects_sealed, status,
                     created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running', ?7)",
@@ -265,7 +265,7 @@ impl CheckStore for SqliteStore {
     }
 
     async fn check_batch(&self, id: i64) -> Result<Option<CheckBatch>, StoreError> {
-        self.read(move |conn| {
+        self.read_journal(move |conn| {
             conn.prepare_cached(&format!("SELECT {BATCH_COLUMNS} FROM check_batches b WHERE b.id = ?1"))?
                 .query_row([id], batch)
                 .optional()
@@ -274,7 +274,7 @@ impl CheckStore for SqliteStore {
     }
 
     async fn running_check_batches(&self) -> Result<Vec<CheckBatch>, StoreError> {
-        self.read(|conn| {
+        self.read_journal(|conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {BATCH_COLUMNS} FROM check_batches b WHERE b.status = 'running' ORDER BY b.id"
             ))?;
@@ -284,7 +284,7 @@ impl CheckStore for SqliteStore {
     }
 
     async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.write(move |tx| {
+        self.write_journal(move |tx| {
             tx.execute(
                 "UPDATE check_batches SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
                 params![id, status.code(), rfc3339(at)],
@@ -295,7 +295,7 @@ impl CheckStore for SqliteStore {
     }
 
     async fn batch_checks(&self, id: i64) -> Result<Vec<Check>, StoreError> {
-        self.read(move |conn| {
+        self.read_journal(move |conn| {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {CHECK_COLUMNS} FROM checks WHERE batch_id = ?1 ORDER BY batch_row"
             ))?;

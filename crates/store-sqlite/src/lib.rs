@@ -18,7 +18,7 @@ mod rows;
 mod search;
 mod subjects;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -27,56 +27,108 @@ use xinyong_store::{Backend, Store, StoreError};
 use crate::error::map_error;
 use crate::pool::Pool;
 
-/// A SQLite database file.
+/// A SQLite database: the records file and, beside it, its journal file
+/// (see [`SqliteStore::journal_path`]).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: Arc<Pool>,
+    journal: Arc<Pool>,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path` and applies pending
-    /// migrations.
+    /// Opens (creating if needed) the database at `path` and its journal
+    /// file, and applies pending migrations to both.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let pool = Arc::new(Pool::new(path.to_owned()));
-        let store = Self { pool };
-        store.write(migrate::run).await?;
+        let store = Self {
+            pool: Arc::new(Pool::new(path.to_owned())),
+            journal: Arc::new(Pool::new(Self::journal_path(path))),
+        };
+        let (records, journal) = (Arc::clone(&store.pool), Arc::clone(&store.journal));
+        tokio::task::spawn_blocking(move || migrate::prepare(&records, &journal))
+            .await
+            .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))??;
         Ok(store)
     }
 
-    /// Runs `work` on a pooled connection on a blocking thread.
+    /// The journal file of the database at `path`: the audit chain and the
+    /// credit checks, in a file of their own (`xinyong.db` →
+    /// `xinyong.journal.db`). Appending to it leaves the page caches of the
+    /// connections reading records warm (SQLite empties a connection's
+    /// cache whenever its file changed) and never waits for an import,
+    /// which holds the records file's write lock from its first row to its
+    /// commit. The two files are one database: back them up together.
+    pub fn journal_path(path: &Path) -> PathBuf {
+        let mut name = path.file_stem().unwrap_or_default().to_os_string();
+        name.push(".journal.db");
+        path.with_file_name(name)
+    }
+
+    /// Runs `work` on a pooled connection to the records file.
     async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        let pool = Arc::clone(&self.pool);
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.get()?;
-            work(&conn).map_err(map_error)
-        })
-        .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        read_on(Arc::clone(&self.pool), work).await
     }
 
-    /// Runs `work` inside one `BEGIN IMMEDIATE` transaction.
+    /// Runs `work` inside one `BEGIN IMMEDIATE` transaction of the records file.
     async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
     {
-        let pool = Arc::clone(&self.pool);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(map_error)?;
-            let value = work(&tx).map_err(map_error)?;
-            tx.commit().map_err(map_error)?;
-            Ok(value)
-        })
-        .await
-        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+        write_on(Arc::clone(&self.pool), work).await
     }
+
+    /// Runs `work` on a pooled connection to the journal file.
+    async fn read_journal<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        read_on(Arc::clone(&self.journal), work).await
+    }
+
+    /// Runs `work` inside one `BEGIN IMMEDIATE` transaction of the journal file.
+    async fn write_journal<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+    {
+        write_on(Arc::clone(&self.journal), work).await
+    }
+}
+
+async fn read_on<T, F>(pool: Arc<Pool>, work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let conn = pool.get()?;
+        work(&conn).map_err(map_error)
+    })
+    .await
+    .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+}
+
+async fn write_on<T, F>(pool: Arc<Pool>, work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(map_error)?;
+        let value = work(&tx).map_err(map_error)?;
+        tx.commit().map_err(map_error)?;
+        Ok(value)
+    })
+    .await
+    .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
 }
 
 #[async_trait]

@@ -1,9 +1,23 @@
-//! Applying the SQL files in `migrations/`, in order, each once.
+//! The two files' schemas: the SQL files in `migrations/` (the records
+//! file) and `migrations/journal/` (its journal file), applied in order,
+//! each once; and the pairing of the two files.
+//!
+//! The journal (audit chain, checkpoints, credit checks) once lived in the
+//! records file. A records file from then has its journal tables moved out
+//! at the first start: copied in one transaction of the journal file, then
+//! dropped in one of the records file. A stop between the two is finished
+//! at the next start, which finds the copy complete and only drops.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use xinyong_store::StoreError;
 
-/// The migrations, in order: (name, SQL).
-const MIGRATIONS: &[(&str, &str)] = &[
+use crate::error::map_error;
+use crate::pool::Pool;
+
+type Migration = (&'static str, &'static str);
+
+/// The records file's migrations, in order: (name, SQL).
+const RECORDS: &[Migration] = &[
     ("0001_init", include_str!("../migrations/0001_init.sql")),
     ("0002_access", include_str!("../migrations/0002_access.sql")),
     ("0003_checks", include_str!("../migrations/0003_checks.sql")),
@@ -23,17 +37,163 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The journal file's migrations, in order.
+const JOURNAL: &[Migration] = &[("0001_journal", include_str!("../migrations/journal/0001_journal.sql"))];
+
+/// The tables the journal file took over from the records file, parents
+/// first, with the columns they share.
+const MOVED: [(&str, &str); 4] = [
+    (
+        "audit_log",
+        "seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash",
+    ),
+    ("audit_checkpoints", "seq, hash, at"),
+    (
+        "check_batches",
+        "id, client, department_id, matter, purpose, total, subjects_sealed, status, created_at, finished_at",
+    ),
+    (
+        "checks",
+        "seq, id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, book, \
+         n_measures, n_mandatory, answer, feedback_at, applied, n_applied, outcome, case_no, batch_id, batch_row",
+    ),
+];
+
+/// The `meta` key under which both files keep the identity of their pair.
+const PAIR: &str = "journal_id";
+
+/// Brings both files to the current schema and checks that the journal
+/// belongs to the records file: a journal that was deleted, or one that
+/// belongs to another records file, is refused rather than started afresh
+/// (that would silently restart the audit chain).
+pub(crate) fn prepare(records: &Pool, journal: &Pool) -> Result<(), StoreError> {
+    let journal_existed = journal.path().exists();
+    let mut records_conn = records.get()?;
+    in_transaction(&mut records_conn, |tx| apply(tx, RECORDS))?;
+    let paired: Option<String> = meta(&records_conn, PAIR).map_err(map_error)?;
+    if paired.is_some() && !journal_existed {
+        return Err(StoreError::Corrupt(format!(
+            "the journal file {} of {} is missing: restore both files from the same backup",
+            journal.path().display(),
+            records.path().display()
+        )));
+    }
+    let mut journal_conn = journal.get()?;
+    let (id, used) = in_transaction(&mut journal_conn, |tx| {
+        apply(tx, JOURNAL)?;
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT (key) DO NOTHING",
+            [PAIR],
+        )?;
+        let id = meta(tx, PAIR)?.unwrap_or_default();
+        let used: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM audit_log) OR EXISTS (SELECT 1 FROM checks)",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok((id, used))
+    })?;
+    let foreign = || {
+        StoreError::Corrupt(format!(
+            "the journal file {} belongs to another database than {}",
+            journal.path().display(),
+            records.path().display()
+        ))
+    };
+    match paired {
+        Some(paired) if paired == id => {}
+        Some(_) => return Err(foreign()),
+        None if used => return Err(foreign()),
+        None => in_transaction(&mut records_conn, |tx| {
+            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [PAIR, &id])
+                .map(drop)
+        })?,
+    }
+    move_journal_tables(records, &mut records_conn, &mut journal_conn)
+}
+
+/// Moves the journal's tables out of a records file made before the split.
+fn move_journal_tables(
+    records: &Pool,
+    records_conn: &mut Connection,
+    journal_conn: &mut Connection,
+) -> Result<(), StoreError> {
+    let present: bool = records_conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log')",
+            [],
+            |row| row.get(0),
+        )
+        .map_err(map_error)?;
+    if !present {
+        return Ok(());
+    }
+    // ATTACH is not allowed inside a transaction.
+    let path = records.path().to_string_lossy().into_owned();
+    journal_conn
+        .execute("ATTACH DATABASE ?1 AS records", [&path])
+        .map_err(map_error)?;
+    let copied = in_transaction(journal_conn, |tx| {
+        for (table, columns) in MOVED {
+            let count = |schema: &str| -> rusqlite::Result<i64> {
+                tx.query_row(&format!("SELECT count(*) FROM {schema}.{table}"), [], |row| row.get(0))
+            };
+            let (there, here) = (count("records")?, count("main")?);
+            if here == 0 {
+                tx.execute(
+                    &format!("INSERT INTO main.{table} ({columns}) SELECT {columns} FROM records.{table}"),
+                    [],
+                )?;
+            } else if here != there {
+                return Ok(Err(format!(
+                    "{table} has {there} rows in the records file and {here} in the journal"
+                )));
+            }
+        }
+        Ok(Ok(()))
+    });
+    let detached = journal_conn.execute("DETACH DATABASE records", []).map_err(map_error);
+    copied?.map_err(|what| StoreError::Corrupt(format!("moving the journal out of the records file: {what}")))?;
+    detached?;
+    in_transaction(records_conn, |tx| {
+        for (table, _) in MOVED.iter().rev() {
+            tx.execute(&format!("DROP TABLE {table}"), [])?;
+        }
+        Ok(())
+    })?;
+    tracing::info!(records = %records.path().display(), "moved the audit log and the credit checks to the journal file");
+    Ok(())
+}
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction of `conn`.
+fn in_transaction<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+) -> Result<T, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(map_error)?;
+    let value = work(&tx).map_err(map_error)?;
+    tx.commit().map_err(map_error)?;
+    Ok(value)
+}
+
+fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
+        .optional()
+}
+
 fn digest(sql: &str) -> String {
     xinyong_crypto::hex(&xinyong_crypto::sm3(sql.as_bytes()))
 }
 
 /// Applies pending migrations; fails if an applied one was edited since.
-pub(crate) fn run(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+fn apply(tx: &Transaction<'_>, migrations: &[Migration]) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             name TEXT PRIMARY KEY, digest TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
-    for (name, sql) in MIGRATIONS {
+    for (name, sql) in migrations {
         let applied: Option<String> = tx
             .query_row("SELECT digest FROM schema_migrations WHERE name = ?1", [name], |row| {
                 row.get(0)

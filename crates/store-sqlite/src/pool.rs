@@ -7,7 +7,7 @@
 //! writer waits for another rather than failing.
 
 use std::ops::{Deref, DerefMut};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
@@ -48,6 +48,11 @@ impl Pool {
             slots: Mutex::new(Slots::default()),
             returned: Condvar::new(),
         }
+    }
+
+    /// The database file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
     /// An idle connection, a new one while fewer than [`MAX_OPEN`] are

@@ -73,6 +73,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("audit_chain", |s| Box::pin(access::audit_chain(s))),
     ("checks_and_feedback", |s| Box::pin(checks::checks_and_feedback(s))),
     ("batch_checks", |s| Box::pin(checks::batch_checks(s))),
+    ("journal_does_not_wait_for_imports", |s| {
+        Box::pin(checks::journal_does_not_wait_for_imports(s))
+    }),
     ("rekey_reseals_everything_or_nothing", |s| {
         Box::pin(rekey::rekey_reseals_everything_or_nothing(s))
     }),

@@ -35,7 +35,7 @@ fn xinyong(platform: &Platform, args: &[&str], stdin: Option<&str>) -> Output {
 fn tamper(platform: &Platform, sql: &str) {
     let output = match platform.schema() {
         None => Command::new("sqlite3")
-            .arg(Path::new(&platform.dir).join("xinyong.db"))
+            .arg(Path::new(&platform.dir).join("xinyong.journal.db"))
             .arg(sql)
             .output(),
         Some(schema) => Command::new("psql")

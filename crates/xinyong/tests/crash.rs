@@ -27,8 +27,11 @@ fn xinyong(data: &Path, url: &str, args: &[&str]) -> Command {
 /// positions (PostgreSQL does not roll them back) and dump headers.
 fn dump(platform: &Platform) -> String {
     let output = match platform.schema() {
+        // Both files: the records and their journal.
         None => Command::new("sqlite3")
             .arg(platform.dir.join("xinyong.db"))
+            .arg(".dump")
+            .arg(format!(".open {}", platform.dir.join("xinyong.journal.db").display()))
             .arg(".dump")
             .output(),
         Some(schema) => Command::new("pg_dump")

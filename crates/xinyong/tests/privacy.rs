@@ -34,7 +34,12 @@ fn database_bytes(platform: &Platform) -> Vec<u8> {
     match platform.schema() {
         None => {
             let mut bytes = Vec::new();
-            for name in ["xinyong.db", "xinyong.db-wal"] {
+            for name in [
+                "xinyong.db",
+                "xinyong.db-wal",
+                "xinyong.journal.db",
+                "xinyong.journal.db-wal",
+            ] {
                 if let Ok(mut content) = std::fs::read(platform.dir.join(name)) {
                     bytes.append(&mut content);
                 }

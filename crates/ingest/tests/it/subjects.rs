@@ -321,11 +321,12 @@ async fn the_sqlite_file_holds_no_identity_number_in_clear() {
     assert!(generated_numbers.len() > 50, "{}", generated_numbers.len());
     numbers.extend(generated_numbers);
 
-    let db = platform.dir.join("xinyong.db");
-    let mut files = vec![std::fs::read(&db).unwrap()];
-    for suffix in ["-wal", "-journal"] {
-        if let Ok(bytes) = std::fs::read(platform.dir.join(format!("xinyong.db{suffix}"))) {
-            files.push(bytes);
+    let mut files = vec![std::fs::read(platform.dir.join("xinyong.db")).unwrap()];
+    for name in ["xinyong.db", "xinyong.journal.db"] {
+        for suffix in ["", "-wal", "-journal"] {
+            if let Ok(bytes) = std::fs::read(platform.dir.join(format!("{name}{suffix}"))) {
+                files.push(bytes);
+            }
         }
     }
     assert!(files.iter().map(Vec::len).sum::<usize>() > 4096);

@@ -210,3 +210,53 @@ pub(super) async fn batch_checks(store: Arc<dyn Store>) {
     assert!(store.running_check_batches().await.unwrap().is_empty());
     assert_eq!(store.check_batch(batch.id + 1).await.unwrap(), None);
 }
+
+/// Checks, audited reads and feedback do not wait for an import: a
+/// department's upload holds its transaction from the first row to the
+/// commit (minutes for a large file), and the systems checking subjects
+/// meanwhile must still get their answers.
+pub(super) async fn journal_does_not_wait_for_imports(store: Arc<dyn Store>) {
+    let patience = std::time::Duration::from_secs(10);
+    let mut import = store.begin_import(&super::fixtures::new_batch("某局")).await.unwrap();
+    import
+        .insert_subjects(vec![org("甲公司", "91340600MA2N00001X")])
+        .await
+        .unwrap();
+
+    let check = new_check("c-during-import", "k1", "zfcg", 0, 1);
+    tokio::time::timeout(patience, store.record_checks(vec![(check, event("check", "{}"))]))
+        .await
+        .expect("a check waited for the import")
+        .unwrap();
+    let positions = tokio::time::timeout(patience, store.append_audit(vec![event("subject.read", "{}")]))
+        .await
+        .expect("an audited read waited for the import")
+        .unwrap();
+    assert_eq!(positions, vec![2]);
+    let feedback = Feedback {
+        applied: vec!["M1".into()],
+        outcome: "不予受理".into(),
+        case_no: Some("案1".into()),
+        at: Utc::now(),
+    };
+    tokio::time::timeout(
+        patience,
+        store.record_feedback("c-during-import", &feedback, event("check.feedback", "{}")),
+    )
+    .await
+    .expect("feedback waited for the import")
+    .unwrap()
+    .unwrap();
+
+    drop(import);
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 3);
+    assert!(
+        store
+            .check("c-during-import")
+            .await
+            .unwrap()
+            .unwrap()
+            .feedback
+            .is_some()
+    );
+}
