@@ -332,13 +332,16 @@ impl CheckStore for PostgresStore {
     }
 
     async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query("UPDATE check_batches SET status = $2, finished_at = $3 WHERE id = $1 AND status = 'running'")
-            .bind(id)
-            .bind(status.code())
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(map_error)?;
+        sqlx::query(
+            "UPDATE check_batches SET status = $2, finished_at = $3, subjects_sealed = ''::bytea
+             WHERE id = $1 AND status = 'running'",
+        )
+        .bind(id)
+        .bind(status.code())
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(map_error)?;
         Ok(())
     }
 

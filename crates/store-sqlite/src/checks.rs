@@ -286,7 +286,8 @@ impl CheckStore for SqliteStore {
     async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.write_journal(move |tx| {
             tx.execute(
-                "UPDATE check_batches SET status = ?2, finished_at = ?3 WHERE id = ?1 AND status = 'running'",
+                "UPDATE check_batches SET status = ?2, finished_at = ?3, subjects_sealed = x''
+                 WHERE id = ?1 AND status = 'running'",
                 params![id, status.code(), rfc3339(at)],
             )?;
             Ok(())

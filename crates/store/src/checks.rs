@@ -54,7 +54,9 @@ pub struct NewCheckBatch {
     pub purpose: String,
     /// Number of subjects.
     pub total: i32,
-    /// The subjects' codes as given, SM4-sealed JSON (they may be ID numbers).
+    /// The subjects' codes as given, SM4-sealed JSON (they may be ID
+    /// numbers); kept only while the batch runs (empty once it ended: the
+    /// results name each subject as its viewer may see it).
     pub subjects_sealed: Vec<u8>,
     /// When it was started.
     pub created_at: DateTime<Utc>,
@@ -196,7 +198,7 @@ pub trait CheckStore {
     /// Batches still running (to resume after a restart), oldest first.
     async fn running_check_batches(&self) -> Result<Vec<CheckBatch>, StoreError>;
 
-    /// Ends a running batch.
+    /// Ends a running batch and forgets its list of subjects.
     async fn finish_check_batch(&self, id: i64, status: CheckBatchStatus, at: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// The checks of a batch, by row.

@@ -1,5 +1,6 @@
 //! `xinyong rotate-key` re-encrypts everything under a new key: afterwards
-//! the rejected rows and the kept upload open as before, people are found
+//! the rejected rows, the kept upload and the proof documents open as
+//! before (a batch check still running makes it wait), people are found
 //! by their recomputed keyed hashes (re-importing the file adds nothing),
 //! the audit chain holds, and the old key file is retired. SQLite and
 //! PostgreSQL.
@@ -8,6 +9,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use xinyong_crypto::Keys;
+use xinyong_store::{CheckBatchStatus, NewCheckBatch};
 use xinyong_testkit::Platform;
 
 fn xinyong(platform: &Platform, args: &[&str]) -> Output {
@@ -70,6 +73,43 @@ async fn rotate(platform: Platform) {
     let before = dir.join("rejected-before.csv");
     ok(xinyong(&platform, &["batch", "rejected", &batch, "-o", path(&before)]));
     let old_key = std::fs::read_to_string(dir.join("keys/platform.key")).unwrap();
+    // A proof document of an objection or repair, sealed under the old key.
+    std::fs::create_dir_all(dir.join("attachments")).unwrap();
+    let proof = dir.join("attachments/0a1b.sm4");
+    let sealed = Keys::from_hex(&old_key).unwrap().seal("缴款凭证".as_bytes()).unwrap();
+    std::fs::write(&proof, sealed).unwrap();
+
+    // A batch check still running holds its list under the old key.
+    let running = platform
+        .store
+        .create_check_batch(&NewCheckBatch {
+            client: "公共资源交易平台".into(),
+            department_id: None,
+            matter: "zfcg".into(),
+            purpose: "zfcg".into(),
+            total: 1,
+            subjects_sealed: vec![1, 2, 3],
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let refused = xinyong(&platform, &["rotate-key"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains(&format!("批量核查（编号 {}）尚未完成", running.id)),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("keys/platform.key")).unwrap(),
+        old_key,
+        "nothing rotated"
+    );
+    platform
+        .store
+        .finish_check_batch(running.id, CheckBatchStatus::Done, chrono::Utc::now())
+        .await
+        .unwrap();
 
     let said = ok(xinyong(&platform, &["rotate-key"]));
     assert!(said.contains("密钥已轮换"), "{said}");
@@ -82,6 +122,13 @@ async fn rotate(platform: Platform) {
         .collect();
     assert_eq!(retired.len(), 1, "the old key is kept aside once");
     assert!(!dir.join("keys/platform.key.next").exists());
+    let reopened = Keys::from_hex(&new_key).unwrap().open(&std::fs::read(&proof).unwrap());
+    assert_eq!(
+        reopened.unwrap(),
+        "缴款凭证".as_bytes(),
+        "the proof re-sealed under the new key"
+    );
+    assert!(!dir.join("attachments/0a1b.sm4.next").exists());
 
     let after = dir.join("rejected-after.csv");
     ok(xinyong(&platform, &["batch", "rejected", &batch, "-o", path(&after)]));

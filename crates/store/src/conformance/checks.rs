@@ -207,6 +207,7 @@ pub(super) async fn batch_checks(store: Arc<dyn Store>) {
         (finished.status, finished.finished_at),
         (CheckBatchStatus::Done, Some(at))
     );
+    assert!(finished.new.subjects_sealed.is_empty(), "the list is not kept");
     assert!(store.running_check_batches().await.unwrap().is_empty());
     assert_eq!(store.check_batch(batch.id + 1).await.unwrap(), None);
 }

@@ -2,12 +2,17 @@
 //!
 //! The order makes an interruption recoverable at every point:
 //! 1. the new key is written beside the old one (`platform.key.next`);
-//! 2. each kept upload is re-sealed to `<file>.next` (the originals stay);
+//! 2. each kept upload and each proof document (objections, repairs) is
+//!    re-sealed to `<file>.next` (the originals stay);
 //! 3. one database transaction re-seals identities, records and rejected
 //!    rows, recomputes people's keyed hashes and pins the new fingerprint;
 //! 4. the old key file is retired (`platform.key.retired-<time>`, owner-only,
 //!    for backups made before the rotation) and the new one takes its place;
-//! 5. the re-sealed uploads replace the old ones.
+//! 5. the re-sealed files replace the old ones.
+//!
+//! A batch check still running keeps its list of subjects sealed until it
+//! ends; a rotation waits for it (it is refused until the server has
+//! finished the batch).
 //!
 //! Stopped before 3, nothing has changed (the `.next` files are redone on
 //! the next run). Stopped after 3, the next start finds the database pinned
@@ -52,18 +57,48 @@ fn reseal_file(old: &Keys, new: &Keys, path: &Path) -> anyhow::Result<()> {
         sealed.with_context(|| format!("无法重新加密 {}", path.display()))?;
         Ok::<_, anyhow::Error>(())
     })?;
+    owner_only(&target)
+}
+
+/// Re-seals one proof document (sealed whole, at most a few megabytes) to
+/// `<file>.next`.
+fn reseal_proof(old: &Keys, new: &Keys, path: &Path) -> anyhow::Result<()> {
+    let clear = old
+        .open(&std::fs::read(path)?)
+        .with_context(|| format!("证明材料 {} 无法用当前密钥解密", path.display()))?;
+    let target = next_of(path);
+    std::fs::write(&target, new.seal(&clear)?).with_context(|| format!("无法重新加密 {}", path.display()))?;
+    owner_only(&target)
+}
+
+fn owner_only(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600))?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     }
     Ok(())
 }
 
-/// Every `*.next` file under `uploads/`.
-fn resealed_uploads(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+/// The proof documents kept under `attachments/`.
+fn proofs(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("attachments")) else {
+        return Ok(Vec::new());
+    };
     let mut found = Vec::new();
-    let mut stack = vec![data_dir.join("uploads")];
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "sm4") {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+/// Every `*.next` file under `uploads/` and `attachments/`.
+fn resealed_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut stack = vec![data_dir.join("uploads"), data_dir.join("attachments")];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries {
@@ -86,7 +121,7 @@ fn swap_files(config: &Config) -> anyhow::Result<()> {
         std::fs::rename(&key_file, &retired).context("无法保留旧密钥文件")?;
     }
     std::fs::rename(next_key_file(config), &key_file).context("无法启用新密钥文件")?;
-    for next in resealed_uploads(&config.data_dir)? {
+    for next in resealed_files(&config.data_dir)? {
         let original = next.with_extension("");
         std::fs::rename(&next, &original).with_context(|| format!("无法替换 {}", original.display()))?;
     }
@@ -117,6 +152,14 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             "密钥来自配置（crypto.key），无法自动轮换：请改用密钥文件（删除该配置项，将其值写入 keys/platform.key）后再运行"
         );
     }
+    let running = platform.store.running_check_batches().await?;
+    if !running.is_empty() {
+        let ids: Vec<String> = running.iter().map(|b| b.id.to_string()).collect();
+        bail!(
+            "批量核查（编号 {}）尚未完成，其主体名单仍以当前密钥加密：请先启动服务让其完成，再轮换密钥",
+            ids.join("、")
+        );
+    }
     let old = Arc::clone(&platform.keys);
     let new = Arc::new(Keys::generate()?);
     write_private(&next_key_file(config), &new.to_hex()).context("无法写入新密钥文件")?;
@@ -143,6 +186,11 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             }
             None => break,
         }
+    }
+
+    let kept_proofs = proofs(&config.data_dir)?;
+    for path in &kept_proofs {
+        reseal_proof(&old, &new, path)?;
     }
 
     let (open_old, seal_new) = (Arc::clone(&old), Arc::clone(&new));
@@ -174,16 +222,17 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             None,
             serde_json::json!({
                 "subjects": counts.subjects, "records": counts.records,
-                "rejections": counts.rejections, "uploads": n_files,
+                "rejections": counts.rejections, "uploads": n_files, "proofs": kept_proofs.len(),
             }),
         )
         .await?;
     print_line(&format!(
-        "密钥已轮换：重新加密 {} 个自然人身份、{} 条记录、{} 行被拒数据、{} 个原始文件；旧密钥已保存为 {}（仅用于此前的备份，请离线保管后删除）",
+        "密钥已轮换：重新加密 {} 个自然人身份、{} 条记录、{} 行被拒数据、{} 个原始文件、{} 份证明材料；旧密钥已保存为 {}（仅用于此前的备份，请离线保管后删除）",
         counts.subjects,
         counts.records,
         counts.rejections,
         n_files,
+        kept_proofs.len(),
         config.key_file().with_extension("key.retired-*").display()
     ))?;
     Ok(ExitCode::SUCCESS)
