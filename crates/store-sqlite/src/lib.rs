@@ -17,6 +17,7 @@ mod rights;
 mod rows;
 mod search;
 mod subjects;
+mod wal;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,6 +27,15 @@ use xinyong_store::{Backend, Store, StoreError};
 
 use crate::error::map_error;
 use crate::pool::Pool;
+use crate::wal::Checkpointer;
+
+/// Page cache of a connection to the records file (KiB): the upper levels
+/// of the subject, record and search indexes stay in it.
+const RECORDS_CACHE_KIB: u32 = 16_000;
+/// Page cache of a connection to the journal file (KiB). Appends touch only
+/// the right edges of its b-trees, and every commit walks the whole cache
+/// (SQLite truncates it to the file's size), so it is kept small.
+const JOURNAL_CACHE_KIB: u32 = 2_000;
 
 /// A SQLite database: the records file and, beside it, its journal file
 /// (see [`SqliteStore::journal_path`]).
@@ -33,21 +43,25 @@ use crate::pool::Pool;
 pub struct SqliteStore {
     pool: Arc<Pool>,
     journal: Arc<Pool>,
+    /// Checkpoints the journal's WAL while any clone of the store lives.
+    _checkpoints: Arc<Checkpointer>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and its journal
     /// file, and applies pending migrations to both.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let store = Self {
-            pool: Arc::new(Pool::new(path.to_owned())),
-            journal: Arc::new(Pool::new(Self::journal_path(path))),
-        };
-        let (records, journal) = (Arc::clone(&store.pool), Arc::clone(&store.journal));
-        tokio::task::spawn_blocking(move || migrate::prepare(&records, &journal))
+        let records = Arc::new(Pool::new(path.to_owned(), RECORDS_CACHE_KIB, true));
+        let journal = Arc::new(Pool::new(Self::journal_path(path), JOURNAL_CACHE_KIB, false));
+        let (r, j) = (Arc::clone(&records), Arc::clone(&journal));
+        tokio::task::spawn_blocking(move || migrate::prepare(&r, &j))
             .await
             .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))??;
-        Ok(store)
+        Ok(Self {
+            _checkpoints: Arc::new(Checkpointer::start(Arc::clone(&journal))?),
+            pool: records,
+            journal,
+        })
     }
 
     /// The journal file of the database at `path`: the audit chain and the

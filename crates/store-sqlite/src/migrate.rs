@@ -38,7 +38,13 @@ const RECORDS: &[Migration] = &[
 ];
 
 /// The journal file's migrations, in order.
-const JOURNAL: &[Migration] = &[("0001_journal", include_str!("../migrations/journal/0001_journal.sql"))];
+const JOURNAL: &[Migration] = &[
+    ("0001_journal", include_str!("../migrations/journal/0001_journal.sql")),
+    (
+        "0002_no_digest_index",
+        include_str!("../migrations/journal/0002_no_digest_index.sql"),
+    ),
+];
 
 /// The tables the journal file took over from the records file, parents
 /// first, with the columns they share.

@@ -26,6 +26,8 @@ const MAX_OPEN: usize = 8;
 #[derive(Debug)]
 pub(crate) struct Pool {
     path: PathBuf,
+    cache_kib: u32,
+    autocheckpoint: bool,
     slots: Mutex<Slots>,
     returned: Condvar,
 }
@@ -42,9 +44,15 @@ pub(crate) struct Pooled<'a> {
 }
 
 impl Pool {
-    pub(crate) fn new(path: PathBuf) -> Self {
+    /// A pool over the file at `path` whose connections each keep a page
+    /// cache of `cache_kib` KiB and, if `autocheckpoint`, copy the WAL back
+    /// into the file in the commit that grows it past SQLite's threshold
+    /// (else someone else must: see `wal.rs`).
+    pub(crate) fn new(path: PathBuf, cache_kib: u32, autocheckpoint: bool) -> Self {
         Self {
             path,
+            cache_kib,
+            autocheckpoint,
             slots: Mutex::new(Slots::default()),
             returned: Condvar::new(),
         }
@@ -92,12 +100,15 @@ impl Pool {
     pub(crate) fn open(&self) -> Result<Connection, StoreError> {
         let conn = Connection::open(&self.path).map_err(map_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(map_error)?;
-        conn.execute_batch(
+        conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
-             PRAGMA cache_size = -16000;",
-        )
+             PRAGMA cache_size = -{};
+             PRAGMA wal_autocheckpoint = {};",
+            self.cache_kib,
+            if self.autocheckpoint { 1000 } else { 0 }
+        ))
         .map_err(map_error)?;
         Ok(conn)
     }
