@@ -44,6 +44,10 @@ const JOURNAL: &[Migration] = &[
         "0002_no_digest_index",
         include_str!("../migrations/journal/0002_no_digest_index.sql"),
     ),
+    (
+        "0003_forget_batch_lists",
+        include_str!("../migrations/journal/0003_forget_batch_lists.sql"),
+    ),
 ];
 
 /// The tables the journal file took over from the records file, parents
@@ -110,10 +114,21 @@ pub(crate) fn prepare(records: &Pool, journal: &Pool) -> Result<(), StoreError> 
         Some(paired) if paired == id => {}
         Some(_) => return Err(foreign()),
         None if used => return Err(foreign()),
-        None => in_transaction(&mut records_conn, |tx| {
-            tx.execute("INSERT INTO meta (key, value) VALUES (?1, ?2)", [PAIR, &id])
-                .map(drop)
-        })?,
+        None => {
+            // The journal's pairing reaches the disk before the records file names it.
+            sync(&journal_conn)?;
+            let stored = in_transaction(&mut records_conn, |tx| {
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                    [PAIR, &id],
+                )?;
+                meta(tx, PAIR)
+            })?;
+            // Another process starting at the same moment paired them first: with this journal, or not.
+            if stored.as_deref() != Some(id.as_str()) {
+                return Err(foreign());
+            }
+        }
     }
     move_journal_tables(records, &mut records_conn, &mut journal_conn)
 }
@@ -151,16 +166,19 @@ fn move_journal_tables(
                     [],
                 )?;
             } else if here != there {
-                return Ok(Err(format!(
-                    "{table} has {there} rows in the records file and {here} in the journal"
+                // An error, so that the transaction rolls back whatever it copied.
+                return Err(crate::error::corrupt(format!(
+                    "moving the journal out of the records file: {table} has {there} rows there and {here} in the journal"
                 )));
             }
         }
-        Ok(Ok(()))
+        Ok(())
     });
     let detached = journal_conn.execute("DETACH DATABASE records", []).map_err(map_error);
-    copied?.map_err(|what| StoreError::Corrupt(format!("moving the journal out of the records file: {what}")))?;
+    copied?;
     detached?;
+    // The copy reaches the disk before the originals are dropped.
+    sync(journal_conn)?;
     in_transaction(records_conn, |tx| {
         for (table, _) in MOVED.iter().rev() {
             tx.execute(&format!("DROP TABLE {table}"), [])?;
@@ -169,6 +187,14 @@ fn move_journal_tables(
     })?;
     tracing::info!(records = %records.path().display(), "moved the audit log and the credit checks to the journal file");
     Ok(())
+}
+
+/// Copies the WAL of `conn`'s file into the file and syncs it: what was
+/// committed there survives a power loss from now on, whatever the other
+/// file does next.
+fn sync(conn: &Connection) -> Result<(), StoreError> {
+    conn.query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()))
+        .map_err(map_error)
 }
 
 /// Runs `work` in one `BEGIN IMMEDIATE` transaction of `conn`.

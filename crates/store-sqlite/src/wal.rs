@@ -20,29 +20,49 @@ use crate::pool::Pool;
 /// How often the WAL is copied back.
 const EVERY: Duration = Duration::from_secs(1);
 
-/// The checkpoint thread; it ends when this is dropped.
+/// The checkpoint thread. Dropping this stops it and waits for its last
+/// checkpoint, so that a process leaves no committed entry only in the WAL.
 #[derive(Debug)]
 pub(crate) struct Checkpointer {
-    _running: mpsc::Sender<()>,
+    running: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Checkpointer {
     pub(crate) fn start(pool: Arc<Pool>) -> Result<Self, StoreError> {
         let (running, stopped) = mpsc::channel::<()>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
-                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
+                let checkpoint = |mode: &str| {
                     let done = pool.get().and_then(|conn| {
-                        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+                        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(()))
                             .map_err(map_error)
                     });
                     if let Err(error) = done {
                         tracing::warn!(%error, journal = %pool.path().display(), "checkpointing the journal failed");
                     }
+                };
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
+                    checkpoint("PASSIVE");
                 }
+                checkpoint("PASSIVE");
             })
             .map_err(|e| StoreError::Other(format!("cannot start the checkpoint thread: {e}")))?;
-        Ok(Self { _running: running })
+        Ok(Self {
+            running: Some(running),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        drop(self.running.take());
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the journal checkpoint thread panicked");
+        }
     }
 }
