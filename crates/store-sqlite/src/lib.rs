@@ -26,7 +26,7 @@ use async_trait::async_trait;
 use xinyong_store::{Backend, Store, StoreError};
 
 use crate::error::map_error;
-use crate::pool::Pool;
+use crate::pool::{Pool, in_transaction};
 use crate::wal::Checkpointer;
 
 /// Page cache of a connection to the records file (KiB): the upper levels
@@ -54,9 +54,7 @@ impl SqliteStore {
         let records = Arc::new(Pool::new(path.to_owned(), RECORDS_CACHE_KIB, true));
         let journal = Arc::new(Pool::new(Self::journal_path(path), JOURNAL_CACHE_KIB, false));
         let (r, j) = (Arc::clone(&records), Arc::clone(&journal));
-        tokio::task::spawn_blocking(move || migrate::prepare(&r, &j))
-            .await
-            .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))??;
+        blocking(move || migrate::prepare(&r, &j)).await?;
         Ok(Self {
             _checkpoints: Arc::new(Checkpointer::start(Arc::clone(&journal))?),
             pool: records,
@@ -114,17 +112,25 @@ impl SqliteStore {
     }
 }
 
+/// Runs `work` on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
+}
+
 async fn read_on<T, F>(pool: Arc<Pool>, work: F) -> Result<T, StoreError>
 where
     T: Send + 'static,
     F: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let conn = pool.get()?;
         work(&conn).map_err(map_error)
     })
     .await
-    .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
 }
 
 async fn write_on<T, F>(pool: Arc<Pool>, work: F) -> Result<T, StoreError>
@@ -132,17 +138,11 @@ where
     T: Send + 'static,
     F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || {
+    blocking(move || {
         let mut conn = pool.get()?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(map_error)?;
-        let value = work(&tx).map_err(map_error)?;
-        tx.commit().map_err(map_error)?;
-        Ok(value)
+        in_transaction(&mut conn, work)
     })
     .await
-    .map_err(|e| StoreError::Other(format!("blocking task failed: {e}")))?
 }
 
 #[async_trait]
@@ -157,13 +157,6 @@ impl Store for SqliteStore {
 
     async fn ensure_meta(&self, key: &str, value: &str) -> Result<String, StoreError> {
         let (key, value) = (key.to_owned(), value.to_owned());
-        self.write(move |tx| {
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-                [&key, &value],
-            )?;
-            tx.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |row| row.get(0))
-        })
-        .await
+        self.write(move |tx| migrate::ensure_meta(tx, &key, &value)).await
     }
 }

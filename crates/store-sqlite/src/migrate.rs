@@ -8,11 +8,11 @@
 //! dropped in one of the records file. A stop between the two is finished
 //! at the next start, which finds the copy complete and only drops.
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use xinyong_store::StoreError;
 
 use crate::error::map_error;
-use crate::pool::Pool;
+use crate::pool::{Pool, in_transaction};
 
 type Migration = (&'static str, &'static str);
 
@@ -88,14 +88,11 @@ pub(crate) fn prepare(records: &Pool, journal: &Pool) -> Result<(), StoreError> 
             records.path().display()
         )));
     }
+    let fresh_id = xinyong_crypto::random_hex(16).map_err(|e| StoreError::Other(e.to_string()))?;
     let mut journal_conn = journal.get()?;
     let (id, used) = in_transaction(&mut journal_conn, |tx| {
         apply(tx, JOURNAL)?;
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT (key) DO NOTHING",
-            [PAIR],
-        )?;
-        let id = meta(tx, PAIR)?.unwrap_or_default();
+        let id = ensure_meta(tx, PAIR, &fresh_id)?;
         let used: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM audit_log) OR EXISTS (SELECT 1 FROM checks)",
             [],
@@ -117,15 +114,9 @@ pub(crate) fn prepare(records: &Pool, journal: &Pool) -> Result<(), StoreError> 
         None => {
             // The journal's pairing reaches the disk before the records file names it.
             sync(&journal_conn)?;
-            let stored = in_transaction(&mut records_conn, |tx| {
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
-                    [PAIR, &id],
-                )?;
-                meta(tx, PAIR)
-            })?;
+            let stored = in_transaction(&mut records_conn, |tx| ensure_meta(tx, PAIR, &id))?;
             // Another process starting at the same moment paired them first: with this journal, or not.
-            if stored.as_deref() != Some(id.as_str()) {
+            if stored != id {
                 return Err(foreign());
             }
         }
@@ -197,17 +188,13 @@ fn sync(conn: &Connection) -> Result<(), StoreError> {
         .map_err(map_error)
 }
 
-/// Runs `work` in one `BEGIN IMMEDIATE` transaction of `conn`.
-fn in_transaction<T>(
-    conn: &mut Connection,
-    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
-) -> Result<T, StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(map_error)?;
-    let value = work(&tx).map_err(map_error)?;
-    tx.commit().map_err(map_error)?;
-    Ok(value)
+/// The value stored under `key`, storing `value` first if there is none.
+pub(crate) fn ensure_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<String> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+        [key, value],
+    )?;
+    tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
 }
 
 fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

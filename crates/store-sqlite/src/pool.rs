@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use xinyong_store::StoreError;
 
 use crate::error::map_error;
@@ -139,4 +139,17 @@ impl DerefMut for Pooled<'_> {
             .as_mut()
             .expect("a pooled connection is present until dropped")
     }
+}
+
+/// Runs `work` in one `BEGIN IMMEDIATE` transaction of `conn`.
+pub(crate) fn in_transaction<T>(
+    conn: &mut Connection,
+    work: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+) -> Result<T, StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(map_error)?;
+    let value = work(&tx).map_err(map_error)?;
+    tx.commit().map_err(map_error)?;
+    Ok(value)
 }
