@@ -13,7 +13,10 @@ use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::subject::SubjectRef;
 use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, shown_name};
 use xinyong_domain::{Nature, SubjectKey};
-use xinyong_store::{Check, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoredRecord, Subject};
+use xinyong_store::{
+    Check, CheckLookup, CheckedFile, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, RecordId, StoredRecord,
+    Subject,
+};
 
 use crate::Checks;
 use crate::answer::{AppliedMeasure, CheckAnswer, CheckedSubject, MatterRef, MeasureReason, RecordSummary};
@@ -59,6 +62,17 @@ pub struct FeedbackRequest {
     pub outcome: String,
     /// The caller's own case number.
     pub case_no: Option<String>,
+}
+
+/// A new check's identifier: `ck`, the time of the check (microseconds,
+/// 14 hex digits) and 80 random bits. Random, so that identifiers reveal
+/// no volumes; led by the time, so that the log's unique index grows at its
+/// right edge (a random key made every check dirty a random page of it,
+/// one more page written to the log per check).
+fn check_id(now: DateTime<Utc>) -> Result<String, AccessError> {
+    let random = xinyong_crypto::random_hex(10).map_err(|e| AccessError::Internal(e.to_string()))?;
+    let micros = u64::try_from(now.timestamp_micros()).unwrap_or_default();
+    Ok(format!("ck{micros:014x}{random}"))
 }
 
 /// A stored record as the rules see it.
@@ -171,33 +185,36 @@ impl CheckDesk {
         let book = self.checks.book();
         let (purpose, matter) = self.purpose_and_matter(&book, request.purpose.as_deref(), &request.matter)?;
         let today = china_date(now);
-        let (shown_code, subject) = self.resolve(&request.subject, today).await?;
+        let (shown_code, file) = self.resolve(&request.subject, today).await?;
+        let subject = file.as_ref().map(|file| file.subject.clone());
 
         let viewer = Viewer::Official { authorised: false };
         // Only what the caller may see counts: a measure never rests on a
         // record its answer could not show.
-        let records: Vec<StoredRecord> = match &subject {
-            Some(subject) => inner
-                .store
-                .records_of_subject(subject.id, false)
-                .await?
-                .into_iter()
-                .filter(|record| {
-                    self.checks
-                        .record_type(&record.key.record_type)
-                        .is_some_and(|record_type| {
-                            let facts = RecordFacts {
-                                record_type,
-                                publicity: &record.publicity,
-                                current: record.current,
-                                subject_category: subject.category,
-                                repaired: record.repaired_on.is_some(),
-                            };
-                            decide(&facts, viewer, today).record != Visibility::Hidden
-                        })
-                })
-                .collect(),
-            None => Vec::new(),
+        let (records, disputed): (Vec<StoredRecord>, Vec<RecordId>) = match file {
+            Some(file) => {
+                let category = file.subject.category;
+                let records = file
+                    .records
+                    .into_iter()
+                    .filter(|record| {
+                        self.checks
+                            .record_type(&record.key.record_type)
+                            .is_some_and(|record_type| {
+                                let facts = RecordFacts {
+                                    record_type,
+                                    publicity: &record.publicity,
+                                    current: record.current,
+                                    subject_category: category,
+                                    repaired: record.repaired_on.is_some(),
+                                };
+                                decide(&facts, viewer, today).record != Visibility::Hidden
+                            })
+                    })
+                    .collect();
+                (records, file.under_objection)
+            }
+            None => (Vec::new(), Vec::new()),
         };
         let facts: Vec<RecordFact<'_>> = records.iter().map(RecordFact).collect();
         let applied = match &subject {
@@ -209,20 +226,12 @@ impl CheckDesk {
 
         let (mut summaries, measures) = summarise(&self.checks, &records, &applied, today);
         // A record whose objection runs is marked in the answer as on every
-        // page (the checking department weighs it); one small indexed read,
-        // and none when nothing is shown.
-        if !summaries.is_empty() {
-            let ids: Vec<i64> = summaries.iter().map(|s| s.id).collect();
-            let disputed = self.checks.inner().store.records_under_objection(&ids).await?;
-            for summary in &mut summaries {
-                summary.under_objection = disputed.contains(&summary.id);
-            }
+        // page (the checking department weighs it).
+        for summary in &mut summaries {
+            summary.under_objection = disputed.contains(&summary.id);
         }
 
-        let check_id = format!(
-            "ck{}",
-            xinyong_crypto::random_hex(10).map_err(|e| AccessError::Internal(e.to_string()))?
-        );
+        let check_id = check_id(now)?;
         let answer = CheckAnswer {
             check_id: check_id.clone(),
             subject: checked_subject(shown_code, subject.as_ref(), viewer),
@@ -299,38 +308,40 @@ impl CheckDesk {
         Ok((new, event))
     }
 
-    /// Finds the subject a check names; `None` if the platform has no file.
-    async fn resolve(&self, text: &str, today: NaiveDate) -> Result<(String, Option<Subject>), AccessError> {
+    /// Finds the subject a check names and reads its file, in one call;
+    /// `None` if the platform has no file. Also gives the subject as the
+    /// answer names it.
+    async fn resolve(&self, text: &str, today: NaiveDate) -> Result<(String, Option<CheckedFile>), AccessError> {
         let inner = self.checks.inner();
-        match self.name_of(text, today)? {
-            Named::Reference(reference) => {
-                let subject = inner.store.subject_by_ref(&reference).await?;
-                Ok((reference, subject))
-            }
+        // How the answer names the subject unless its code found it.
+        let (lookups, shown) = match self.name_of(text, today)? {
+            Named::Reference(reference) => (vec![CheckLookup::Reference(reference.clone())], reference),
             Named::Code { uscc, person } => {
                 // Some citizen ID numbers are also valid codes (their digits
                 // pass both check characters): such a text is looked up as
                 // a person first, and never echoed whole.
+                let mut lookups = Vec::with_capacity(2);
+                let mut shown = String::new();
                 if let Some(key) = &person {
                     let identity = key.person_identity().unwrap_or_default();
-                    let hash = inner.keys.keyed_hash(identity.as_bytes());
-                    if let Some(subject) = inner.store.subject_by_person_hash(&hash).await? {
-                        return Ok((key.display_masked(), Some(subject)));
-                    }
+                    lookups.push(CheckLookup::Person(inner.keys.keyed_hash(identity.as_bytes())));
+                    shown = key.display_masked();
                 }
-                let subject = match &uscc {
-                    Some(code) => inner.store.subject_by_uscc(code.as_str()).await?,
-                    None => None,
-                };
-                let shown = match (&uscc, &person) {
-                    (Some(code), _) if subject.is_some() => code.as_str().to_owned(),
-                    (_, Some(key)) => key.display_masked(),
-                    (Some(code), None) => code.as_str().to_owned(),
-                    (None, None) => String::new(),
-                };
-                Ok((shown, subject))
+                if let Some(code) = uscc {
+                    if person.is_none() {
+                        shown = code.as_str().to_owned();
+                    }
+                    lookups.push(CheckLookup::Uscc(code.as_str().to_owned()));
+                }
+                (lookups, shown)
             }
-        }
+        };
+        let file = inner.store.file_for_check(&lookups).await?;
+        let shown = match file.as_ref().map(|file| &lookups[file.found_by]) {
+            Some(CheckLookup::Uscc(code)) => code.clone(),
+            _ => shown,
+        };
+        Ok((shown, file))
     }
 
     /// Reads how a check names its subject, for form only: a person

@@ -6,13 +6,14 @@ use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 use xinyong_domain::audit::Event;
 use xinyong_store::{
-    Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
-    Page, PageRequest, StoreError,
+    Check, CheckBatch, CheckBatchStatus, CheckLookup, CheckStats, CheckStore, CheckedFile, Feedback, FeedbackRefusal,
+    NewCheck, NewCheckBatch, Page, PageRequest, StoreError,
 };
 
 use crate::PostgresStore;
 use crate::audit::append_in;
 use crate::error::{corrupt, map_error};
+use crate::rows::{RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
      book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
@@ -100,6 +101,58 @@ fn overdue_key(check: &Check) -> String {
 
 #[async_trait]
 impl CheckStore for PostgresStore {
+    async fn file_for_check(&self, lookups: &[CheckLookup]) -> Result<Option<CheckedFile>, StoreError> {
+        for (found_by, lookup) in lookups.iter().enumerate() {
+            let condition = match lookup {
+                CheckLookup::Uscc(_) => "s.uscc = $1",
+                CheckLookup::Person(_) => "s.person_hash = $1",
+                CheckLookup::Reference(_) => "s.person_ref = $1",
+            };
+            // One round trip: the subject on every row, joined to its
+            // current records (none: one row with the record columns
+            // null). A record stays marked through new versions while its
+            // objection runs.
+            let query = sqlx::query(AssertSqlSafe(format!(
+                "SELECT {SUBJECT_COLUMNS}, {RECORD_COLUMNS},
+                    EXISTS (SELECT 1 FROM records d
+                            JOIN objections o ON o.record_id = d.id AND o.status IN ('filed', 'reviewing')
+                            WHERE d.subject_id = r.subject_id AND d.record_type = r.record_type
+                              AND d.doc_no = r.doc_no) AS disputed
+                 FROM subjects s LEFT JOIN records r ON r.subject_id = s.id AND r.is_current
+                 WHERE {condition}
+                 ORDER BY r.decision_date DESC, r.id DESC"
+            )));
+            let query = match lookup {
+                CheckLookup::Uscc(text) | CheckLookup::Reference(text) => query.bind(text.clone()),
+                CheckLookup::Person(hash) => query.bind(hash.to_vec()),
+            };
+            let rows = query.fetch_all(&self.pool).await.map_err(map_error)?;
+            let Some(first) = rows.first() else {
+                continue;
+            };
+            let subject = subject(first).map_err(map_error)?;
+            let mut records = Vec::with_capacity(rows.len());
+            let mut under_objection = Vec::new();
+            for row in &rows {
+                if row.try_get::<Option<i64>, _>("id").map_err(map_error)?.is_none() {
+                    continue;
+                }
+                let record = record(row).map_err(map_error)?;
+                if row.try_get::<bool, _>("disputed").map_err(map_error)? {
+                    under_objection.push(record.id);
+                }
+                records.push(record);
+            }
+            return Ok(Some(CheckedFile {
+                found_by,
+                subject,
+                records,
+                under_objection,
+            }));
+        }
+        Ok(None)
+    }
+
     async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
         let n = checks.len();
         let mut columns: (

@@ -2,17 +2,18 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
 use xinyong_domain::audit::Event;
 use xinyong_store::{
-    Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
-    Page, PageRequest, StoreError,
+    Check, CheckBatch, CheckBatchStatus, CheckLookup, CheckStats, CheckStore, CheckedFile, Feedback, FeedbackRefusal,
+    NewCheck, NewCheckBatch, Page, PageRequest, StoreError,
 };
 
 use crate::SqliteStore;
 use crate::audit::append_in;
 use crate::error::corrupt;
-use crate::rows::timestamp;
+use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject, timestamp};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
      book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
@@ -99,6 +100,59 @@ fn load(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Check>
 
 #[async_trait]
 impl CheckStore for SqliteStore {
+    async fn file_for_check(&self, lookups: &[CheckLookup]) -> Result<Option<CheckedFile>, StoreError> {
+        let lookups = lookups.to_vec();
+        // One connection, one trip to a blocking thread: the hand-offs
+        // between threads cost more than the statements. One snapshot.
+        self.read(move |conn| {
+            let conn = conn.unchecked_transaction()?;
+            for (found_by, lookup) in lookups.into_iter().enumerate() {
+                let (condition, value): (&str, Value) = match lookup {
+                    CheckLookup::Uscc(code) => ("s.uscc = ?1", code.into()),
+                    CheckLookup::Person(hash) => ("s.person_hash = ?1", hash.to_vec().into()),
+                    CheckLookup::Reference(reference) => ("s.person_ref = ?1", reference.into()),
+                };
+                let Some(subject) = conn
+                    .prepare_cached(&format!("SELECT {SUBJECT_COLUMNS} FROM subjects s WHERE {condition}"))?
+                    .query_row([value], |row| subject(row, 0))
+                    .optional()?
+                else {
+                    continue;
+                };
+                // A record stays marked through new versions while its
+                // objection runs (the objection names the version it was
+                // filed against).
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {RECORD_COLUMNS},
+                        EXISTS (SELECT 1 FROM records d
+                                JOIN objections o ON o.record_id = d.id AND o.status IN ('filed', 'reviewing')
+                                WHERE d.subject_id = r.subject_id AND d.record_type = r.record_type
+                                  AND d.doc_no = r.doc_no)
+                     FROM records r WHERE r.subject_id = ?1 AND r.is_current = 1
+                     ORDER BY r.decision_date DESC, r.id DESC"
+                ))?;
+                let mut records = Vec::new();
+                let mut under_objection = Vec::new();
+                let mut rows = stmt.query([subject.id])?;
+                while let Some(row) = rows.next()? {
+                    let record = record(row)?;
+                    if row.get::<_, bool>(N_RECORD_COLUMNS)? {
+                        under_objection.push(record.id);
+                    }
+                    records.push(record);
+                }
+                return Ok(Some(CheckedFile {
+                    found_by,
+                    subject,
+                    records,
+                    under_objection,
+                }));
+            }
+            Ok(None)
+        })
+        .await
+    }
+
     async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
         self.write_journal(move |tx| {
             let mut events = Vec::with_capacity(checks.len());

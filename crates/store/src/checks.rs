@@ -6,7 +6,32 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use xinyong_domain::audit::Event;
 
-use crate::{Page, PageRequest, StoreError, SubjectId};
+use crate::{Page, PageRequest, RecordId, StoreError, StoredRecord, Subject, SubjectId};
+
+/// How a credit check names the subject it reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckLookup {
+    /// By 统一社会信用代码.
+    Uscc(String),
+    /// By the keyed hash of a person's identity.
+    Person([u8; 32]),
+    /// By the platform's person reference.
+    Reference(String),
+}
+
+/// A subject's file as a credit check reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedFile {
+    /// Which of the lookups found the subject (its index).
+    pub found_by: usize,
+    /// The subject.
+    pub subject: Subject,
+    /// Its current records, latest decision first.
+    pub records: Vec<StoredRecord>,
+    /// Those of `records` under an objection still running (filed or
+    /// under review), whichever version the objection was filed against.
+    pub under_objection: Vec<RecordId>,
+}
 
 /// A check as answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,6 +187,12 @@ pub enum FeedbackRefusal {
 /// Checks.
 #[async_trait]
 pub trait CheckStore {
+    /// A credit check's read of one subject, made in one call because it
+    /// is the platform's hottest path: the first subject that `lookups`
+    /// find, tried in order, with its current records and which of them
+    /// are under objection; `None` if no lookup finds a subject.
+    async fn file_for_check(&self, lookups: &[CheckLookup]) -> Result<Option<CheckedFile>, StoreError>;
+
     /// Stores checks with their audit entries, all in one transaction.
     async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError>;
 

@@ -73,6 +73,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("audit_chain", |s| Box::pin(access::audit_chain(s))),
     ("checks_and_feedback", |s| Box::pin(checks::checks_and_feedback(s))),
     ("batch_checks", |s| Box::pin(checks::batch_checks(s))),
+    ("file_for_check", |s| Box::pin(checks::file_for_check(s))),
     ("journal_does_not_wait_for_imports", |s| {
         Box::pin(checks::journal_does_not_wait_for_imports(s))
     }),

@@ -30,7 +30,8 @@ pub use batches::{
 };
 pub use catalog::{CatalogStore, CatalogVersion};
 pub use checks::{
-    Check, CheckBatch, CheckBatchStatus, CheckStats, CheckStore, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch,
+    Check, CheckBatch, CheckBatchStatus, CheckLookup, CheckStats, CheckStore, CheckedFile, Feedback, FeedbackRefusal,
+    NewCheck, NewCheckBatch,
 };
 pub use error::StoreError;
 pub use objections::{NewObjection, Objection, ObjectionFilter, ObjectionStore, ObjectionUpdate};

@@ -6,8 +6,11 @@ use std::sync::Arc;
 use chrono::{Duration, TimeZone, Utc};
 use xinyong_domain::audit::{Event, Verifier};
 
-use super::fixtures::{org, seed};
-use crate::{CheckBatchStatus, Feedback, FeedbackRefusal, NewCheck, NewCheckBatch, PageRequest, Store};
+use super::fixtures::{new_batch, org, person, record, seed, ymd};
+use crate::{
+    BatchSummary, CheckBatchStatus, CheckLookup, Feedback, FeedbackRefusal, NaturalKey, NewCheck, NewCheckBatch,
+    NewObjection, ObjectionUpdate, PageRequest, Store,
+};
 
 fn event(action: &str, detail: &str) -> Event {
     Event {
@@ -260,4 +263,135 @@ pub(super) async fn journal_does_not_wait_for_imports(store: Arc<dyn Store>) {
             .feedback
             .is_some()
     );
+}
+
+/// The check's one read: the first lookup that finds a subject, its
+/// current records latest first, and which of them are under an objection
+/// still running (filed against any of their versions).
+pub(super) async fn file_for_check(store: Arc<dyn Store>) {
+    let uscc = "91340600MA2N00003X";
+    let ids = seed(store.as_ref(), vec![org("淮北市丙公司", uscc), person("张某", 9)]).await;
+    // A second batch: a new version of the company's first record, two more
+    // records, and a company without any.
+    let mut tx = store.begin_import(&new_batch("淮北市市场监督管理局")).await.unwrap();
+    let batch_id = tx.batch_id();
+    let heads = tx
+        .find_current_records(vec![NaturalKey {
+            record_type: "xzcf".into(),
+            doc_no: "文0".into(),
+            subject_id: ids[0],
+        }])
+        .await
+        .unwrap();
+    tx.supersede(heads.iter().map(|h| h.id).collect()).await.unwrap();
+    let mut second = record(batch_id, ids[0], "文0", ymd(2024, 1, 1));
+    second.version = 2;
+    tx.insert_records(vec![
+        second,
+        record(batch_id, ids[0], "罚2", ymd(2025, 3, 1)),
+        record(batch_id, ids[0], "罚3", ymd(2023, 5, 1)),
+    ])
+    .await
+    .unwrap();
+    let empty = tx
+        .insert_subjects(vec![org("淮北市丁公司", "91340600MA2N00004X")])
+        .await
+        .unwrap()[0];
+    tx.commit(&BatchSummary::default()).await.unwrap();
+
+    let all = store.records_of_subject(ids[0], true).await.unwrap();
+    let id_of = |doc: &str, version: i32| {
+        all.iter()
+            .find(|r| r.key.doc_no == doc && r.version == version)
+            .unwrap()
+            .id
+    };
+    let objection = NewObjection {
+        record_id: id_of("文0", 1),
+        subject_id: ids[0],
+        source: "淮北市市场监督管理局".into(),
+        filer: "account:2:company".into(),
+        reasons: "罚款金额有误".into(),
+        attachments: "[]".into(),
+        filed_on: ymd(2026, 3, 2),
+        accept_due: ymd(2026, 3, 4),
+    };
+    let filed = store.create_objection(&objection).await.unwrap();
+
+    let file = store
+        .file_for_check(&[CheckLookup::Uscc(uscc.into())])
+        .await
+        .unwrap()
+        .expect("found by its code");
+    assert_eq!((file.found_by, file.subject.id), (0, ids[0]));
+    let docs: Vec<(&str, i32)> = file
+        .records
+        .iter()
+        .map(|r| (r.key.doc_no.as_str(), r.version))
+        .collect();
+    assert_eq!(
+        docs,
+        vec![("罚2", 1), ("文0", 2), ("罚3", 1)],
+        "current only, latest first"
+    );
+    assert_eq!(file.records, store.records_of_subject(ids[0], false).await.unwrap());
+    assert_eq!(
+        file.under_objection,
+        vec![id_of("文0", 2)],
+        "the current version of the record objected to"
+    );
+
+    // Closed, it marks nothing.
+    let closed = ObjectionUpdate {
+        status: "rejected".into(),
+        due_on: None,
+        accepted_on: None,
+        closed_on: Some(ymd(2026, 3, 3)),
+        outcome: None,
+        corrected_record: None,
+        withdraw_record: false,
+    };
+    assert!(store.update_objection(filed.id, "filed", &closed).await.unwrap());
+    let file = store
+        .file_for_check(&[CheckLookup::Uscc(uscc.into())])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(file.under_objection.is_empty());
+
+    // Lookups are tried in order; the first that finds a subject answers.
+    let person = store.subject_by_id(ids[1]).await.unwrap().unwrap();
+    let file = store
+        .file_for_check(&[
+            CheckLookup::Person([8; 32]),
+            CheckLookup::Person([9; 32]),
+            CheckLookup::Uscc(uscc.into()),
+        ])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((file.found_by, file.subject.id, file.records.len()), (1, ids[1], 1));
+    let by_reference = store
+        .file_for_check(&[CheckLookup::Reference(person.person_ref.clone().unwrap())])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_reference.subject, person);
+
+    // A subject without records is found, with none; nobody is `None`.
+    let file = store
+        .file_for_check(&[CheckLookup::Uscc("91340600MA2N00004X".into())])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((file.subject.id, file.records.len()), (empty, 0));
+    assert!(file.under_objection.is_empty());
+    assert!(
+        store
+            .file_for_check(&[CheckLookup::Uscc("91340600MA2N00005X".into())])
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.file_for_check(&[]).await.unwrap().is_none());
 }
