@@ -77,6 +77,9 @@ prepare() { # label data [url]
     "$bin" "${args[@]}" import "$work/sxjl.csv" --type sxjl --source 国家税务总局淮北市税务局 --json >/dev/null
     touch "$data/.loaded"
   fi
+  # Measure checks, not the kernel writing out a fresh import: on this
+  # machine that took minutes and stalled every commit behind it.
+  sync
 }
 
 run() { # label data [url]

@@ -27,7 +27,7 @@ use xinyong_store::{Backend, Store, StoreError};
 
 use crate::error::map_error;
 use crate::pool::{Pool, in_transaction};
-use crate::wal::Checkpointer;
+use crate::wal::{Checkpointer, Policy};
 
 /// Page cache of a connection to the records file (KiB): the upper levels
 /// of the subject, record and search indexes stay in it.
@@ -56,7 +56,7 @@ impl SqliteStore {
         let (r, j) = (Arc::clone(&records), Arc::clone(&journal));
         blocking(move || migrate::prepare(&r, &j)).await?;
         Ok(Self {
-            _checkpoints: Arc::new(Checkpointer::start(Arc::clone(&journal))?),
+            _checkpoints: Arc::new(Checkpointer::start(Arc::clone(&journal), Policy::JOURNAL)?),
             pool: records,
             journal,
         })
@@ -139,6 +139,7 @@ where
     F: FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T> + Send + 'static,
 {
     blocking(move || {
+        let _turn = pool.writer_turn()?;
         let mut conn = pool.get()?;
         in_transaction(&mut conn, work)
     })

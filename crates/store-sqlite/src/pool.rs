@@ -18,6 +18,10 @@ use crate::error::map_error;
 
 /// How long a connection waits for another writer before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(120);
+/// Bytes a WAL file is cut back to when it starts again from its beginning
+/// (an import's, or a journal's after a long burst, can reach gigabytes;
+/// SQLite otherwise keeps the file at its largest).
+const JOURNAL_SIZE_LIMIT: u64 = 1 << 30;
 /// Connections open at most. More would not read faster on a small
 /// machine, and opening one per request beyond the pool (then closing it)
 /// costs a schema parse, a memory map and a cold page cache each time.
@@ -30,6 +34,13 @@ pub(crate) struct Pool {
     autocheckpoint: bool,
     slots: Mutex<Slots>,
     returned: Condvar,
+    /// Taken around each write transaction of [`crate::write_on`]: writers
+    /// queue here rather than poll SQLite's lock, and the WAL checkpoint
+    /// thread gets a turn between two of them (`wal.rs`). parking_lot's,
+    /// because it hands itself over to a thread that has waited about half
+    /// a millisecond (std's lets a writer committing back to back take it
+    /// again every time).
+    writer: parking_lot::Mutex<()>,
 }
 
 #[derive(Debug, Default)]
@@ -55,7 +66,20 @@ impl Pool {
             autocheckpoint,
             slots: Mutex::new(Slots::default()),
             returned: Condvar::new(),
+            writer: parking_lot::Mutex::new(()),
         }
+    }
+
+    /// The writers' turn (see `writer`); held until dropped. Waits as long
+    /// as SQLite's own lock would (an import holds that one without a
+    /// turn), then the database is as busy as SQLite would have said.
+    pub(crate) fn writer_turn(&self) -> Result<parking_lot::MutexGuard<'_, ()>, StoreError> {
+        self.writer.try_lock_for(BUSY_TIMEOUT).ok_or_else(|| {
+            StoreError::Unavailable(format!(
+                "{}: waited {BUSY_TIMEOUT:?} for another writer",
+                self.path.display()
+            ))
+        })
     }
 
     /// The database file.
@@ -105,7 +129,8 @@ impl Pool {
              PRAGMA synchronous = NORMAL;
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{};
-             PRAGMA wal_autocheckpoint = {};",
+             PRAGMA wal_autocheckpoint = {};
+             PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};",
             self.cache_kib,
             if self.autocheckpoint { 1000 } else { 0 }
         ))
