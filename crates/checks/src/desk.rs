@@ -14,8 +14,7 @@ use xinyong_domain::subject::SubjectRef;
 use xinyong_domain::visibility::{RecordFacts, Viewer, Visibility, decide, shown_name};
 use xinyong_domain::{Nature, SubjectKey};
 use xinyong_store::{
-    Check, CheckLookup, CheckedFile, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, RecordId, StoredRecord,
-    Subject,
+    Check, CheckLookup, CheckedFile, Feedback, FeedbackRefusal, NewCheck, Page, PageRequest, StoredRecord, Subject,
 };
 
 use crate::Checks;
@@ -186,16 +185,18 @@ impl CheckDesk {
         let (purpose, matter) = self.purpose_and_matter(&book, request.purpose.as_deref(), &request.matter)?;
         let today = china_date(now);
         let (shown_code, file) = self.resolve(&request.subject, today).await?;
-        let subject = file.as_ref().map(|file| file.subject.clone());
+        let (subject, records, disputed) = match file {
+            Some(file) => (Some(file.subject), file.records, file.under_objection),
+            None => (None, Vec::new(), Vec::new()),
+        };
 
         let viewer = Viewer::Official { authorised: false };
         // Only what the caller may see counts: a measure never rests on a
         // record its answer could not show.
-        let (records, disputed): (Vec<StoredRecord>, Vec<RecordId>) = match file {
-            Some(file) => {
-                let category = file.subject.category;
-                let records = file
-                    .records
+        let records: Vec<StoredRecord> = match &subject {
+            Some(subject) => {
+                let category = subject.category;
+                records
                     .into_iter()
                     .filter(|record| {
                         self.checks
@@ -211,10 +212,9 @@ impl CheckDesk {
                                 decide(&facts, viewer, today).record != Visibility::Hidden
                             })
                     })
-                    .collect();
-                (records, file.under_objection)
+                    .collect()
             }
-            None => (Vec::new(), Vec::new()),
+            None => Vec::new(),
         };
         let facts: Vec<RecordFact<'_>> = records.iter().map(RecordFact).collect();
         let applied = match &subject {

@@ -13,6 +13,7 @@ use xinyong_store::{
 use crate::PostgresStore;
 use crate::audit::append_in;
 use crate::error::{corrupt, map_error};
+use crate::objections::UNDER_OBJECTION;
 use crate::rows::{RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
@@ -109,15 +110,9 @@ impl CheckStore for PostgresStore {
                 CheckLookup::Reference(_) => "s.person_ref = $1",
             };
             // One round trip: the subject on every row, joined to its
-            // current records (none: one row with the record columns
-            // null). A record stays marked through new versions while its
-            // objection runs.
+            // current records (none: one row with the record columns null).
             let query = sqlx::query(AssertSqlSafe(format!(
-                "SELECT {SUBJECT_COLUMNS}, {RECORD_COLUMNS},
-                    EXISTS (SELECT 1 FROM records d
-                            JOIN objections o ON o.record_id = d.id AND o.status IN ('filed', 'reviewing')
-                            WHERE d.subject_id = r.subject_id AND d.record_type = r.record_type
-                              AND d.doc_no = r.doc_no) AS disputed
+                "SELECT {SUBJECT_COLUMNS}, {RECORD_COLUMNS}, {UNDER_OBJECTION} AS disputed
                  FROM subjects s LEFT JOIN records r ON r.subject_id = s.id AND r.is_current
                  WHERE {condition}
                  ORDER BY r.decision_date DESC, r.id DESC"

@@ -8,6 +8,14 @@ use xinyong_store::{NewObjection, Objection, ObjectionFilter, ObjectionStore, Ob
 use crate::PostgresStore;
 use crate::error::map_error;
 
+/// Whether record `r` is under an objection still running (filed or under
+/// review): a record stays marked through new versions while its objection
+/// runs, whichever version it was filed against. The one statement of that
+/// rule in this backend (`records_under_objection`, `file_for_check`).
+pub(crate) const UNDER_OBJECTION: &str = "EXISTS (SELECT 1 FROM records d \
+     JOIN objections o ON o.record_id = d.id AND o.status IN ('filed', 'reviewing') \
+     WHERE d.subject_id = r.subject_id AND d.record_type = r.record_type AND d.doc_no = r.doc_no)";
+
 const COLUMNS: &str = "id, record_id, subject_id, source, filer, reasons, filed_on, accept_due, status, due_on, \
      accepted_on, closed_on, outcome, corrected_record, created_at, attachments";
 
@@ -123,13 +131,9 @@ impl ObjectionStore for PostgresStore {
         if records.is_empty() {
             return Ok(Vec::new());
         }
-        // A record stays marked through new versions while its objection runs.
-        sqlx::query_scalar(
-            "SELECT n.id FROM objections o
-             JOIN records r ON r.id = o.record_id
-             JOIN records n ON n.subject_id = r.subject_id AND n.record_type = r.record_type AND n.doc_no = r.doc_no
-             WHERE o.status IN ('filed', 'reviewing') AND n.id = ANY($1)",
-        )
+        sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT r.id FROM records r WHERE r.id = ANY($1) AND {UNDER_OBJECTION}"
+        )))
         .bind(records)
         .fetch_all(&self.pool)
         .await

@@ -13,6 +13,7 @@ use xinyong_store::{
 use crate::SqliteStore;
 use crate::audit::append_in;
 use crate::error::corrupt;
+use crate::objections::UNDER_OBJECTION;
 use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject, timestamp};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
@@ -119,15 +120,8 @@ impl CheckStore for SqliteStore {
                 else {
                     continue;
                 };
-                // A record stays marked through new versions while its
-                // objection runs (the objection names the version it was
-                // filed against).
                 let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT {RECORD_COLUMNS},
-                        EXISTS (SELECT 1 FROM records d
-                                JOIN objections o ON o.record_id = d.id AND o.status IN ('filed', 'reviewing')
-                                WHERE d.subject_id = r.subject_id AND d.record_type = r.record_type
-                                  AND d.doc_no = r.doc_no)
+                    "SELECT {RECORD_COLUMNS}, {UNDER_OBJECTION}
                      FROM records r WHERE r.subject_id = ?1 AND r.is_current = 1
                      ORDER BY r.decision_date DESC, r.id DESC"
                 ))?;
