@@ -16,11 +16,14 @@
 # Needs `cargo build --release -p xinyong -p xinyong-bench-checks`, sqlite3,
 # psql, wrk (installed if missing), PostgreSQL at 127.0.0.1:5432. Work files
 # go to ${BENCH_DIR:-/tmp/xinyong-bench}/checks; existing databases are
-# reused (delete the directory to start over). BACKENDS="sqlite postgres".
+# reused (delete the directory to start over). BACKENDS="sqlite postgres",
+# BIN_DIR=target/release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/xinyong
-load=target/release/check-load
+# BIN_DIR: where the binaries are (another build's, to compare two builds
+# on the same data).
+bin=${BIN_DIR:-target/release}/xinyong
+load=${BIN_DIR:-target/release}/check-load
 [ -x "$bin" ] && [ -x "$load" ] || { echo "build first: cargo build --release -p xinyong -p xinyong-bench-checks" >&2; exit 1; }
 subjects=${1:-1000000}
 rows=${2:-10000000}

@@ -184,7 +184,7 @@ impl CheckDesk {
         let book = self.checks.book();
         let (purpose, matter) = self.purpose_and_matter(&book, request.purpose.as_deref(), &request.matter)?;
         let today = china_date(now);
-        let (shown_code, file) = self.resolve(&request.subject, today).await?;
+        let (shown_code, file) = self.resolve(&request.subject, &book, today).await?;
         let (subject, records, disputed) = match file {
             Some(file) => (Some(file.subject), file.records, file.under_objection),
             None => (None, Vec::new(), Vec::new()),
@@ -308,10 +308,15 @@ impl CheckDesk {
         Ok((new, event))
     }
 
-    /// Finds the subject a check names and reads its file, in one call;
-    /// `None` if the platform has no file. Also gives the subject as the
-    /// answer names it.
-    async fn resolve(&self, text: &str, today: NaiveDate) -> Result<(String, Option<CheckedFile>), AccessError> {
+    /// Finds the subject a check names and reads its file, in one call,
+    /// with the record items `book`'s rules test; `None` if the platform
+    /// has no file. Also gives the subject as the answer names it.
+    async fn resolve(
+        &self,
+        text: &str,
+        book: &MeasureBook,
+        today: NaiveDate,
+    ) -> Result<(String, Option<CheckedFile>), AccessError> {
         let inner = self.checks.inner();
         // How the answer names the subject unless its code found it.
         let (lookups, shown) = match self.name_of(text, today)? {
@@ -336,7 +341,7 @@ impl CheckDesk {
                 (lookups, shown)
             }
         };
-        let file = inner.store.file_for_check(&lookups).await?;
+        let file = inner.store.file_for_check(&lookups, book.items()).await?;
         let shown = match file.as_ref().map(|file| &lookups[file.found_by]) {
             Some(CheckLookup::Uscc(code)) => code.clone(),
             _ => shown,

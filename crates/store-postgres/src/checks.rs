@@ -14,7 +14,7 @@ use crate::PostgresStore;
 use crate::audit::append_in;
 use crate::error::{corrupt, map_error};
 use crate::objections::UNDER_OBJECTION;
-use crate::rows::{RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
+use crate::rows::{CHECKED_RECORD_COLUMNS, SUBJECT_COLUMNS, checked_record, subject};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
      book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
@@ -102,7 +102,11 @@ fn overdue_key(check: &Check) -> String {
 
 #[async_trait]
 impl CheckStore for PostgresStore {
-    async fn file_for_check(&self, lookups: &[CheckLookup]) -> Result<Option<CheckedFile>, StoreError> {
+    async fn file_for_check(
+        &self,
+        lookups: &[CheckLookup],
+        items: &[String],
+    ) -> Result<Option<CheckedFile>, StoreError> {
         for (found_by, lookup) in lookups.iter().enumerate() {
             let condition = match lookup {
                 CheckLookup::Uscc(_) => "s.uscc = $1",
@@ -112,7 +116,7 @@ impl CheckStore for PostgresStore {
             // One round trip: the subject on every row, joined to its
             // current records (none: one row with the record columns null).
             let query = sqlx::query(AssertSqlSafe(format!(
-                "SELECT {SUBJECT_COLUMNS}, {RECORD_COLUMNS}, {UNDER_OBJECTION} AS disputed
+                "SELECT {SUBJECT_COLUMNS}, {CHECKED_RECORD_COLUMNS}, {UNDER_OBJECTION} AS disputed
                  FROM subjects s LEFT JOIN records r ON r.subject_id = s.id AND r.is_current
                  WHERE {condition}
                  ORDER BY r.decision_date DESC, r.id DESC"
@@ -132,7 +136,7 @@ impl CheckStore for PostgresStore {
                 if row.try_get::<Option<i64>, _>("id").map_err(map_error)?.is_none() {
                     continue;
                 }
-                let record = record(row).map_err(map_error)?;
+                let record = checked_record(row, items).map_err(map_error)?;
                 if row.try_get::<bool, _>("disputed").map_err(map_error)? {
                     under_objection.push(record.id);
                 }

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::postgres::PgRow;
 use xinyong_domain::SubjectCategory;
 use xinyong_domain::publicity::{PublicityWindow, Severity};
-use xinyong_store::{NaturalKey, StoredRecord, Subject};
+use xinyong_store::{NaturalKey, StoredRecord, Subject, payload_items};
 
 use crate::error::corrupt;
 
@@ -32,16 +32,39 @@ pub(crate) const RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.do
      r.decision_date, r.severity, r.published, r.publicity_until, r.authority, r.source, r.batch_id, r.row_no, \
      r.version, r.is_current, r.payload, r.created_at, r.sealed, r.repaired_on";
 
+/// Columns of `records` read by [`checked_record`]: the payload as text,
+/// parsed in part, and no sealed identifiers.
+pub(crate) const CHECKED_RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.doc_no, \
+     r.catalog_version, r.decision_date, r.severity, r.published, r.publicity_until, r.authority, r.source, \
+     r.batch_id, r.row_no, r.version, r.is_current, r.payload::text AS payload, r.created_at, r.repaired_on";
+
 pub(crate) fn record(row: &PgRow) -> sqlx::Result<StoredRecord> {
+    let payload = match row.try_get::<serde_json::Value, _>("payload")? {
+        serde_json::Value::Object(map) => map,
+        _ => return Err(corrupt("record payload is not a JSON object")),
+    };
+    let sealed = row.try_get("sealed")?;
+    read_record(row, payload, sealed)
+}
+
+/// A record as a credit check reads it ([`CHECKED_RECORD_COLUMNS`]): only
+/// `items` of its payload (`CheckStore::file_for_check`).
+pub(crate) fn checked_record(row: &PgRow, items: &[String]) -> sqlx::Result<StoredRecord> {
+    let payload =
+        payload_items(row.try_get("payload")?, items).map_err(|_| corrupt("record payload is not a JSON object"))?;
+    read_record(row, payload, None)
+}
+
+fn read_record(
+    row: &PgRow,
+    payload: serde_json::Map<String, serde_json::Value>,
+    sealed: Option<Vec<u8>>,
+) -> sqlx::Result<StoredRecord> {
     let decision_date = row.try_get("decision_date")?;
     let severity: Option<String> = row.try_get("severity")?;
     let severity = severity
         .map(|label| Severity::from_label(&label).ok_or_else(|| corrupt(format!("severity {label}"))))
         .transpose()?;
-    let payload = match row.try_get::<serde_json::Value, _>("payload")? {
-        serde_json::Value::Object(map) => map,
-        _ => return Err(corrupt("record payload is not a JSON object")),
-    };
     Ok(StoredRecord {
         id: row.try_get("id")?,
         key: NaturalKey {
@@ -65,7 +88,7 @@ pub(crate) fn record(row: &PgRow) -> sqlx::Result<StoredRecord> {
         current: row.try_get("is_current")?,
         payload,
         created_at: row.try_get("created_at")?,
-        sealed: row.try_get("sealed")?,
+        sealed,
         repaired_on: row.try_get("repaired_on")?,
     })
 }

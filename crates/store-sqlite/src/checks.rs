@@ -14,7 +14,7 @@ use crate::SqliteStore;
 use crate::audit::append_in;
 use crate::error::corrupt;
 use crate::objections::UNDER_OBJECTION;
-use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject, timestamp};
+use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, checked_record, subject, timestamp};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
      book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
@@ -101,8 +101,12 @@ fn load(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Check>
 
 #[async_trait]
 impl CheckStore for SqliteStore {
-    async fn file_for_check(&self, lookups: &[CheckLookup]) -> Result<Option<CheckedFile>, StoreError> {
-        let lookups = lookups.to_vec();
+    async fn file_for_check(
+        &self,
+        lookups: &[CheckLookup],
+        items: &[String],
+    ) -> Result<Option<CheckedFile>, StoreError> {
+        let (lookups, items) = (lookups.to_vec(), items.to_vec());
         // One connection, one trip to a blocking thread: the hand-offs
         // between threads cost more than the statements. One snapshot.
         self.read(move |conn| {
@@ -129,7 +133,7 @@ impl CheckStore for SqliteStore {
                 let mut under_objection = Vec::new();
                 let mut rows = stmt.query([subject.id])?;
                 while let Some(row) = rows.next()? {
-                    let record = record(row)?;
+                    let record = checked_record(row, &items)?;
                     if row.get::<_, bool>(N_RECORD_COLUMNS)? {
                         under_objection.push(record.id);
                     }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::Row;
 use xinyong_domain::SubjectCategory;
 use xinyong_domain::publicity::{PublicityWindow, Severity};
-use xinyong_store::{NaturalKey, StoredRecord, Subject};
+use xinyong_store::{NaturalKey, StoredRecord, Subject, payload_items};
 
 use crate::error::corrupt;
 
@@ -50,17 +50,36 @@ pub(crate) const RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.do
 pub(crate) const N_RECORD_COLUMNS: usize = 19;
 
 pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
-    let decision_date = date(&row.get::<_, String>(5)?)?;
+    let payload = serde_json::from_str(text(row, 15)?);
+    read_record(row, payload, true)
+}
+
+/// A record as a credit check reads it: only `items` of its payload, and
+/// its sealed identifiers left unread (`CheckStore::file_for_check`).
+pub(crate) fn checked_record(row: &Row<'_>, items: &[String]) -> rusqlite::Result<StoredRecord> {
+    let payload = payload_items(text(row, 15)?, items);
+    read_record(row, payload, false)
+}
+
+/// Column `idx` as text borrowed from the row (no copy).
+fn text<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(idx)?
+        .as_str()
+        .map_err(|e| corrupt(format!("column {idx}: {e}")))
+}
+
+fn read_record(
+    row: &Row<'_>,
+    payload: serde_json::Result<serde_json::Map<String, serde_json::Value>>,
+    with_sealed: bool,
+) -> rusqlite::Result<StoredRecord> {
+    let payload = payload.map_err(|_| corrupt("record payload is not a JSON object"))?;
+    let decision_date = date(text(row, 5)?)?;
     let severity: Option<String> = row.get(6)?;
     let severity = severity
         .map(|label| Severity::from_label(&label).ok_or_else(|| corrupt(format!("severity {label}"))))
         .transpose()?;
     let until: Option<String> = row.get(8)?;
-    let payload: String = row.get(15)?;
-    let payload = match serde_json::from_str(&payload) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => return Err(corrupt("record payload is not a JSON object")),
-    };
     Ok(StoredRecord {
         id: row.get(0)?,
         key: NaturalKey {
@@ -84,7 +103,7 @@ pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
         current: row.get(14)?,
         payload,
         created_at: timestamp(&row.get::<_, String>(16)?)?,
-        sealed: row.get(17)?,
+        sealed: if with_sealed { row.get(17)? } else { None },
         repaired_on: row.get::<_, Option<String>>(18)?.as_deref().map(date).transpose()?,
     })
 }

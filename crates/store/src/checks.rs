@@ -26,7 +26,8 @@ pub struct CheckedFile {
     pub found_by: usize,
     /// The subject.
     pub subject: Subject,
-    /// Its current records, latest decision first.
+    /// Its current records, latest decision first, with only the items
+    /// asked for (see [`CheckStore::file_for_check`]).
     pub records: Vec<StoredRecord>,
     /// Those of `records` under an objection still running (filed or
     /// under review), whichever version the objection was filed against.
@@ -191,7 +192,16 @@ pub trait CheckStore {
     /// is the platform's hottest path: the first subject that `lookups`
     /// find, tried in order, with its current records and which of them
     /// are under objection; `None` if no lookup finds a subject.
-    async fn file_for_check(&self, lookups: &[CheckLookup]) -> Result<Option<CheckedFile>, StoreError>;
+    ///
+    /// A check reads of a record only its type, dates, publicity and the
+    /// few items its rules test, so each record's `payload` holds just the
+    /// items named in `items` and `sealed` is `None`: parsing whole
+    /// payloads was the largest single cost of a check.
+    async fn file_for_check(
+        &self,
+        lookups: &[CheckLookup],
+        items: &[String],
+    ) -> Result<Option<CheckedFile>, StoreError>;
 
     /// Stores checks with their audit entries, all in one transaction.
     async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError>;

@@ -8,6 +8,7 @@ mod batches;
 mod catalog;
 mod checks;
 mod error;
+mod items;
 mod objections;
 mod page;
 mod records;
@@ -34,6 +35,7 @@ pub use checks::{
     NewCheck, NewCheckBatch,
 };
 pub use error::StoreError;
+pub use items::payload_items;
 pub use objections::{NewObjection, Objection, ObjectionFilter, ObjectionStore, ObjectionUpdate};
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};

@@ -120,6 +120,8 @@ pub struct MeasureBook {
     pub(super) by_matter: HashMap<String, Vec<usize>>,
     /// SM3 of the three files, so that a check can say which book answered it.
     pub(super) digest: String,
+    /// The record items any rule reads, sorted (see [`MeasureBook::items`]).
+    pub(super) items: Vec<String>,
 }
 
 impl MeasureBook {
@@ -136,6 +138,13 @@ impl MeasureBook {
     /// Every rule, in file order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// The record items (payload keys) any rule's trigger reads: all that
+    /// a check needs of a record besides its type, dates and publicity, so
+    /// that the store need not hand over the rest.
+    pub fn items(&self) -> &[String] {
+        &self.items
     }
 
     /// The matter with this code.

@@ -203,12 +203,26 @@ impl MeasureBook {
             hasher.update(text.as_bytes());
         }
         let digest = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let mut items: Vec<String> = rules
+            .iter()
+            .flat_map(|rule| {
+                [
+                    rule.when.values.as_ref().map(|v| &v.0),
+                    rule.when.amount_at_least.as_ref().map(|a| &a.0),
+                ]
+            })
+            .flatten()
+            .cloned()
+            .collect();
+        items.sort();
+        items.dedup();
         Ok(Self {
             measures,
             matters,
             rules,
             by_matter,
             digest,
+            items,
         })
     }
 }

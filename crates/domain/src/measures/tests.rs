@@ -328,3 +328,16 @@ fn the_digest_follows_the_files() {
     files.rules.push_str("\n# 注释\n");
     assert_ne!(compile(&files).unwrap().digest(), before);
 }
+
+#[test]
+fn the_items_rules_read_are_named_once_each() {
+    assert_eq!(book().items(), ["CF_CFLB", "CF_NR_FK", "SX_MDLX"]);
+    let mut files = shipped_files();
+    files.rules.push_str(
+        "\n[[rules]]\ncode = \"R-EXTRA\"\nname = \"额外\"\nmatters = [\"zfcg\"]\nmeasures = [\"CJ-ZFCG\"]\nbasis = \"测试\"\nwhen = { record_type = \"xzcf\", field = \"CF_NR_ZKDX\", any_of = [\"营业执照\"], amount = { field = \"CF_NR_FK\", at_least = 1 } }\n",
+    );
+    assert_eq!(
+        compile(&files).unwrap().items(),
+        ["CF_CFLB", "CF_NR_FK", "CF_NR_ZKDX", "SX_MDLX"]
+    );
+}

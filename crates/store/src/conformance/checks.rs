@@ -286,13 +286,12 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
     tx.supersede(heads.iter().map(|h| h.id).collect()).await.unwrap();
     let mut second = record(batch_id, ids[0], "文0", ymd(2024, 1, 1));
     second.version = 2;
-    tx.insert_records(vec![
-        second,
-        record(batch_id, ids[0], "罚2", ymd(2025, 3, 1)),
-        record(batch_id, ids[0], "罚3", ymd(2023, 5, 1)),
-    ])
-    .await
-    .unwrap();
+    let mut rich = record(batch_id, ids[0], "罚2", ymd(2025, 3, 1));
+    rich.payload = r#"{"CF_WSH":"罚2","CF_CFLB":"罚款、警告","CF_NR_FK":"3.5","CF_WFXW":"未按规定"}"#.into();
+    rich.sealed = Some(vec![1, 2, 3]);
+    tx.insert_records(vec![second, rich, record(batch_id, ids[0], "罚3", ymd(2023, 5, 1))])
+        .await
+        .unwrap();
     let empty = tx
         .insert_subjects(vec![org("淮北市丁公司", "91340600MA2N00004X")])
         .await
@@ -318,8 +317,9 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
     };
     let filed = store.create_objection(&objection).await.unwrap();
 
+    let items = ["CF_CFLB".to_owned(), "CF_NR_FK".to_owned(), "SX_MDLX".to_owned()];
     let file = store
-        .file_for_check(&[CheckLookup::Uscc(uscc.into())])
+        .file_for_check(&[CheckLookup::Uscc(uscc.into())], &items)
         .await
         .unwrap()
         .expect("found by its code");
@@ -334,7 +334,18 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
         vec![("罚2", 1), ("文0", 2), ("罚3", 1)],
         "current only, latest first"
     );
-    assert_eq!(file.records, store.records_of_subject(ids[0], false).await.unwrap());
+    // The records as stored, with only the items asked for and nothing sealed.
+    let mut expected = store.records_of_subject(ids[0], false).await.unwrap();
+    assert_eq!(expected[0].sealed, Some(vec![1, 2, 3]));
+    for record in &mut expected {
+        record.payload.retain(|key, _| items.contains(key));
+        record.sealed = None;
+    }
+    assert_eq!(file.records, expected);
+    assert_eq!(
+        serde_json::Value::Object(file.records[0].payload.clone()),
+        serde_json::json!({"CF_CFLB": "罚款、警告", "CF_NR_FK": "3.5"})
+    );
     assert_eq!(
         file.under_objection,
         vec![id_of("文0", 2)],
@@ -353,7 +364,7 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
     };
     assert!(store.update_objection(filed.id, "filed", &closed).await.unwrap());
     let file = store
-        .file_for_check(&[CheckLookup::Uscc(uscc.into())])
+        .file_for_check(&[CheckLookup::Uscc(uscc.into())], &items)
         .await
         .unwrap()
         .unwrap();
@@ -362,17 +373,20 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
     // Lookups are tried in order; the first that finds a subject answers.
     let person = store.subject_by_id(ids[1]).await.unwrap().unwrap();
     let file = store
-        .file_for_check(&[
-            CheckLookup::Person([8; 32]),
-            CheckLookup::Person([9; 32]),
-            CheckLookup::Uscc(uscc.into()),
-        ])
+        .file_for_check(
+            &[
+                CheckLookup::Person([8; 32]),
+                CheckLookup::Person([9; 32]),
+                CheckLookup::Uscc(uscc.into()),
+            ],
+            &[],
+        )
         .await
         .unwrap()
         .unwrap();
     assert_eq!((file.found_by, file.subject.id, file.records.len()), (1, ids[1], 1));
     let by_reference = store
-        .file_for_check(&[CheckLookup::Reference(person.person_ref.clone().unwrap())])
+        .file_for_check(&[CheckLookup::Reference(person.person_ref.clone().unwrap())], &[])
         .await
         .unwrap()
         .unwrap();
@@ -380,7 +394,7 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
 
     // A subject without records is found, with none; nobody is `None`.
     let file = store
-        .file_for_check(&[CheckLookup::Uscc("91340600MA2N00004X".into())])
+        .file_for_check(&[CheckLookup::Uscc("91340600MA2N00004X".into())], &items)
         .await
         .unwrap()
         .unwrap();
@@ -388,10 +402,10 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
     assert!(file.under_objection.is_empty());
     assert!(
         store
-            .file_for_check(&[CheckLookup::Uscc("91340600MA2N00005X".into())])
+            .file_for_check(&[CheckLookup::Uscc("91340600MA2N00005X".into())], &items)
             .await
             .unwrap()
             .is_none()
     );
-    assert!(store.file_for_check(&[]).await.unwrap().is_none());
+    assert!(store.file_for_check(&[], &items).await.unwrap().is_none());
 }
