@@ -99,6 +99,15 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_key_keeps_its_last_value_as_a_whole_parse_would() {
+        let text = r#"{"CF_NR_FK":"1","CF_NR_FK":2.5}"#;
+        let items = payload_items(text, &wanted(&["CF_NR_FK"])).unwrap();
+        let whole: Map<String, Value> = serde_json::from_str(text).unwrap();
+        assert_eq!(items, whole);
+        assert_eq!(Value::Object(items), json!({"CF_NR_FK": 2.5}));
+    }
+
+    #[test]
     fn nothing_wanted_is_an_empty_map_of_a_well_formed_object() {
         assert!(payload_items(r#"{"a":1,"b":[{"c":null}]}"#, &[]).unwrap().is_empty());
     }

@@ -38,6 +38,23 @@ pub struct Applied<'b> {
 }
 
 impl Trigger {
+    /// The items (payload keys) [`Trigger::holds`] reads. Every field is
+    /// named, so that a new condition cannot be left out of the list the
+    /// store reads (`MeasureBook::items`).
+    pub(super) fn items(&self) -> impl Iterator<Item = &String> {
+        let Self {
+            record_type: _,
+            severities: _,
+            within_months: _,
+            values,
+            amount_at_least,
+        } = self;
+        values
+            .iter()
+            .map(|(key, _)| key)
+            .chain(amount_at_least.iter().map(|(key, _)| key))
+    }
+
     /// Whether `fact` triggers on `day`.
     fn holds(&self, fact: &impl Fact, day: NaiveDate) -> bool {
         if fact.record_type() != self.record_type {

@@ -203,17 +203,7 @@ impl MeasureBook {
             hasher.update(text.as_bytes());
         }
         let digest = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        let mut items: Vec<String> = rules
-            .iter()
-            .flat_map(|rule| {
-                [
-                    rule.when.values.as_ref().map(|v| &v.0),
-                    rule.when.amount_at_least.as_ref().map(|a| &a.0),
-                ]
-            })
-            .flatten()
-            .cloned()
-            .collect();
+        let mut items: Vec<String> = rules.iter().flat_map(|rule| rule.when.items()).cloned().collect();
         items.sort();
         items.dedup();
         Ok(Self {
