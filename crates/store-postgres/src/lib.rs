@@ -83,6 +83,14 @@ impl Store for PostgresStore {
             .await
             .map_err(map_error)
     }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_error)
+    }
 }
 
 /// Schemas as separate databases inside one PostgreSQL database: tests use

@@ -160,4 +160,9 @@ impl Store for SqliteStore {
         let (key, value) = (key.to_owned(), value.to_owned());
         self.write(move |tx| migrate::ensure_meta(tx, &key, &value)).await
     }
+
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |conn| migrate::meta(conn, &key)).await
+    }
 }

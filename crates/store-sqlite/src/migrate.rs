@@ -197,7 +197,7 @@ pub(crate) fn ensure_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusql
     tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
 }
 
-fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+pub(crate) fn meta(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
     conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |row| row.get(0))
         .optional()
 }

@@ -100,4 +100,7 @@ pub trait Store:
     /// pin facts that must never change silently, such as the fingerprint
     /// of the key personal identifiers are sealed with.
     async fn ensure_meta(&self, key: &str, value: &str) -> Result<String, StoreError>;
+
+    /// The platform metadata stored under `key`, if any (read only).
+    async fn meta(&self, key: &str) -> Result<Option<String>, StoreError>;
 }

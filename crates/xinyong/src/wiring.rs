@@ -35,18 +35,15 @@ impl Platform {
         create_private_dir(&config.data_dir)
             .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
         let store = open_store(&config).await?;
-        let mut keys = Arc::new(load_keys(&config)?);
+        let keys = match crate::commands::rotate::finish_interrupted(&config, store.as_ref()).await? {
+            Some(next) => next,
+            None => load_keys(&config)?,
+        };
+        let keys = Arc::new(keys);
         // A key that differs from the one the data was sealed with would make
         // every stored identity unreadable and every person a stranger.
-        let mut fingerprint = fingerprint(&keys);
-        let stored = store.ensure_meta("key_fingerprint", &fingerprint).await?;
-        if stored != fingerprint
-            && let Some(next) = crate::commands::rotate::finish_interrupted(&config, &stored)?
-        {
-            // A rotation committed the database and stopped before its files were swapped.
-            keys = Arc::new(next);
-            fingerprint = stored.clone();
-        }
+        let fingerprint = fingerprint(&keys);
+        let stored = store.ensure_meta(KEY_FINGERPRINT, &fingerprint).await?;
         if stored != fingerprint {
             bail!(
                 "密钥与数据库中已有数据使用的密钥不一致（指纹 {stored}，当前 {fingerprint}）：请使用原密钥文件或配置"
@@ -153,6 +150,10 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .with_context(|| format!("无法打开SQLite数据库 {path}"))?;
     Ok(Arc::new(store))
 }
+
+/// The metadata key under which the database pins the fingerprint of the
+/// keys its personal identifiers are sealed with (`rekey` moves it).
+pub const KEY_FINGERPRINT: &str = "key_fingerprint";
 
 /// A short public fingerprint of the keys, pinned in the database.
 pub fn fingerprint(keys: &Keys) -> String {

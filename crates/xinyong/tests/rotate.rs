@@ -169,3 +169,138 @@ async fn rotating_the_key_keeps_everything_readable() {
         rotate(platform).await;
     }
 }
+
+/// Every kept upload under `uploads/` (not counting `.next` copies).
+fn uploads(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.join("uploads")];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_none_or(|e| e != "next") {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+fn retired_keys(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("keys"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("platform.key.retired-")
+        })
+        .count()
+}
+
+/// A rotation stopped after its database transaction is finished by the
+/// next command, whichever of its file swaps it had done; one stopped
+/// before it leaves nothing that a later rotation would bring back.
+async fn interrupted(platform: Platform) {
+    let dir = platform.dir.clone();
+    let file = dir.join("licences.csv");
+    ok(xinyong(
+        &platform,
+        &[
+            "gen",
+            "--type",
+            "xzxk",
+            "--rows",
+            "40",
+            "--seed",
+            "9",
+            "--out",
+            path(&file),
+        ],
+    ));
+    let report: serde_json::Value = serde_json::from_str(&ok(xinyong(
+        &platform,
+        &[
+            "import",
+            path(&file),
+            "--type",
+            "xzxk",
+            "--source",
+            "淮北市发展和改革委员会",
+            "--json",
+        ],
+    )))
+    .unwrap();
+    let batch = report["batch_id"].as_i64().unwrap().to_string();
+    let original = || {
+        let out = dir.join("original.csv");
+        ok(xinyong(&platform, &["batch", "original", &batch, "-o", path(&out)]));
+        std::fs::read(&out).unwrap()
+    };
+    let clear = std::fs::read(&file).unwrap();
+    assert_eq!(original(), clear);
+    let key_file = dir.join("keys/platform.key");
+    let next_key = dir.join("keys/platform.key.next");
+    let old_key = std::fs::read_to_string(&key_file).unwrap();
+    ok(xinyong(&platform, &["rotate-key"]));
+    let new_key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(retired_keys(&dir), 1);
+
+    // Stopped after the transaction with no file swapped: the kept upload
+    // still sealed under the old key, its copy under the new one beside it,
+    // the old key in place and the new one in platform.key.next.
+    let [upload] = uploads(&dir).try_into().unwrap();
+    let mut next_copy = upload.clone().into_os_string();
+    next_copy.push(".next");
+    std::fs::rename(&upload, &next_copy).unwrap();
+    Keys::from_hex(&old_key)
+        .unwrap()
+        .seal_file(&clear[..], std::fs::File::create(&upload).unwrap())
+        .unwrap();
+    std::fs::rename(&key_file, &next_key).unwrap();
+    std::fs::write(&key_file, &old_key).unwrap();
+    for entry in std::fs::read_dir(dir.join("keys")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.to_string_lossy().contains(".retired-") {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    assert_eq!(original(), clear, "the next command finishes the rotation first");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), new_key);
+    assert!(!next_key.exists() && !Path::new(&next_copy).exists());
+    assert_eq!(retired_keys(&dir), 1, "the old key retired once");
+
+    // Stopped between retiring the old key file and renaming the new one:
+    // no platform.key at all. That is not a first start: no key is made.
+    std::fs::rename(&key_file, &next_key).unwrap();
+    assert_eq!(original(), clear);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), new_key);
+    assert!(!next_key.exists());
+    assert_eq!(retired_keys(&dir), 1, "no key of its own made and retired");
+
+    // Stopped before the transaction: a key the database never took and a
+    // copy of an upload deleted since. Ignored at start; deleted by the
+    // next rotation rather than swapped in.
+    std::fs::write(&next_key, Keys::generate().unwrap().to_hex()).unwrap();
+    let ghost = upload.with_file_name("deleted-since.csv.sm4");
+    let mut ghost_copy = ghost.clone().into_os_string();
+    ghost_copy.push(".next");
+    std::fs::write(&ghost_copy, b"sealed under a key never used").unwrap();
+    assert_eq!(original(), clear);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), new_key);
+    ok(xinyong(&platform, &["rotate-key"]));
+    assert!(!ghost.exists() && !Path::new(&ghost_copy).exists());
+    assert_eq!(original(), clear);
+    assert_eq!(retired_keys(&dir), 2);
+    assert!(ok(xinyong(&platform, &["audit", "verify"])).contains("审计日志完好"));
+    platform.cleanup().await;
+}
+
+#[tokio::test]
+async fn an_interrupted_rotation_is_finished_or_forgotten() {
+    for platform in xinyong_testkit::backends().await {
+        interrupted(platform).await;
+    }
+}

@@ -30,9 +30,11 @@ pub(super) async fn catalog_versions(store: Arc<dyn Store>) {
 }
 
 pub(super) async fn meta_is_set_once(store: Arc<dyn Store>) {
+    assert_eq!(store.meta("key_fingerprint").await.unwrap(), None);
     assert_eq!(store.ensure_meta("key_fingerprint", "aa").await.unwrap(), "aa");
     assert_eq!(store.ensure_meta("key_fingerprint", "bb").await.unwrap(), "aa");
     assert_eq!(store.ensure_meta("other", "cc").await.unwrap(), "cc");
+    assert_eq!(store.meta("key_fingerprint").await.unwrap().as_deref(), Some("aa"));
 }
 
 pub(super) async fn import_round_trip(store: Arc<dyn Store>) {

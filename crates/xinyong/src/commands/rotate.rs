@@ -6,18 +6,22 @@
 //!    re-sealed to `<file>.next` (the originals stay);
 //! 3. one database transaction re-seals identities, records and rejected
 //!    rows, recomputes people's keyed hashes and pins the new fingerprint;
-//! 4. the old key file is retired (`platform.key.retired-<time>`, owner-only,
-//!    for backups made before the rotation) and the new one takes its place;
-//! 5. the re-sealed files replace the old ones.
+//! 4. the re-sealed files replace the old ones;
+//! 5. the old key file is retired (`platform.key.retired-<time>`, owner-only,
+//!    for backups made before the rotation) and the new one takes its place.
 //!
 //! A batch check still running keeps its list of subjects sealed until it
 //! ends; a rotation waits for it (it is refused until the server has
 //! finished the batch).
 //!
-//! Stopped before 3, nothing has changed (the `.next` files are redone on
-//! the next run). Stopped after 3, the next start finds the database pinned
-//! to the new key's fingerprint and `platform.key.next` matching it, and
-//! finishes 4 and 5 ([`finish_interrupted`]).
+//! Stopped before 3, nothing has changed: the `.next` files are left over
+//! from a rotation that did not happen, and the next run deletes them
+//! before it starts. Stopped after 3, `platform.key.next` stays until the
+//! very last step, so the next start finds the database pinned to its
+//! fingerprint and finishes 4 and 5 ([`finish_interrupted`]) before it
+//! loads a key: a start in the moment between retiring the old key file
+//! and renaming the new one must not take the missing key file for a first
+//! start and make a key of its own.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,12 +29,12 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use xinyong_crypto::Keys;
-use xinyong_store::{PageRequest, Rekey};
+use xinyong_store::{PageRequest, Rekey, Store};
 
 use crate::commands::accounts::console;
 use crate::commands::print_line;
 use crate::config::{Config, GlobalArgs};
-use crate::wiring::{Platform, fingerprint, write_private};
+use crate::wiring::{KEY_FINGERPRINT, Platform, fingerprint, write_private};
 
 fn next_key_file(config: &Config) -> PathBuf {
     config.key_file().with_extension("key.next")
@@ -113,35 +117,66 @@ fn resealed_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// Steps 4 and 5: the new key file and the re-sealed uploads take over.
+/// Steps 4 and 5: the re-sealed files take over, then the new key file.
+/// The new key file is renamed last, so that until everything else is done
+/// its presence says a rotation is unfinished.
 fn swap_files(config: &Config) -> anyhow::Result<()> {
-    let key_file = config.key_file();
-    let retired = key_file.with_extension(format!("key.retired-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S")));
-    if key_file.exists() {
-        std::fs::rename(&key_file, &retired).context("无法保留旧密钥文件")?;
-    }
-    std::fs::rename(next_key_file(config), &key_file).context("无法启用新密钥文件")?;
     for next in resealed_files(&config.data_dir)? {
         let original = next.with_extension("");
         std::fs::rename(&next, &original).with_context(|| format!("无法替换 {}", original.display()))?;
     }
+    let key_file = config.key_file();
+    if key_file.exists() {
+        std::fs::rename(&key_file, retired_name(&key_file)).context("无法保留旧密钥文件")?;
+    }
+    std::fs::rename(next_key_file(config), &key_file).context("无法启用新密钥文件")?;
     Ok(())
 }
 
-/// At start: if a rotation committed the database (pinned to `stored`) and
-/// stopped before swapping its files, finishes it and returns the new keys.
-pub fn finish_interrupted(config: &Config, stored: &str) -> anyhow::Result<Option<Keys>> {
+/// A name for the retired key file that no earlier retired key has: a
+/// rename would silently replace it, and with it the only key that opens
+/// the backups made before that rotation.
+fn retired_name(key_file: &Path) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let mut name = key_file.with_extension(format!("key.retired-{stamp}"));
+    for n in 2.. {
+        if !name.exists() {
+            break;
+        }
+        name = key_file.with_extension(format!("key.retired-{stamp}-{n}"));
+    }
+    name
+}
+
+/// At start, before any key is loaded: if a rotation committed the database
+/// (pinned it to the fingerprint of `platform.key.next`) and stopped before
+/// its files were all swapped, finishes it and returns the new keys.
+pub async fn finish_interrupted(config: &Config, store: &dyn Store) -> anyhow::Result<Option<Keys>> {
     let next = next_key_file(config);
     if config.crypto.key.is_some() || !next.exists() {
         return Ok(None);
     }
     let keys = Keys::from_hex(&std::fs::read_to_string(&next)?).context("新密钥文件无效")?;
-    if fingerprint(&keys) != stored {
+    if store.meta(KEY_FINGERPRINT).await?.as_deref() != Some(fingerprint(&keys).as_str()) {
         return Ok(None);
     }
     swap_files(config)?;
     tracing::warn!("finished an interrupted key rotation");
     Ok(Some(keys))
+}
+
+/// Deletes what a rotation stopped before its database transaction left:
+/// its new key file and its `.next` copies, sealed under a key the
+/// database never took. Left in place, a copy of an upload deleted since
+/// would come back at the next rotation's swap.
+fn forget_unfinished(config: &Config) -> anyhow::Result<()> {
+    for next in resealed_files(&config.data_dir)?
+        .into_iter()
+        .chain(Some(next_key_file(config)).filter(|p| p.exists()))
+    {
+        std::fs::remove_file(&next).with_context(|| format!("无法删除上次未完成的轮换留下的 {}", next.display()))?;
+    }
+    Ok(())
 }
 
 pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
@@ -160,6 +195,7 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ids.join("、")
         );
     }
+    forget_unfinished(config)?;
     let old = Arc::clone(&platform.keys);
     let new = Arc::new(Keys::generate()?);
     write_private(&next_key_file(config), &new.to_hex()).context("无法写入新密钥文件")?;
