@@ -160,18 +160,25 @@ impl FileReader {
         })
     }
 
-    /// Opens the sealed personal identifiers the decision shows whole.
+    /// Opens the sealed items the viewer sees whole: the personal
+    /// identifiers the decision shows whole, and, for a viewer who sees
+    /// identifiers, the free text stored with identifiers masked in it.
     fn clear_items(
         &self,
         record_type: &RecordType,
         record: &StoredRecord,
         decision: &Decision,
     ) -> Result<Map<String, Value>, AccessError> {
+        let sees_identifiers = self.viewer.sees_identifiers();
         let wanted: Vec<&str> = record_type
             .fields
             .iter()
             .zip(&decision.fields)
-            .filter(|(field, visibility)| field.personal && **visibility == Visibility::Full)
+            .filter(|(field, visibility)| match **visibility {
+                Visibility::Full if field.personal => true,
+                Visibility::Hidden => false,
+                _ => !field.personal && sees_identifiers,
+            })
             .map(|(field, _)| field.key.as_str())
             .collect();
         let (false, Some(sealed)) = (wanted.is_empty(), &record.sealed) else {

@@ -31,6 +31,16 @@ pub enum Viewer {
     },
 }
 
+impl Viewer {
+    /// Whether this viewer sees personal identifiers whole: the subject
+    /// itself, and a reader the subject authorised for this purpose. Every
+    /// other viewer sees them masked, in their own items and inside free
+    /// text alike.
+    pub fn sees_identifiers(self) -> bool {
+        matches!(self, Self::Owner | Self::Official { authorised: true })
+    }
+}
+
 /// How much of an item a viewer sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Visibility {

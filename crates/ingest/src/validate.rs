@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use xinyong_crypto::Keys;
 use xinyong_domain::catalog::{ColumnMap, FieldIdx, Role};
-use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_identifier};
+use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_embedded_identifiers, mask_identifier};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::row::{RowContext, check};
 use xinyong_domain::{Problem, RecordType, SubjectKey, Value};
@@ -187,7 +187,7 @@ impl<'a> Validator<'a> {
             }));
         }
         let mut payload = serde_json::Map::with_capacity(checked.values.len());
-        let mut personal = serde_json::Map::new();
+        let mut sealed_items = serde_json::Map::new();
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let text_of_role = |role: Role| {
             self.record_type
@@ -207,19 +207,24 @@ impl<'a> Validator<'a> {
                 Value::Citizen(id) => mask_citizen_id(id),
                 Value::Document(number) if field.personal => mask_identifier(number),
                 _ if field.personal => mask_identifier(&text),
+                // Free text (违法事实, 备注 …) where a clerk copied a person's
+                // ID or mobile number: stored with them masked, and sealed
+                // whole beside the identifiers, so that a dump of the
+                // database shows none of them either.
+                Value::Text(_) if field.role.is_none() => mask_embedded_identifiers(&text).into_owned(),
                 _ => text.clone(),
             };
-            if field.personal {
-                personal.insert(field.key.clone(), text.into());
+            if field.personal || shown != text {
+                sealed_items.insert(field.key.clone(), text.into());
             }
             payload.insert(field.key.clone(), shown.into());
         }
-        let sealed = if personal.is_empty() {
+        let sealed = if sealed_items.is_empty() {
             None
         } else {
             Some(
                 self.keys
-                    .seal(serde_json::Value::Object(personal).to_string().as_bytes())?,
+                    .seal(serde_json::Value::Object(sealed_items).to_string().as_bytes())?,
             )
         };
 

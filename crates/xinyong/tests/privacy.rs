@@ -76,7 +76,34 @@ async fn no_id_number_in_clear(platform: Platform) {
         .status()
         .unwrap();
     assert!(status.success());
-    let ids = id_numbers(&std::fs::read_to_string(&file).unwrap());
+    // Clerks copy ID numbers into free text too: each row's 备注 (the last
+    // column, empty as generated) names its legal representative's number,
+    // in groups on every other row.
+    let generated = std::fs::read_to_string(&file).unwrap();
+    let mut lines = generated.lines();
+    let header = lines.next().unwrap();
+    let column = |name: &str| header.split(',').position(|h| h == name).unwrap();
+    let (rep_id, remark) = (column("法定代表人证件号码"), column("备注"));
+    assert_eq!(remark, header.split(',').count() - 1);
+    let mut edited = format!("{header}\n");
+    let mut grouped = Vec::new();
+    for (n, line) in lines.enumerate() {
+        let cells: Vec<&str> = line.split(',').collect();
+        match cells.get(rep_id) {
+            Some(id) if id.len() == 18 && line.ends_with(',') && !line.contains('"') => {
+                let id = if n % 2 == 0 {
+                    (*id).to_owned()
+                } else {
+                    grouped.push(format!("{} {} {}", &id[..6], &id[6..14], &id[14..]));
+                    grouped[grouped.len() - 1].clone()
+                };
+                edited.push_str(&format!("{line}法定代表人身份证号{id}，电话13905611234\n"));
+            }
+            _ => edited.push_str(&format!("{line}\n")),
+        }
+    }
+    std::fs::write(&file, &edited).unwrap();
+    let ids = id_numbers(&edited);
     assert!(ids.len() > 50, "the file holds many ID numbers: {}", ids.len());
     let batch = platform.import(&file, "xzcf", "淮北市公安局").await;
     assert!(
@@ -87,8 +114,10 @@ async fn no_id_number_in_clear(platform: Platform) {
     let kept = platform.dir.join(batch.new.original_file.as_deref().unwrap());
     stored.extend(std::fs::read(&kept).unwrap());
     // Look for each number as raw bytes: stored text, JSON, FTS and index pages alike.
+    assert!(grouped.len() > 20);
     let leaked: Vec<&String> = ids
         .iter()
+        .chain(&grouped)
         .filter(|id| stored.windows(id.len()).any(|w| w == id.as_bytes()))
         .collect();
     assert!(

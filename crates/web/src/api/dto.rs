@@ -216,13 +216,8 @@ pub fn public_record(
         record_type,
         &decision,
         &Map::new(),
-        !sees_identifiers(viewer),
+        !viewer.sees_identifiers(),
     ))
-}
-
-/// Whether `viewer` may see personal identifiers whole.
-fn sees_identifiers(viewer: Viewer) -> bool {
-    matches!(viewer, Viewer::Owner | Viewer::Official { authorised: true })
 }
 
 /// A record read through the access layer by `viewer`, as it may see it.
@@ -233,7 +228,7 @@ pub fn read_record(read: &ReadRecord, catalog: &Catalog, viewer: Viewer) -> Opti
         &entry.record_type,
         &read.decision,
         &read.clear,
-        !sees_identifiers(viewer),
+        !viewer.sees_identifiers(),
     ))
 }
 
@@ -284,6 +279,13 @@ fn record_view(
             let value = match (visibility, field.role) {
                 (Visibility::Masked, Some(Role::SubjectName)) => mask_person_name(stored),
                 (Visibility::Full, _) if field.personal => clear
+                    .get(&field.key)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or(stored)
+                    .to_owned(),
+                // Free text stored with the identifiers in it masked, opened
+                // whole for a viewer entitled to them.
+                _ if !scrub => clear
                     .get(&field.key)
                     .and_then(|v| v.as_str())
                     .unwrap_or(stored)

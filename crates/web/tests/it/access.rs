@@ -617,6 +617,16 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
                 .find(|f| f["key"] == "CF_XDR_ZJHM")
                 .map(|f| f["value"].as_str().unwrap().to_owned())
         };
+        // The ID number written in 违法事实 follows the same decision.
+        let facts_of = |answer: &Value| -> String {
+            answer["records"][0]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["key"] == "CF_SY")
+                .map(|f| f["value"].as_str().unwrap().to_owned())
+                .unwrap()
+        };
         let shared = |answer: &Value| {
             answer["records"][0]["fields"]
                 .as_array()
@@ -628,6 +638,10 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         let (status, public) = call(server, Method::GET, &person, &world.cred("dept_key"), None).await;
         assert_eq!(status, 200);
         assert_ne!(id_of(&public).unwrap(), PERSON_ID, "masked");
+        assert_eq!(
+            facts_of(&public),
+            "经查当事人（身份证号110105********002X）销售过期食品"
+        );
         let (status, answer) = call(
             server,
             Method::GET,
@@ -653,6 +667,7 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         let (status, plain) = call(server, Method::GET, &read, &bank, None).await;
         assert_eq!(status, 200, "{plain}");
         assert_ne!(id_of(&plain).unwrap(), PERSON_ID);
+        assert_eq!(facts_of(&plain), facts_of(&public));
         assert_eq!(shared(&plain), shared(&public) || !shared(&public));
 
         // The person authorises the bank: the ID number opens.
@@ -669,6 +684,11 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         assert_eq!(status, 201, "{granted}");
         let (_, authorised) = call(server, Method::GET, &read, &bank, None).await;
         assert_eq!(id_of(&authorised).unwrap(), PERSON_ID);
+        assert_eq!(
+            facts_of(&authorised),
+            format!("经查当事人（身份证号{PERSON_ID}）销售过期食品"),
+            "the free text opens whole with the identifiers"
+        );
         // Another purpose is not covered.
         let (status, _) = call(server, Method::GET, &format!("{person}?purpose=xzsp"), &bank, None).await;
         assert_eq!(status, 403);
@@ -722,6 +742,7 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         let (status, own) = call(server, Method::GET, "/api/v1/me/file", &world.cred("person"), None).await;
         assert_eq!(status, 200);
         assert_eq!(id_of(&own).unwrap(), PERSON_ID);
+        assert!(facts_of(&own).contains(PERSON_ID));
         world.server.stop().await;
     }
 }

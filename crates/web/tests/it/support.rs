@@ -239,7 +239,9 @@ pub fn penalty_file(platform: &Platform) -> PathBuf {
             "0.05",
             &days_ago(20),
             "淮北市公安局",
-        ),
+        )
+        // Copied into the free text, as clerks do.
+        .replace("经查当事人", &format!("经查当事人（身份证号{PERSON_ID}）")),
         penalty_row(
             "相山区鑫源小吃店",
             "个体工商户",
