@@ -37,7 +37,7 @@ impl Platform {
         let store = open_store(&config).await?;
         let keys = match crate::commands::rotate::finish_interrupted(&config, store.as_ref()).await? {
             Some(next) => next,
-            None => load_keys(&config)?,
+            None => load_keys(&config, store.meta(KEY_FINGERPRINT).await?.is_some())?,
         };
         let keys = Arc::new(keys);
         // A key that differs from the one the data was sealed with would make
@@ -162,7 +162,7 @@ pub fn fingerprint(keys: &Keys) -> String {
 
 /// Keys from configuration, or from the key file (created at first start
 /// with owner-only permissions).
-fn load_keys(config: &Config) -> anyhow::Result<Keys> {
+fn load_keys(config: &Config, pinned: bool) -> anyhow::Result<Keys> {
     if let Some(secret) = &config.crypto.key {
         return Keys::from_hex(&secret.0).context("配置中的 crypto.key 无效");
     }
@@ -170,6 +170,13 @@ fn load_keys(config: &Config) -> anyhow::Result<Keys> {
     if path.exists() {
         let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取密钥文件 {}", path.display()))?;
         return Keys::from_hex(&text).with_context(|| format!("密钥文件 {} 无效", path.display()));
+    }
+    // Data sealed under a key is there: a new key would open none of it.
+    if pinned {
+        bail!(
+            "密钥文件 {} 不存在，而数据库中已有用密钥加密的数据：请从备份恢复该密钥文件",
+            path.display()
+        );
     }
     let keys = Keys::generate()?;
     if let Some(dir) = path.parent() {
@@ -223,7 +230,8 @@ pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
         .create_new(true)
         .mode(0o600)
         .open(path)?;
-    file.write_all(text.as_bytes())
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
 }
 
 #[cfg(not(unix))]

@@ -231,7 +231,17 @@ fn every_verb_has_help_and_the_example_configuration_is_valid() {
 fn a_changed_key_is_refused_rather_than_silently_used() {
     let dir = tempfile::tempdir().unwrap();
     assert!(xinyong(dir.path(), &["migrate"]).status.success());
-    std::fs::remove_file(dir.path().join("keys/platform.key")).unwrap();
+    let key_file = dir.path().join("keys/platform.key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    // A lost key file is not a first start: no key is made in its place.
+    std::fs::remove_file(&key_file).unwrap();
+    let output = xinyong(dir.path(), &["migrate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("请从备份恢复该密钥文件"));
+    assert!(!key_file.exists());
+    // Another key in its place is refused.
+    let other: String = key.chars().rev().collect();
+    std::fs::write(&key_file, other).unwrap();
     let output = xinyong(dir.path(), &["migrate"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("密钥与数据库中已有数据使用的密钥不一致"));

@@ -295,6 +295,31 @@ async fn interrupted(platform: Platform) {
     assert_eq!(original(), clear);
     assert_eq!(retired_keys(&dir), 2);
     assert!(ok(xinyong(&platform, &["audit", "verify"])).contains("审计日志完好"));
+
+    // A new key file cut short by a crash is no reason not to start.
+    std::fs::write(&next_key, "0123").unwrap();
+    assert_eq!(original(), clear);
+    // While one rotation runs (holding the lock), another is refused.
+    let lock = std::fs::File::create(dir.join("keys/rotate.lock")).unwrap();
+    lock.lock().unwrap();
+    let refused = xinyong(&platform, &["rotate-key"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("另一个进程正在轮换密钥"));
+    drop(lock);
+    ok(xinyong(&platform, &["rotate-key"]));
+    assert_eq!(original(), clear);
+    // A lost key file is reported, not replaced by a new key.
+    let rotated = std::fs::read_to_string(&key_file).unwrap();
+    std::fs::remove_file(&key_file).unwrap();
+    let lost = xinyong(
+        &platform,
+        &["batch", "original", &batch, "-o", path(&dir.join("x.csv"))],
+    );
+    assert!(!lost.status.success());
+    assert!(String::from_utf8_lossy(&lost.stderr).contains("请从备份恢复该密钥文件"));
+    assert!(!key_file.exists());
+    std::fs::write(&key_file, rotated).unwrap();
+    assert_eq!(original(), clear);
     platform.cleanup().await;
 }
 

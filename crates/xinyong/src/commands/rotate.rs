@@ -10,6 +10,10 @@
 //! 5. the old key file is retired (`platform.key.retired-<time>`, owner-only,
 //!    for backups made before the rotation) and the new one takes its place.
 //!
+//! One rotation at a time: `keys/rotate.lock` is held while one runs and
+//! while a start finishes one. The new key file and the re-sealed copies
+//! are synced to disk before the transaction that pins the new key.
+//!
 //! A batch check still running keeps its list of subjects sealed until it
 //! ends; a rotation waits for it (it is refused until the server has
 //! finished the batch).
@@ -148,6 +152,41 @@ fn retired_name(key_file: &Path) -> PathBuf {
     name
 }
 
+/// The rotation's lock (`keys/rotate.lock`), held while a rotation runs and
+/// while a start finishes one: two at once would swap each other's files,
+/// or delete the key the other is pinning the database to.
+fn rotation_lock(config: &Config) -> anyhow::Result<std::fs::File> {
+    let path = config.key_file().with_file_name("rotate.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("无法打开 {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!("另一个进程正在轮换密钥（{}）：请等待其完成后再试", path.display())
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("无法锁定 {}", path.display())),
+    }
+}
+
+/// Makes written files, and their names in their directories, survive a
+/// power cut: the database transaction that follows them is durable, and
+/// must not be pinned to a key or point to copies that were lost.
+fn make_durable(files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut dirs = std::collections::BTreeSet::new();
+    for file in files {
+        std::fs::File::open(file)?.sync_all()?;
+        dirs.extend(file.parent().map(Path::to_path_buf));
+    }
+    for dir in dirs {
+        std::fs::File::open(&dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// At start, before any key is loaded: if a rotation committed the database
 /// (pinned it to the fingerprint of `platform.key.next`) and stopped before
 /// its files were all swapped, finishes it and returns the new keys.
@@ -156,7 +195,16 @@ pub async fn finish_interrupted(config: &Config, store: &dyn Store) -> anyhow::R
     if config.crypto.key.is_some() || !next.exists() {
         return Ok(None);
     }
-    let keys = Keys::from_hex(&std::fs::read_to_string(&next)?).context("新密钥文件无效")?;
+    let _lock = rotation_lock(config)?;
+    // A file cut short by a crash while it was written belongs to a
+    // rotation that never reached its transaction; the next one deletes it.
+    let Some(keys) = std::fs::read_to_string(&next)
+        .ok()
+        .and_then(|text| Keys::from_hex(&text).ok())
+    else {
+        tracing::warn!(file = %next.display(), "ignoring an unreadable new key file left by an unfinished rotation");
+        return Ok(None);
+    };
     if store.meta(KEY_FINGERPRINT).await?.as_deref() != Some(fingerprint(&keys).as_str()) {
         return Ok(None);
     }
@@ -195,10 +243,12 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ids.join("、")
         );
     }
+    let _lock = rotation_lock(config)?;
     forget_unfinished(config)?;
     let old = Arc::clone(&platform.keys);
     let new = Arc::new(Keys::generate()?);
     write_private(&next_key_file(config), &new.to_hex()).context("无法写入新密钥文件")?;
+    let mut written = vec![next_key_file(config)];
 
     let mut page = PageRequest::first(500);
     let mut n_files = 0;
@@ -209,6 +259,7 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
                 let path = config.data_dir.join(kept);
                 if path.exists() {
                     reseal_file(&old, &new, &path)?;
+                    written.push(next_of(&path));
                     n_files += 1;
                 }
             }
@@ -227,7 +278,9 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     let kept_proofs = proofs(&config.data_dir)?;
     for path in &kept_proofs {
         reseal_proof(&old, &new, path)?;
+        written.push(next_of(path));
     }
+    make_durable(&written).context("无法将新密钥文件和重新加密的文件写入磁盘")?;
 
     let (open_old, seal_new) = (Arc::clone(&old), Arc::clone(&new));
     let (open_for_hash, hash_new) = (Arc::clone(&old), Arc::clone(&new));
