@@ -45,6 +45,16 @@ impl Event {
     pub fn stored_at(at: DateTime<Utc>) -> DateTime<Utc> {
         at.trunc_subsecs(6)
     }
+
+    /// The time an entry that follows one stored at `after` is stored with:
+    /// `at` to the microsecond, and never before `after`. The chain's times
+    /// never go back — not when the clock is set back, nor when appends
+    /// reach the log in another order than their times — so a range of
+    /// times is a range of positions in it.
+    pub fn stored_after(at: DateTime<Utc>, after: Option<DateTime<Utc>>) -> DateTime<Utc> {
+        let at = Self::stored_at(at);
+        after.map_or(at, |after| at.max(after))
+    }
 }
 
 /// The digest that follows `prev` for `event`.
@@ -216,6 +226,17 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn a_stored_time_never_goes_back() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 8, 0, 0).unwrap() + chrono::Duration::nanoseconds(1_234_567);
+        let stored = Event::stored_after(at, None);
+        assert_eq!(stored, Event::stored_at(at), "cut to the microsecond");
+        let earlier = at - chrono::Duration::minutes(5);
+        assert_eq!(Event::stored_after(earlier, Some(stored)), stored);
+        let later = at + chrono::Duration::seconds(1);
+        assert_eq!(Event::stored_after(later, Some(stored)), Event::stored_at(later));
+    }
 
     fn chain(n: i64) -> Vec<Entry> {
         let mut prev = GENESIS;

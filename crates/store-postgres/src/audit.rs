@@ -42,13 +42,20 @@ fn checkpoint(row: PgRow) -> sqlx::Result<Checkpoint> {
     })
 }
 
-async fn head(conn: &mut sqlx::PgConnection) -> Result<(i64, Hash), StoreError> {
-    let found = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .try_map(|row: PgRow| Ok((row.try_get::<i64, _>("seq")?, digest(&row, "hash")?)))
+/// The chain's last position, digest and time (none for an empty chain).
+async fn head(conn: &mut sqlx::PgConnection) -> Result<(i64, Hash, Option<DateTime<Utc>>), StoreError> {
+    let found = sqlx::query("SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .try_map(|row: PgRow| {
+            Ok((
+                row.try_get::<i64, _>("seq")?,
+                digest(&row, "hash")?,
+                Some(row.try_get("at")?),
+            ))
+        })
         .fetch_optional(conn)
         .await
         .map_err(map_error)?;
-    Ok(found.unwrap_or((0, GENESIS)))
+    Ok(found.unwrap_or((0, GENESIS, None)))
 }
 
 async fn lock(conn: &mut sqlx::PgConnection) -> Result<(), StoreError> {
@@ -64,7 +71,7 @@ async fn lock(conn: &mut sqlx::PgConnection) -> Result<(), StoreError> {
 /// statement however many there are.
 pub(crate) async fn append_in(conn: &mut sqlx::PgConnection, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
     lock(conn).await?;
-    let (mut seq, mut prev) = head(conn).await?;
+    let (mut seq, mut prev, mut last_at) = head(conn).await?;
     let n = events.len();
     let (mut seqs, mut ats, mut actors, mut actions) = (
         Vec::with_capacity(n),
@@ -80,7 +87,8 @@ pub(crate) async fn append_in(conn: &mut sqlx::PgConnection, events: Vec<Event>)
     );
     let (mut prevs, mut hashes) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for mut event in events {
-        event.at = Event::stored_at(event.at);
+        event.at = Event::stored_after(event.at, last_at);
+        last_at = Some(event.at);
         let next = audit::link(&prev, &event);
         seq += 1;
         seqs.push(seq);
@@ -202,7 +210,7 @@ impl AuditStore for PostgresStore {
     async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
         lock(&mut tx).await?;
-        let (seq, hash) = head(&mut tx).await?;
+        let (seq, hash, _) = head(&mut tx).await?;
         if seq == 0 {
             return Ok(None);
         }

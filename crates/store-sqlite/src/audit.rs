@@ -39,24 +39,51 @@ fn entry(row: &Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
-fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, Hash)> {
+/// The chain's last position, digest and time (none for an empty chain).
+fn head(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, Hash, Option<DateTime<Utc>>)> {
     let found = conn
-        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |row| Ok((row.get(0)?, hash(row, 1)?)))
+        .prepare_cached("SELECT seq, hash, at FROM audit_log ORDER BY seq DESC LIMIT 1")?
+        .query_row([], |row| {
+            Ok((row.get(0)?, hash(row, 1)?, Some(timestamp(&row.get::<_, String>(2)?)?)))
+        })
         .optional()?;
-    Ok(found.unwrap_or((0, GENESIS)))
+    Ok(found.unwrap_or((0, GENESIS, None)))
 }
+
+/// The first position at or after which the chain's times reach `at` (one
+/// past the end if they never do), by bisection: times never go back along
+/// the chain, so no index on them is needed.
+fn first_position_at(conn: &rusqlite::Connection, at: &str) -> rusqlite::Result<i64> {
+    let mut time_at = conn.prepare_cached("SELECT at FROM audit_log WHERE seq >= ?1 ORDER BY seq LIMIT 1")?;
+    let (mut low, mut high) = (1, head(conn)?.0 + 1);
+    while low < high {
+        let mid = low + (high - low) / 2;
+        let time: Option<String> = time_at.query_row([mid], |row| row.get(0)).optional()?;
+        if time.is_some_and(|time| time.as_str() < at) {
+            low = mid + 1;
+        } else {
+            high = mid;
+        }
+    }
+    Ok(low)
+}
+
+/// How far before and after a range of times its bounds are searched from:
+/// entries appended before times were kept from going back may be out of
+/// order by as much as a commit group (microseconds) or a clock set back.
+const OLD_DISORDER: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Appends `events` to the chain inside the caller's write transaction.
 pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, events: Vec<Event>) -> rusqlite::Result<Vec<i64>> {
-    let (mut seq, mut prev) = head(tx)?;
+    let (mut seq, mut prev, mut last_at) = head(tx)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
     let mut positions = Vec::with_capacity(events.len());
     for mut event in events {
-        event.at = Event::stored_at(event.at);
+        event.at = Event::stored_after(event.at, last_at);
+        last_at = Some(event.at);
         let next = audit::link(&prev, &event);
         seq += 1;
         stmt.execute(params![
@@ -105,15 +132,25 @@ impl AuditStore for SqliteStore {
             None => 0,
         };
         let limit = page.limit;
+        let (search_from, search_to) = (
+            stored_at(from.checked_sub_signed(OLD_DISORDER).unwrap_or(from)),
+            stored_at(to.checked_add_signed(OLD_DISORDER).unwrap_or(to)),
+        );
         let (from, to) = (stored_at(from), stored_at(to));
         let items = self
             .read_journal(move |conn| {
+                let first = first_position_at(conn, &search_from)?;
+                let end = first_position_at(conn, &search_to)?;
                 let mut stmt = conn.prepare_cached(&format!(
-                    "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE seq > ?1 AND at >= ?2 AND at <= ?3
-                     ORDER BY seq LIMIT ?4"
+                    "SELECT {ENTRY_COLUMNS} FROM audit_log
+                     WHERE seq > ?1 AND seq < ?2 AND at >= ?3 AND at <= ?4
+                     ORDER BY seq LIMIT ?5"
                 ))?;
-                stmt.query_map(params![after, from, to, i64::from(limit) + 1], entry)?
-                    .collect::<rusqlite::Result<Vec<_>>>()
+                stmt.query_map(
+                    params![after.max(first - 1), end, from, to, i64::from(limit) + 1],
+                    entry,
+                )?
+                .collect::<rusqlite::Result<Vec<_>>>()
             })
             .await?;
         Ok(Page::from_overfetch(items, limit, |e| e.seq.to_string()))
@@ -162,7 +199,7 @@ impl AuditStore for SqliteStore {
 
     async fn checkpoint(&self) -> Result<Option<Checkpoint>, StoreError> {
         self.write_journal(|tx| {
-            let (seq, hash) = head(tx)?;
+            let (seq, hash, _) = head(tx)?;
             if seq == 0 {
                 return Ok(None);
             }

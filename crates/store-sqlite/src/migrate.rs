@@ -48,6 +48,10 @@ const JOURNAL: &[Migration] = &[
         "0003_forget_batch_lists",
         include_str!("../migrations/journal/0003_forget_batch_lists.sql"),
     ),
+    (
+        "0004_no_time_index",
+        include_str!("../migrations/journal/0004_no_time_index.sql"),
+    ),
 ];
 
 /// The tables the journal file took over from the records file, parents

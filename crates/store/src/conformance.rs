@@ -71,6 +71,9 @@ pub const CASES: &[(&str, Case)] = &[
         Box::pin(access::keys_and_authorisations(s))
     }),
     ("audit_chain", |s| Box::pin(access::audit_chain(s))),
+    ("audit_times_never_go_back", |s| {
+        Box::pin(access::audit_times_never_go_back(s))
+    }),
     ("checks_and_feedback", |s| Box::pin(checks::checks_and_feedback(s))),
     ("batch_checks", |s| Box::pin(checks::batch_checks(s))),
     ("file_for_check", |s| Box::pin(checks::file_for_check(s))),

@@ -245,3 +245,55 @@ pub(super) async fn audit_chain(store: Arc<dyn Store>) {
     let between = store.audit_between(from, to, &PageRequest::first(10)).await.unwrap();
     assert_eq!(between.items.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![2, 3]);
 }
+
+/// An entry's time never goes back along the chain (a clock set back is
+/// stored as the time of the entry before), and a range of times finds
+/// exactly the entries inside it, page by page, however long the chain.
+pub(super) async fn audit_times_never_go_back(store: Arc<dyn Store>) {
+    let start = Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap();
+    let mut events: Vec<Event> = (0..300)
+        .map(|n| Event {
+            at: start + Duration::seconds(n),
+            ..event(n, None, "x")
+        })
+        .collect();
+    // The clock set back by an hour for the 101st entry.
+    events[100].at = start - Duration::hours(1);
+    for chunk in events.chunks(37) {
+        store.append_audit(chunk.to_vec()).await.unwrap();
+    }
+    let stored = store.audit_entries(0, 1000).await.unwrap();
+    assert_eq!(stored.len(), 300);
+    assert!(stored.windows(2).all(|w| w[0].event.at <= w[1].event.at));
+    assert_eq!(stored[100].event.at, stored[99].event.at, "held at the time before");
+
+    let between = |from: i64, to: i64| {
+        let store = Arc::clone(&store);
+        async move {
+            let (from, to) = (start + Duration::seconds(from), start + Duration::seconds(to));
+            let mut seqs = Vec::new();
+            let mut page = PageRequest::first(7);
+            loop {
+                let found = store.audit_between(from, to, &page).await.unwrap();
+                seqs.extend(found.items.iter().map(|e| e.seq));
+                match found.next {
+                    Some(next) => {
+                        page = PageRequest {
+                            after: Some(next),
+                            limit: 7,
+                        }
+                    }
+                    None => return seqs,
+                }
+            }
+        }
+    };
+    // Seconds 150..=170 are entries 151..=171 (seq = second + 1).
+    assert_eq!(between(150, 170).await, (151..=171).collect::<Vec<_>>());
+    // Second 99 is entry 100, and entry 101 stored with its time.
+    assert_eq!(between(99, 99).await, vec![100, 101]);
+    assert_eq!(between(299, 400).await, vec![300]);
+    assert!(between(-3600, -1).await.is_empty(), "the set-back time was not stored");
+    assert!(between(301, 400).await.is_empty());
+    assert_eq!(between(-10, 400).await.len(), 300);
+}
