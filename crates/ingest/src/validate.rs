@@ -211,7 +211,7 @@ impl<'a> Validator<'a> {
                 // ID or mobile number: stored with them masked, and sealed
                 // whole beside the identifiers, so that a dump of the
                 // database shows none of them either.
-                Value::Text(_) if field.role.is_none() => mask_embedded_identifiers(&text).into_owned(),
+                _ if field.is_free_text() => mask_embedded_identifiers(&text).into_owned(),
                 _ => text.clone(),
             };
             if field.personal || shown != text {

@@ -44,6 +44,15 @@ pub struct Field {
 }
 
 impl Field {
+    /// Whether the item is free text (违法事实, 处罚内容, 备注 …, and an
+    /// enumeration's 其他 with its description): text with no role and not
+    /// itself an identifier. Identifiers a clerk writes into such text are
+    /// masked in it; codes, dates and amounts are never searched for them
+    /// (an all-digit organisation code is not a citizen ID).
+    pub fn is_free_text(&self) -> bool {
+        matches!(self.kind, FieldKind::Text { .. } | FieldKind::Enum(_)) && self.role.is_none() && !self.personal
+    }
+
     /// The obligation that applies in files of `generation`.
     pub fn requirement(&self, generation: Generation) -> &Requirement {
         match generation {

@@ -296,7 +296,7 @@ fn record_view(
                 Some((name, masked)) if field.role != Some(Role::SubjectName) => value.replace(name, masked),
                 _ => value,
             };
-            let value = if scrub {
+            let value = if scrub && field.is_free_text() {
                 mask_embedded_identifiers(&value).into_owned()
             } else {
                 value

@@ -185,6 +185,46 @@ async fn identifiers_and_names_written_in_free_text_are_masked_on_pages() {
     }
 }
 
+/// Some organisations' codes are all digits (a 事业单位 whose organisation
+/// code has a digit check character): shaped like a citizen ID, but not
+/// free text, so shown whole wherever the code is public.
+#[tokio::test]
+async fn an_all_digit_organisation_code_is_not_masked_as_an_id() {
+    let code = (0..1000)
+        .filter_map(|n| xinyong_domain::id::OrgCode::complete(&format!("4859{n:04}")))
+        .filter_map(|org| xinyong_domain::id::Uscc::complete(&format!("12340600{org}")))
+        .find(|code| code.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap();
+    for server in servers().await {
+        let row = penalty_row(
+            "淮北市第一实验学校",
+            "法人及非法人组织",
+            &code,
+            "",
+            "淮市监罚〔2026〕78号",
+            "罚款",
+            "0.5",
+            &crate::support::days_ago(3),
+            DEPT,
+        )
+        .replace(
+            "经查当事人销售过期食品",
+            "经查，当事人食堂负责人（电话13812345678）销售过期食品",
+        );
+        let path = server.platform.dir.join("all-digit.csv");
+        std::fs::write(&path, format!("{}\n{row}\n", crate::support::PENALTY_HEADER)).unwrap();
+        server.platform.import(&path, "xzcf", DEPT).await;
+        let (_, api) = server.json("/api/v1/records?type=xzcf").await;
+        let fields = api["items"][0]["fields"].as_array().unwrap();
+        let value = |key: &str| fields.iter().find(|f| f["key"] == key).unwrap()["value"].clone();
+        assert_eq!(value("CF_XDR_SHXYM"), code.as_str(), "{api}");
+        assert_eq!(value("CF_SY"), "经查，当事人食堂负责人（电话138****5678）销售过期食品");
+        let page = fetch(&server, "/publicity?type=xzcf", None).await;
+        assert!(page.has(&code) && !page.has("13812345678"), "{}", page.html);
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn listings_page_with_stable_urls() {
     for server in servers().await {
