@@ -51,6 +51,11 @@ pub struct Platform {
     pub importer: Importer,
     /// A scratch directory (the data directory for SQLite).
     pub dir: PathBuf,
+    /// The day imports are checked against: [`today`] by default, so that
+    /// files with fixed dates give the same answers on any day; a test
+    /// whose files are dated from the real day (a server checks
+    /// publicity windows against it) sets the real day.
+    pub today: NaiveDate,
     _temp: tempfile::TempDir,
     schema: Option<String>,
 }
@@ -66,6 +71,7 @@ impl Platform {
             keys,
             importer,
             dir: temp.path().to_owned(),
+            today: today(),
             _temp: temp,
             schema,
         }
@@ -137,7 +143,7 @@ impl Platform {
             file_name: path.file_name().unwrap().to_string_lossy().into_owned(),
             record_type: self.catalog.get(record_type).unwrap().clone(),
             source: source.to_owned(),
-            today: today(),
+            today: self.today,
             data_dir: Some(self.dir.clone()),
             own_source_only: false,
             platform_made: false,

@@ -41,7 +41,10 @@ impl TestServer {
         Self::start_full(platform, settings, CheckSettings::default()).await
     }
 
-    pub async fn start_full(platform: Platform, settings: Settings, check_settings: CheckSettings) -> Self {
+    pub async fn start_full(mut platform: Platform, settings: Settings, check_settings: CheckSettings) -> Self {
+        // The server judges publicity windows by the real day; the files
+        // tests import are dated from it.
+        platform.today = today();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let access = Access::new(platform.store.clone(), platform.keys.clone(), AccessSettings::default());
