@@ -5,6 +5,7 @@ mod apply;
 mod catalog;
 mod error;
 pub mod export;
+mod free_text;
 mod incoming;
 pub mod read;
 pub mod report;
@@ -22,6 +23,7 @@ use xinyong_store::{Batch, BatchFormat, BatchSummary, NewBatch, Store};
 
 pub use crate::catalog::{Catalog, CatalogEntry, builtin_catalog, load_catalog};
 pub use crate::error::IngestError;
+pub use crate::free_text::seal_free_text;
 pub use crate::incoming::{IncomingFile, clear_incoming};
 pub use crate::read::Progress;
 use crate::validate::{Prepared, Validator};

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
-use xinyong_store::{Rekey, RekeyCounts, RekeyStore, StoreError};
+use xinyong_store::{Rekey, RekeyCounts, RekeyStore, Rewrite, StoreError};
 
 use crate::PostgresStore;
 use crate::error::map_error;
@@ -137,5 +137,48 @@ impl RekeyStore for PostgresStore {
         .map_err(map_error)?;
         tx.commit().await.map_err(map_error)?;
         Ok(counts)
+    }
+
+    async fn rewrite_records(&self, rewrite: Rewrite) -> Result<u64, StoreError> {
+        let (mut after, mut changed) = (0i64, 0u64);
+        loop {
+            let mut tx = self.pool.begin().await.map_err(map_error)?;
+            let chunk: Vec<(i64, String, String, Option<Vec<u8>>)> = sqlx::query(
+                "SELECT id, record_type, payload::text, sealed FROM records WHERE id > $1 ORDER BY id LIMIT $2
+                 FOR UPDATE",
+            )
+            .bind(after)
+            .bind(CHUNK)
+            .try_map(|row: PgRow| Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?)))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(map_error)?;
+            let Some(last) = chunk.last().map(|c| c.0) else {
+                return Ok(changed);
+            };
+            let (mut ids, mut payloads, mut sealed) = (Vec::new(), Vec::new(), Vec::new());
+            for (id, record_type, payload, old) in &chunk {
+                if let Some((payload, new)) =
+                    rewrite(record_type, payload, old.as_deref()).map_err(StoreError::Corrupt)?
+                {
+                    ids.push(*id);
+                    payloads.push(payload);
+                    sealed.push(new);
+                }
+            }
+            sqlx::query(
+                "UPDATE records r SET payload = u.payload::jsonb, sealed = u.sealed
+                 FROM UNNEST($1::bigint[], $2::text[], $3::bytea[]) AS u(id, payload, sealed) WHERE r.id = u.id",
+            )
+            .bind(&ids)
+            .bind(&payloads)
+            .bind(&sealed)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_error)?;
+            tx.commit().await.map_err(map_error)?;
+            changed += ids.len() as u64;
+            after = last;
+        }
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use rusqlite::{Transaction, params};
-use xinyong_store::{Rekey, RekeyCounts, RekeyStore, StoreError};
+use xinyong_store::{Rekey, RekeyCounts, RekeyStore, Rewrite, StoreError};
 
 use crate::SqliteStore;
 use crate::error::corrupt;
@@ -94,5 +94,53 @@ impl RekeyStore for SqliteStore {
             Ok(counts)
         })
         .await
+    }
+
+    async fn rewrite_records(&self, rewrite: Rewrite) -> Result<u64, StoreError> {
+        let rewrite = Arc::new(rewrite);
+        let (mut after, mut changed) = (0i64, 0u64);
+        loop {
+            let rewrite = Arc::clone(&rewrite);
+            let (last, n) = self
+                .write(move |tx| {
+                    // What is rewritten is often what must not stay on disk:
+                    // the cells it replaces are zeroed, not left as free space.
+                    tx.pragma_update(None, "secure_delete", true)?;
+                    let chunk: Vec<(i64, String, String, Option<Vec<u8>>)> = tx
+                        .prepare_cached(
+                            "SELECT id, record_type, payload, sealed FROM records WHERE id > ?1 ORDER BY id LIMIT ?2",
+                        )?
+                        .query_map(params![after, CHUNK], |row| {
+                            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                        })?
+                        .collect::<rusqlite::Result<_>>()?;
+                    let mut update = tx.prepare_cached("UPDATE records SET payload = ?2, sealed = ?3 WHERE id = ?1")?;
+                    let mut n = 0u64;
+                    for (id, record_type, payload, sealed) in &chunk {
+                        if let Some((payload, sealed)) =
+                            rewrite(record_type, payload, sealed.as_deref()).map_err(corrupt)?
+                        {
+                            update.execute(params![id, payload, sealed])?;
+                            n += 1;
+                        }
+                    }
+                    tx.pragma_update(None, "secure_delete", false)?;
+                    Ok((chunk.last().map(|c| c.0), n))
+                })
+                .await?;
+            changed += n;
+            match last {
+                Some(last) => after = last,
+                None => break,
+            }
+        }
+        // Nor are the replaced pages left in the WAL.
+        let busy: bool = self
+            .read(|conn| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)))
+            .await?;
+        if busy {
+            tracing::warn!("the WAL could not be emptied after rewriting records: readers were still on it");
+        }
+        Ok(changed)
     }
 }

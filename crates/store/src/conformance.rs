@@ -80,6 +80,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("journal_does_not_wait_for_imports", |s| {
         Box::pin(checks::journal_does_not_wait_for_imports(s))
     }),
+    ("rewrite_reaches_every_record", |s| {
+        Box::pin(rekey::rewrite_reaches_every_record(s))
+    }),
     ("rekey_reseals_everything_or_nothing", |s| {
         Box::pin(rekey::rekey_reseals_everything_or_nothing(s))
     }),

@@ -39,7 +39,7 @@ pub use items::payload_items;
 pub use objections::{NewObjection, Objection, ObjectionFilter, ObjectionStore, ObjectionUpdate};
 pub use page::{Cursor, Page, PageRequest};
 pub use records::{NaturalKey, NewRecord, RecordFilter, RecordHead, RecordId, RecordStore, StoredRecord};
-pub use rekey::{Rekey, RekeyCounts, RekeyStore, Transform};
+pub use rekey::{Rekey, RekeyCounts, RekeyStore, Rewrite, Rewritten, Transform};
 pub use rights::{
     Commitment, CommitmentFinding, NewCommitment, NewRepair, Repair, RepairFilter, RepairUpdate, RightsStore,
 };

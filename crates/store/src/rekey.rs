@@ -38,9 +38,24 @@ pub struct RekeyCounts {
     pub rejections: u64,
 }
 
-/// Re-encryption under a new key.
+/// A record's new payload (JSON text) and sealed items.
+pub type Rewritten = (String, Option<Vec<u8>>);
+
+/// A stored record's type, payload (JSON text) and sealed items in; its new
+/// payload and sealed items out, or `None` to leave it as it is. The text
+/// of an error is for logs.
+pub type Rewrite = Box<dyn Fn(&str, &str, Option<&[u8]>) -> Result<Option<Rewritten>, String> + Send + Sync>;
+
+/// Re-encryption under a new key, and rewriting what was stored under an
+/// older rule.
 #[async_trait]
 pub trait RekeyStore {
     /// Applies `rekey` to every sealed value, all or nothing.
     async fn rekey(&self, rekey: Rekey) -> Result<RekeyCounts, StoreError>;
+
+    /// Applies `rewrite` to every stored record, every version, in order, a
+    /// chunk per transaction; returns how many records it changed. Meant
+    /// for rewrites that leave what they rewrote alone the next time, so
+    /// that a walk stopped half-way is finished by walking again.
+    async fn rewrite_records(&self, rewrite: Rewrite) -> Result<u64, StoreError>;
 }

@@ -35,9 +35,10 @@ impl Platform {
         create_private_dir(&config.data_dir)
             .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
         let store = open_store(&config).await?;
+        let pinned = store.meta(KEY_FINGERPRINT).await?;
         let keys = match crate::commands::rotate::finish_interrupted(&config, store.as_ref()).await? {
             Some(next) => next,
-            None => load_keys(&config, store.meta(KEY_FINGERPRINT).await?.is_some())?,
+            None => load_keys(&config, pinned.is_some())?,
         };
         let keys = Arc::new(keys);
         // A key that differs from the one the data was sealed with would make
@@ -47,6 +48,14 @@ impl Platform {
         if stored != fingerprint {
             bail!(
                 "密钥与数据库中已有数据使用的密钥不一致（指纹 {stored}，当前 {fingerprint}）：请使用原密钥文件或配置"
+            );
+        }
+        if pinned.is_none() {
+            // A new database: every record in it is imported under the rule.
+            store.ensure_meta(FREE_TEXT_SEALED, "new").await?;
+        } else if store.meta(FREE_TEXT_SEALED).await?.is_none() {
+            tracing::warn!(
+                "records stored before identifiers in free text were masked at import may hold them in clear: run `xinyong migrate` once"
             );
         }
         let catalog = load_catalog(store.as_ref(), &catalog_files(&config)?).await?;
@@ -150,6 +159,10 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .with_context(|| format!("无法打开SQLite数据库 {path}"))?;
     Ok(Arc::new(store))
 }
+
+/// The metadata key set once every stored record's free text has its
+/// identifiers masked (`xinyong migrate` walks the records stored before).
+pub const FREE_TEXT_SEALED: &str = "free_text_sealed";
 
 /// The metadata key under which the database pins the fingerprint of the
 /// keys its personal identifiers are sealed with (`rekey` moves it).

@@ -6,6 +6,10 @@
 
 use std::collections::BTreeSet;
 use std::process::Command;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use xinyong_store::Rewrite;
 
 use xinyong_testkit::Platform;
 
@@ -57,7 +61,11 @@ fn database_bytes(platform: &Platform) -> Vec<u8> {
     }
 }
 
-async fn no_id_number_in_clear(platform: Platform) {
+/// A generated file of penalties whose 备注 (the last column, empty as
+/// generated) names each row's legal representative's ID number, as clerks
+/// copy them into free text — in groups on every other row. The numbers
+/// in it, whole and as grouped.
+fn penalties_with_ids_in_free_text(platform: &Platform) -> (std::path::PathBuf, BTreeSet<String>, Vec<String>) {
     let file = platform.dir.join("people.csv");
     let status = Command::new(env!("CARGO_BIN_EXE_xinyong"))
         .args([
@@ -76,9 +84,6 @@ async fn no_id_number_in_clear(platform: Platform) {
         .status()
         .unwrap();
     assert!(status.success());
-    // Clerks copy ID numbers into free text too: each row's 备注 (the last
-    // column, empty as generated) names its legal representative's number,
-    // in groups on every other row.
     let generated = std::fs::read_to_string(&file).unwrap();
     let mut lines = generated.lines();
     let header = lines.next().unwrap();
@@ -103,23 +108,30 @@ async fn no_id_number_in_clear(platform: Platform) {
         }
     }
     std::fs::write(&file, &edited).unwrap();
-    let ids = id_numbers(&edited);
+    assert!(grouped.len() > 20);
+    (file, id_numbers(&edited), grouped)
+}
+
+/// The numbers among `ids` found as raw bytes in the database (stored
+/// text, JSON, FTS and index pages alike) and in `extra`.
+fn leaked<'a>(platform: &Platform, ids: impl IntoIterator<Item = &'a String>, extra: &[u8]) -> Vec<&'a String> {
+    let mut stored = database_bytes(platform);
+    stored.extend_from_slice(extra);
+    ids.into_iter()
+        .filter(|id| stored.windows(id.len()).any(|w| w == id.as_bytes()))
+        .collect()
+}
+
+async fn no_id_number_in_clear(platform: Platform) {
+    let (file, ids, grouped) = penalties_with_ids_in_free_text(&platform);
     assert!(ids.len() > 50, "the file holds many ID numbers: {}", ids.len());
     let batch = platform.import(&file, "xzcf", "淮北市公安局").await;
     assert!(
         batch.summary.n_accepted > 0 && batch.summary.n_rejected > 0,
         "accepted and rejected rows both kept"
     );
-    let mut stored = database_bytes(&platform);
-    let kept = platform.dir.join(batch.new.original_file.as_deref().unwrap());
-    stored.extend(std::fs::read(&kept).unwrap());
-    // Look for each number as raw bytes: stored text, JSON, FTS and index pages alike.
-    assert!(grouped.len() > 20);
-    let leaked: Vec<&String> = ids
-        .iter()
-        .chain(&grouped)
-        .filter(|id| stored.windows(id.len()).any(|w| w == id.as_bytes()))
-        .collect();
+    let kept = std::fs::read(platform.dir.join(batch.new.original_file.as_deref().unwrap())).unwrap();
+    let leaked = leaked(&platform, ids.iter().chain(&grouped), &kept);
     assert!(
         leaked.is_empty(),
         "{:?}: ID numbers in clear: {leaked:?}",
@@ -150,5 +162,69 @@ async fn no_id_number_in_clear(platform: Platform) {
 async fn a_database_dump_holds_no_id_number_in_clear() {
     for platform in xinyong_testkit::backends().await {
         no_id_number_in_clear(platform).await;
+    }
+}
+
+/// Records stored before free text was masked at import hold the numbers
+/// in clear; `xinyong migrate` masks them once (and journals it), leaving
+/// the text whole in the sealed items.
+async fn old_free_text_is_sealed_by_migrate(platform: Platform) {
+    let (file, ids, grouped) = penalties_with_ids_in_free_text(&platform);
+    platform.import(&file, "xzcf", "淮北市公安局").await;
+    // As an older version stored them: 备注 in clear, not among the sealed items.
+    let keys = Arc::clone(&platform.keys);
+    let unmask: Rewrite = Box::new(move |_: &str, payload: &str, sealed: Option<&[u8]>| {
+        let Some(sealed) = sealed else { return Ok(None) };
+        let mut items: Map<String, Value> = serde_json::from_slice(&keys.open(sealed).unwrap()).unwrap();
+        let Some(remark) = items.remove("BZ") else {
+            return Ok(None);
+        };
+        let mut payload: Map<String, Value> = serde_json::from_str(payload).unwrap();
+        payload.insert("BZ".into(), remark);
+        let sealed = keys.seal(Value::Object(items).to_string().as_bytes()).unwrap();
+        Ok(Some((Value::Object(payload).to_string(), Some(sealed))))
+    });
+    let n = platform.store.rewrite_records(unmask).await.unwrap();
+    assert!(n > 20);
+    assert!(!leaked(&platform, ids.iter(), &[]).is_empty(), "stored as before");
+    // A database an older version opened has its key pinned.
+    let fingerprint = xinyong_crypto::hex(&platform.keys.keyed_hash(b"xinyong key fingerprint")[..8]);
+    platform
+        .store
+        .ensure_meta("key_fingerprint", &fingerprint)
+        .await
+        .unwrap();
+
+    let migrate = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_xinyong"))
+            .arg("--data")
+            .arg(&platform.dir)
+            .arg("--database-url")
+            .arg(platform.database_url())
+            .arg("migrate")
+            .env("XINYONG_CRYPTO__KEY", platform.keys.to_hex())
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let said = migrate();
+    assert!(said.contains(&format!("{n} 条记录的自由文本")), "{said}");
+    let leaked = leaked(&platform, ids.iter().chain(&grouped), &[]);
+    assert!(leaked.is_empty(), "{:?}: {leaked:?}", platform.backend());
+    assert!(!migrate().contains("自由文本"), "done once");
+    let entries = platform.store.audit_entries(0, 1000).await.unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event.action == "records.seal_free_text" && e.event.detail == format!("{{\"records\":{n}}}"))
+    );
+    platform.cleanup().await;
+}
+
+#[tokio::test]
+async fn migrate_seals_free_text_stored_before() {
+    for platform in xinyong_testkit::backends().await {
+        old_free_text_is_sealed_by_migrate(platform).await;
     }
 }

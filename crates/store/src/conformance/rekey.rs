@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::fixtures::{new_batch, org, person, record, ymd};
-use crate::{BatchSummary, NewRejection, PageRequest, Rekey, Store, StoreError};
+use crate::{BatchSummary, NewRejection, PageRequest, Rekey, Rewrite, Store, StoreError};
 
 /// A rotation whose "sealing" reverses the bytes and whose hash is the
 /// value's first byte repeated; `fail_on` makes it refuse one value.
@@ -73,4 +73,32 @@ pub(super) async fn rekey_reseals_everything_or_nothing(store: Arc<dyn Store>) {
         Some(vec![7, 7, 7, 1]),
         "the identity is sealed under the new key"
     );
+}
+
+/// A rewrite reaches every record and changes only those it returns; run
+/// again, it finds nothing left to change.
+pub(super) async fn rewrite_reaches_every_record(store: Arc<dyn Store>) {
+    let (_, person_id) = seeded(store.as_ref()).await;
+    let rewrite = || -> Rewrite {
+        Box::new(|record_type: &str, payload: &str, sealed: Option<&[u8]>| {
+            let mut payload: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_str(payload).map_err(|e| e.to_string())?;
+            if payload.contains_key("rewritten") {
+                return Ok(None);
+            }
+            payload.insert("rewritten".into(), record_type.into());
+            let sealed = sealed.map_or_else(|| vec![0], |s| s.iter().map(|b| b + 10).collect());
+            Ok(Some((serde_json::Value::Object(payload).to_string(), Some(sealed))))
+        })
+    };
+    assert_eq!(store.rewrite_records(rewrite()).await.unwrap(), 2);
+    assert_eq!(store.rewrite_records(rewrite()).await.unwrap(), 0, "nothing left");
+    let records = store.records_of_subject(person_id, false).await.unwrap();
+    assert_eq!(records[0].payload["rewritten"], "xzcf");
+    assert_eq!(records[0].sealed, Some(vec![11, 12, 13]));
+    let failing: Rewrite = Box::new(|_: &str, _: &str, _: Option<&[u8]>| Err("cannot open".into()));
+    assert!(matches!(
+        store.rewrite_records(failing).await,
+        Err(StoreError::Corrupt(_))
+    ));
 }
