@@ -92,12 +92,49 @@ impl FileReader {
     }
 
     /// Reads the file: `record_type` finds each record's type in the
-    /// catalogue (a type no longer there is shown to no one).
+    /// catalogue (a type no longer there is shown to no one). A non-public
+    /// read is journaled before the file is handed back.
     pub async fn read<'c>(
         mut self,
         record_type: impl Fn(&str) -> Option<&'c RecordType>,
         today: NaiveDate,
     ) -> Result<SubjectFile, AccessError> {
+        let records = self.gather(record_type, today).await?;
+        let (access, principal) = (self.access.clone(), self.principal.clone());
+        let file = self.into_file(records);
+        Self::journal(&access, &principal, &file).await?;
+        Ok(file)
+    }
+
+    /// Reads the file and makes `answer` from it while the read is
+    /// journaled: the answer is handed back only once the journal holds the
+    /// entry (no answer leaves unlogged), but making it does not wait for
+    /// the journal's write. If either fails, the error is returned.
+    pub async fn answer<'c, T, E>(
+        mut self,
+        record_type: impl Fn(&str) -> Option<&'c RecordType>,
+        today: NaiveDate,
+        answer: impl AsyncFnOnce(&SubjectFile) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<AccessError>,
+    {
+        let records = self.gather(record_type, today).await?;
+        let (access, principal) = (self.access.clone(), self.principal.clone());
+        let file = self.into_file(records);
+        // The journal's write is started first, so that it runs on the
+        // journal's thread while the answer is made here.
+        let (journaled, answer) = tokio::join!(Self::journal(&access, &principal, &file), answer(&file));
+        journaled?;
+        answer
+    }
+
+    /// The records the viewer may see, each with its decision.
+    async fn gather<'c>(
+        &mut self,
+        record_type: impl Fn(&str) -> Option<&'c RecordType>,
+        today: NaiveDate,
+    ) -> Result<Vec<ReadRecord>, AccessError> {
         let store = &self.access.store;
         let records = store.records_of_subject(self.subject.id, false);
         let stored = match (&self.authorisation, &self.purpose) {
@@ -134,30 +171,39 @@ impl FileReader {
                 clear,
             });
         }
-        if self.viewer != Viewer::Public {
-            let ids: Vec<i64> = records.iter().map(|r| r.record.id).collect();
-            let viewer = match self.viewer {
-                Viewer::Owner => "owner",
-                Viewer::Official { authorised: true } => "authorised",
-                _ => "official",
-            };
-            self.access
-                .journal
-                .record(
-                    &self.principal,
-                    "subject.read",
-                    Some(self.subject.id),
-                    self.purpose.as_deref(),
-                    json!({ "records": ids, "viewer": viewer }),
-                )
-                .await?;
-        }
-        Ok(SubjectFile {
+        Ok(records)
+    }
+
+    /// Journals a non-public read of `file`: who, which subject, for what
+    /// purpose, which records. A public read is not journaled.
+    async fn journal(access: &Access, principal: &Principal, file: &SubjectFile) -> Result<(), AccessError> {
+        let viewer = match file.viewer {
+            Viewer::Public => return Ok(()),
+            Viewer::Owner => "owner",
+            Viewer::Official { authorised: true } => "authorised",
+            Viewer::Official { authorised: false } => "official",
+        };
+        let ids: Vec<i64> = file.records.iter().map(|r| r.record.id).collect();
+        access
+            .journal
+            .record(
+                principal,
+                "subject.read",
+                Some(file.subject.id),
+                file.purpose.as_deref(),
+                json!({ "records": ids, "viewer": viewer }),
+            )
+            .await?;
+        Ok(())
+    }
+
+    fn into_file(self, records: Vec<ReadRecord>) -> SubjectFile {
+        SubjectFile {
             subject: self.subject,
             viewer: self.viewer,
             purpose: self.purpose,
             records,
-        })
+        }
     }
 
     /// Opens the sealed items the viewer sees whole: the personal

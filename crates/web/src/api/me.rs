@@ -27,11 +27,15 @@ pub(crate) async fn get_file(
 ) -> Result<Json<SubjectDetail>, Error> {
     let own = state.access.own_file(&caller).await?;
     let today = today();
-    let file = own
+    let detail = own
         .reader()
-        .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
+        .answer(
+            |code| state.catalog.get(code).map(|e| &*e.record_type),
+            today,
+            async |file| subject_detail(file, &state).await,
+        )
         .await?;
-    Ok(Json(subject_detail(&file, &state).await?))
+    Ok(Json(detail))
 }
 
 /// Paging parameters.

@@ -105,10 +105,14 @@ pub(crate) async fn get_subject(
     let purpose = params.purpose.as_deref().map(str::trim).filter(|p| !p.is_empty());
     let today = today();
     let reader = state.access.reader(&caller, subject, purpose, today).await?;
-    let file = reader
-        .read(|code| state.catalog.get(code).map(|e| &*e.record_type), today)
+    let detail = reader
+        .answer(
+            |code| state.catalog.get(code).map(|e| &*e.record_type),
+            today,
+            async |file| subject_detail(file, &state).await,
+        )
         .await?;
-    Ok(Json(subject_detail(&file, &state).await?))
+    Ok(Json(detail))
 }
 
 /// The API view of a file read through the access layer: the records
