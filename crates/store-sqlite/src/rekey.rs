@@ -80,20 +80,30 @@ fn rejections(tx: &Transaction<'_>, rekey: &Rekey) -> rusqlite::Result<u64> {
 impl RekeyStore for SqliteStore {
     async fn rekey(&self, rekey: Rekey) -> Result<RekeyCounts, StoreError> {
         let rekey = Arc::new(rekey);
-        self.write(move |tx| {
-            let counts = RekeyCounts {
-                subjects: subjects(tx, &rekey)?,
-                records: records(tx, &rekey)?,
-                rejections: rejections(tx, &rekey)?,
-            };
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?1)
+        let counts = self
+            .write(move |tx| {
+                let counts = RekeyCounts {
+                    subjects: subjects(tx, &rekey)?,
+                    records: records(tx, &rekey)?,
+                    rejections: rejections(tx, &rekey)?,
+                };
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('key_fingerprint', ?1)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [&rekey.fingerprint],
-            )?;
-            Ok(counts)
-        })
-        .await
+                    [&rekey.fingerprint],
+                )?;
+                Ok(counts)
+            })
+            .await?;
+        // The commit is made durable before the caller swaps the key files:
+        // with `synchronous = NORMAL` a power cut could otherwise keep the
+        // swapped files and lose the commit that pins the new key.
+        if self.checkpoint("FULL").await? {
+            return Err(StoreError::Other(
+                "新密钥已提交，但未能确认写入数据库文件（另有连接正在读取）：再运行任一命令即可完成轮换".into(),
+            ));
+        }
+        Ok(counts)
     }
 
     async fn rewrite_records(&self, rewrite: Rewrite) -> Result<u64, StoreError> {
@@ -135,12 +145,19 @@ impl RekeyStore for SqliteStore {
             }
         }
         // Nor are the replaced pages left in the WAL.
-        let busy: bool = self
-            .read(|conn| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| row.get(0)))
-            .await?;
-        if busy {
+        if self.checkpoint("TRUNCATE").await? {
             tracing::warn!("the WAL could not be emptied after rewriting records: readers were still on it");
         }
         Ok(changed)
+    }
+}
+
+impl SqliteStore {
+    /// Runs a WAL checkpoint of the records file in `mode` (`FULL`,
+    /// `TRUNCATE`): every committed frame copied back and synced. True if
+    /// it could not finish because another connection was reading.
+    async fn checkpoint(&self, mode: &'static str) -> Result<bool, StoreError> {
+        self.read(move |conn| conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| row.get(0)))
+            .await
     }
 }

@@ -27,6 +27,9 @@ pub struct Platform {
     pub catalog: Catalog,
     pub keys: Arc<Keys>,
     pub policy: Arc<IdPolicy>,
+    /// The key rotation's lock, held shared while the platform is open
+    /// (a rotation makes its own hold exclusive).
+    pub key_lock: std::fs::File,
 }
 
 impl Platform {
@@ -35,8 +38,11 @@ impl Platform {
         create_private_dir(&config.data_dir)
             .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;
         let store = open_store(&config).await?;
+        let finished = crate::commands::rotate::finish_interrupted(&config, store.as_ref()).await?;
+        // Held before the keys are read: no rotation swaps them from here on.
+        let key_lock = crate::commands::rotate::hold_shared(&config)?;
         let pinned = store.meta(KEY_FINGERPRINT).await?;
-        let keys = match crate::commands::rotate::finish_interrupted(&config, store.as_ref()).await? {
+        let keys = match finished {
             Some(next) => next,
             None => load_keys(&config, pinned.is_some())?,
         };
@@ -70,6 +76,7 @@ impl Platform {
             catalog,
             keys,
             policy,
+            key_lock,
         })
     }
 

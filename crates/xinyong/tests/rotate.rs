@@ -306,6 +306,17 @@ async fn interrupted(platform: Platform) {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("另一个进程正在轮换密钥"));
     drop(lock);
+    // While another process has the platform open (a server, an import, a
+    // migration: each holds the lock shared), a rotation is refused; they
+    // still run beside each other.
+    let open_elsewhere = std::fs::File::open(dir.join("keys/rotate.lock")).unwrap();
+    open_elsewhere.lock_shared().unwrap();
+    let refused = xinyong(&platform, &["rotate-key"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("请先停止服务"), "{said}");
+    assert!(ok(xinyong(&platform, &["audit", "verify"])).contains("审计日志完好"));
+    drop(open_elsewhere);
     ok(xinyong(&platform, &["rotate-key"]));
     assert_eq!(original(), clear);
     // A lost key file is reported, not replaced by a new key.

@@ -90,7 +90,7 @@ fn owner_only(path: &Path) -> anyhow::Result<()> {
 
 /// The proof documents kept under `attachments/`.
 fn proofs(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    let Ok(entries) = std::fs::read_dir(data_dir.join("attachments")) else {
+    let Some(entries) = entries_of(&data_dir.join("attachments"))? else {
         return Ok(Vec::new());
     };
     let mut found = Vec::new();
@@ -103,12 +103,23 @@ fn proofs(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// A directory's entries; `None` if there is no such directory. Any other
+/// failure to list it is an error: files missed here would stay sealed
+/// under a retired key, or their new copies be deleted as leftovers.
+fn entries_of(dir: &Path) -> anyhow::Result<Option<std::fs::ReadDir>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => Ok(Some(entries)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("无法读取目录 {}", dir.display())),
+    }
+}
+
 /// Every `*.next` file under `uploads/` and `attachments/`.
 fn resealed_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let mut stack = vec![data_dir.join("uploads"), data_dir.join("attachments")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Some(entries) = entries_of(&dir)? else { continue };
         for entry in entries {
             let path = entry?.path();
             if path.is_dir() {
@@ -125,15 +136,25 @@ fn resealed_files(data_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 /// The new key file is renamed last, so that until everything else is done
 /// its presence says a rotation is unfinished.
 fn swap_files(config: &Config) -> anyhow::Result<()> {
+    let mut dirs = std::collections::BTreeSet::new();
     for next in resealed_files(&config.data_dir)? {
         let original = next.with_extension("");
         std::fs::rename(&next, &original).with_context(|| format!("无法替换 {}", original.display()))?;
+        dirs.extend(original.parent().map(Path::to_path_buf));
+    }
+    // The swapped copies' names reach the disk before the key file's, which
+    // says the rotation is done.
+    for dir in dirs {
+        std::fs::File::open(&dir)?.sync_all()?;
     }
     let key_file = config.key_file();
     if key_file.exists() {
         std::fs::rename(&key_file, retired_name(&key_file)).context("无法保留旧密钥文件")?;
     }
     std::fs::rename(next_key_file(config), &key_file).context("无法启用新密钥文件")?;
+    if let Some(dir) = key_file.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -152,23 +173,72 @@ fn retired_name(key_file: &Path) -> PathBuf {
     name
 }
 
-/// The rotation's lock (`keys/rotate.lock`), held while a rotation runs and
-/// while a start finishes one: two at once would swap each other's files,
-/// or delete the key the other is pinning the database to.
-fn rotation_lock(config: &Config) -> anyhow::Result<std::fs::File> {
-    let path = config.key_file().with_file_name("rotate.lock");
-    let file = std::fs::OpenOptions::new()
+/// The rotation's lock (`keys/rotate.lock`). Every command that opens the
+/// platform holds it shared for as long as it runs ([`hold_shared`]); a
+/// rotation, and a start finishing one, hold it exclusively. So a rotation
+/// never runs beside a server, an import or a migration that seals values
+/// under the key it is retiring, and two rotations never swap each other's
+/// files.
+fn open_lock(config: &Config) -> anyhow::Result<std::fs::File> {
+    let path = lock_path(config);
+    if let Some(dir) = path.parent() {
+        crate::wiring::create_private_dir(dir)?;
+    }
+    std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .with_context(|| format!("无法打开 {}", path.display()))?;
+        .with_context(|| format!("无法打开 {}", path.display()))
+}
+
+fn lock_path(config: &Config) -> PathBuf {
+    config.key_file().with_file_name("rotate.lock")
+}
+
+fn rotation_in_progress(config: &Config) -> anyhow::Error {
+    anyhow::anyhow!(
+        "另一个进程正在轮换密钥（{}）：请等待其完成后再试",
+        lock_path(config).display()
+    )
+}
+
+/// The lock held exclusively by a start finishing an interrupted rotation.
+fn rotation_lock(config: &Config) -> anyhow::Result<std::fs::File> {
+    let file = open_lock(config)?;
     match file.try_lock() {
         Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => {
-            bail!("另一个进程正在轮换密钥（{}）：请等待其完成后再试", path.display())
+        Err(std::fs::TryLockError::WouldBlock) => Err(rotation_in_progress(config)),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("无法锁定 {}", lock_path(config).display()))
         }
-        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("无法锁定 {}", path.display())),
+    }
+}
+
+/// The lock every command holds shared while it has the platform open.
+pub fn hold_shared(config: &Config) -> anyhow::Result<std::fs::File> {
+    let file = open_lock(config)?;
+    match file.try_lock_shared() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(rotation_in_progress(config)),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("无法锁定 {}", lock_path(config).display()))
+        }
+    }
+}
+
+/// The rotation's own shared hold made exclusive: refused while any other
+/// process has the platform open.
+fn make_exclusive(platform: &Platform) -> anyhow::Result<()> {
+    match platform.key_lock.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "另有进程（服务或其他命令）正在使用该数据目录（{}）：请先停止服务并等待其他命令结束，再轮换密钥",
+            lock_path(&platform.config).display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("无法锁定 {}", lock_path(&platform.config).display()))
+        }
     }
 }
 
@@ -195,7 +265,6 @@ pub async fn finish_interrupted(config: &Config, store: &dyn Store) -> anyhow::R
     if config.crypto.key.is_some() || !next.exists() {
         return Ok(None);
     }
-    let _lock = rotation_lock(config)?;
     // A file cut short by a crash while it was written belongs to a
     // rotation that never reached its transaction; the next one deletes it.
     let Some(keys) = std::fs::read_to_string(&next)
@@ -205,7 +274,16 @@ pub async fn finish_interrupted(config: &Config, store: &dyn Store) -> anyhow::R
         tracing::warn!(file = %next.display(), "ignoring an unreadable new key file left by an unfinished rotation");
         return Ok(None);
     };
+    // Not pinned: a rotation running (its lock keeps this start out
+    // later) or one stopped before its transaction; nothing to finish.
     if store.meta(KEY_FINGERPRINT).await?.as_deref() != Some(fingerprint(&keys).as_str()) {
+        return Ok(None);
+    }
+    // Pinned: the rotation committed. Its own process may still be
+    // swapping (then this waits for nothing: the lock refuses), or it
+    // stopped; the files are looked at again under the lock.
+    let _lock = rotation_lock(config)?;
+    if !next.exists() {
         return Ok(None);
     }
     swap_files(config)?;
@@ -243,7 +321,7 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             ids.join("、")
         );
     }
-    let _lock = rotation_lock(config)?;
+    make_exclusive(&platform)?;
     forget_unfinished(config)?;
     let old = Arc::clone(&platform.keys);
     let new = Arc::new(Keys::generate()?);
@@ -298,7 +376,7 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
             fingerprint: fingerprint(&new),
         })
         .await
-        .context("重新加密数据库中的数据失败，数据库未作任何改动")?;
+        .context("重新加密数据库中的数据失败（除非下文说明新密钥已提交，数据库未作任何改动）")?;
     swap_files(config)?;
     // Journaled under the new key's platform: the chain itself is unaffected.
     platform
