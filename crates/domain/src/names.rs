@@ -35,6 +35,18 @@ pub fn bigrams(name: &str) -> String {
     tokens
 }
 
+/// The search tokens a subject is indexed under: its name's [`bigrams`],
+/// or for a person only those of the name as published
+/// ([`crate::id::mask_person_name`]: the surname). Public search answers
+/// with masked names; were a person found by the hidden characters too,
+/// trying them one at a time would read the whole name back.
+pub fn search_tokens(name: &str, category: crate::SubjectCategory) -> String {
+    match category {
+        crate::SubjectCategory::Person => bigrams(&crate::id::mask_person_name(name)),
+        _ => bigrams(name),
+    }
+}
+
 /// The characters of a query or name that search considers: letters and
 /// digits of any script, ASCII upper-cased.
 pub fn searchable_chars(text: &str) -> impl Iterator<Item = char> + '_ {

@@ -145,7 +145,12 @@ impl ImportTx for PostgresImport {
         .bind(persons.clone().map(|p| p.map(|p| &p.sealed[..])).collect::<Vec<_>>())
         .bind(persons.map(|p| p.map(|p| p.masked.as_str())).collect::<Vec<_>>())
         .bind(subjects.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())
-        .bind(subjects.iter().map(|s| tsvector_literal(&s.name)).collect::<Vec<_>>())
+        .bind(
+            subjects
+                .iter()
+                .map(|s| tsvector_literal(&s.name, s.category))
+                .collect::<Vec<_>>(),
+        )
         .bind(self.batch_id)
         .execute(&mut *self.tx)
         .await

@@ -96,8 +96,8 @@ fn read_record(
 /// A `tsvector` literal of a name's bigram tokens with their positions,
 /// built here so that search does not depend on the database's
 /// text-search locale.
-pub(crate) fn tsvector_literal(name: &str) -> String {
-    xinyong_domain::names::bigrams(name)
+pub(crate) fn tsvector_literal(name: &str, category: xinyong_domain::SubjectCategory) -> String {
+    xinyong_domain::names::search_tokens(name, category)
         .split(' ')
         .filter(|token| !token.is_empty())
         .enumerate()

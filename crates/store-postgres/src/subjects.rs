@@ -10,6 +10,7 @@ use xinyong_store::{
 use crate::PostgresStore;
 use crate::error::{corrupt, map_error};
 use crate::rows::{SUBJECT_COLUMNS, subject, tsvector_literal};
+use xinyong_domain::SubjectCategory;
 
 impl PostgresStore {
     async fn subject_where<T>(&self, condition: &str, value: T) -> Result<Option<Subject>, StoreError>
@@ -120,12 +121,18 @@ impl SubjectStore for PostgresStore {
             .map_err(map_error)?;
         }
         if decision == NameDecision::Rename {
+            let category: String = sqlx::query_scalar("SELECT category FROM subjects WHERE id = $1")
+                .bind(flag.subject_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_error)?;
+            let category = SubjectCategory::from_code(&category).unwrap_or(SubjectCategory::Person);
             // Found by both names from now on (`||` shifts the old name's positions past the new one's).
             sqlx::query("UPDATE subjects SET name = $2, search_tokens = $3::tsvector || $4::tsvector WHERE id = $1")
                 .bind(flag.subject_id)
                 .bind(&flag.incoming_name)
-                .bind(tsvector_literal(&flag.incoming_name))
-                .bind(tsvector_literal(&flag.subject_name))
+                .bind(tsvector_literal(&flag.incoming_name, category))
+                .bind(tsvector_literal(&flag.subject_name, category))
                 .execute(&mut *tx)
                 .await
                 .map_err(map_error)?;

@@ -128,7 +128,10 @@ fn insert_subject(conn: &Connection, batch_id: i64, subject: &NewSubject) -> rus
             |row| row.get(0),
         )?;
     conn.prepare_cached("INSERT INTO subject_search (rowid, tokens) VALUES (?1, ?2)")?
-        .execute(params![id, xinyong_domain::names::bigrams(&subject.name)])?;
+        .execute(params![
+            id,
+            xinyong_domain::names::search_tokens(&subject.name, subject.category)
+        ])?;
     Ok(id)
 }
 

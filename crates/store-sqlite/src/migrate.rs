@@ -35,6 +35,10 @@ const RECORDS: &[Migration] = &[
         "0008_commitment_addressee",
         include_str!("../migrations/0008_commitment_addressee.sql"),
     ),
+    (
+        "0009_person_search_tokens",
+        include_str!("../migrations/0009_person_search_tokens.sql"),
+    ),
 ];
 
 /// The journal file's migrations, in order.

@@ -2,7 +2,8 @@
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
-use xinyong_domain::names::bigrams;
+use xinyong_domain::SubjectCategory;
+use xinyong_domain::names::search_tokens;
 use xinyong_store::{
     AliasKind, NameDecision, NameFlag, Page, PageRequest, StoreError, Subject, SubjectId, SubjectStore,
 };
@@ -117,7 +118,16 @@ impl SubjectStore for SqliteStore {
                         params![flag.subject_id, flag.incoming_name],
                     )?;
                     // Found by both names from now on.
-                    let tokens = format!("{} {}", bigrams(&flag.incoming_name), bigrams(&flag.subject_name));
+                    let category: String =
+                        tx.query_row("SELECT category FROM subjects WHERE id = ?1", [flag.subject_id], |row| {
+                            row.get(0)
+                        })?;
+                    let category = SubjectCategory::from_code(&category).unwrap_or(SubjectCategory::Person);
+                    let tokens = format!(
+                        "{} {}",
+                        search_tokens(&flag.incoming_name, category),
+                        search_tokens(&flag.subject_name, category)
+                    );
                     tx.execute("DELETE FROM subject_search WHERE rowid = ?1", [flag.subject_id])?;
                     tx.execute(
                         "INSERT INTO subject_search (rowid, tokens) VALUES (?1, ?2)",

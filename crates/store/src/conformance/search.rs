@@ -38,9 +38,12 @@ pub(super) async fn name_search(store: Arc<dyn Store>) {
     );
     assert_eq!(
         names(store.as_ref(), query("鑫")).await.len(),
-        4,
-        "one character matches anywhere, also last"
+        3,
+        "one character matches anywhere, also last; a person's given name is not searched"
     );
+    // A person is found only by what is published of the name (王*).
+    assert_eq!(names(store.as_ref(), query("王")).await, vec!["王鑫"]);
+    assert!(names(store.as_ref(), query("王鑫")).await.is_empty());
     assert_eq!(names(store.as_ref(), query("店")).await, vec!["相山区鑫源小吃店"]);
     assert!(names(store.as_ref(), query("鑫源科")).await.is_empty());
     assert!(names(store.as_ref(), query("")).await.is_empty());
