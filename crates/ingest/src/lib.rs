@@ -272,8 +272,36 @@ fn original_target(data_dir: &Path, file_name: &str) -> Result<(PathBuf, String)
             }
         })
         .collect();
-    let stored = format!("{}-{}.sm4", now.format("%Y%m%dT%H%M%S%.6f"), safe_name);
+    let stored = format!(
+        "{}-{}.sm4",
+        now.format("%Y%m%dT%H%M%S%.6f"),
+        shortened(&safe_name, MAX_KEPT_NAME_BYTES)
+    );
     Ok((dir.join(&stored), format!("uploads/{month}/{stored}")))
+}
+
+/// The most bytes of an upload's own name kept in its copy's name: with the
+/// time before it and `.sm4` (and a rotation's `.next`) after, the whole
+/// stays under the 255 bytes a file name may have. The batch keeps the
+/// name whole.
+const MAX_KEPT_NAME_BYTES: usize = 200;
+
+/// `name` cut to at most `max` bytes at a character boundary, its
+/// extension kept: `很长的名称….csv` stays recognisable.
+fn shortened(name: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if name.len() <= max {
+        return std::borrow::Cow::Borrowed(name);
+    }
+    let extension = name
+        .rfind('.')
+        .map(|dot| &name[dot..])
+        .filter(|ext| ext.len() <= 16)
+        .unwrap_or("");
+    let mut end = max.saturating_sub(extension.len() + 3);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}…{extension}", &name[..end]))
 }
 
 /// Keeps the uploaded file, SM4-sealed (uploads hold identity numbers in
@@ -308,4 +336,23 @@ fn restrict_permissions(path: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_upload_name_is_shortened_for_its_copy_only() {
+        assert_eq!(shortened("处罚.csv", 200), "处罚.csv");
+        let long = format!("{}.csv", "淮北市市场监督管理局".repeat(10));
+        let short = shortened(&long, MAX_KEPT_NAME_BYTES);
+        assert!(short.len() <= MAX_KEPT_NAME_BYTES, "{}", short.len());
+        assert!(short.ends_with("….csv") && short.starts_with("淮北市"));
+        let dir = tempfile::tempdir().unwrap();
+        let (path, _) = original_target(dir.path(), &long).unwrap();
+        std::fs::write(&path, b"kept").unwrap();
+        let without_extension = "名".repeat(200);
+        assert!(shortened(&without_extension, 10).len() <= 10);
+    }
 }

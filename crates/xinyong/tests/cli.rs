@@ -517,3 +517,46 @@ fn the_office_registers_an_objection_that_came_by_letter() {
     assert_eq!(bare.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bare.stderr).contains("--withdraw"));
 }
+
+#[test]
+fn a_long_file_name_imports_and_no_subjects_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    // 249 bytes: a name the file system allows, but not with the kept
+    // copy's time stamp in front.
+    let file = dir
+        .path()
+        .join(format!("{}.csv", "淮北市市场监督管理局2026年行政处罚".repeat(5)));
+    let path = file.to_str().unwrap();
+    let refused = xinyong(
+        &data,
+        &["gen", "--type", "xzcf", "--rows", "3", "--out", path, "--subjects", "0"],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--subjects 应至少为1"));
+    let generated = xinyong(&data, &["gen", "--type", "xzcf", "--rows", "3", "--out", path]);
+    assert!(generated.status.success(), "{generated:?}");
+    let imported = xinyong(
+        &data,
+        &[
+            "import",
+            path,
+            "--type",
+            "xzcf",
+            "--source",
+            "淮北市市场监督管理局",
+            "--json",
+        ],
+    );
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&imported.stdout).unwrap();
+    assert_eq!(
+        report["file_name"],
+        file.file_name().unwrap().to_str().unwrap(),
+        "the batch keeps the name whole"
+    );
+}

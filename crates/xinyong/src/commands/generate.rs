@@ -69,6 +69,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.error_rate) {
         bail!("--error-rate 应在0到1之间");
     }
+    if args.subjects == Some(0) && args.rows > 0 {
+        bail!("--subjects 应至少为1：每行记录都需要一个主体");
+    }
     let spec = Spec {
         kind,
         layout,
