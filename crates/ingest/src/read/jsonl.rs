@@ -1,7 +1,8 @@
 //! JSON Lines: one object per line, keys are headers. Objects may leave out
 //! keys (an organisation's row has no 证件号码), so a first pass collects
 //! every key in order of first appearance; the second pass reads the rows.
-//! A line that is not a JSON object becomes a rejected row with its text kept.
+//! A line that is not a JSON object, or whose values are not text or
+//! numbers, becomes a rejected row with its text kept.
 
 use std::io::{BufRead, BufReader, Read};
 
@@ -27,17 +28,20 @@ pub(super) fn open<R: Read + Send + 'static>(
         Err(error) => Some(Err(error)),
         Ok((_, text)) if text.trim().is_empty() => None,
         Ok((row_no, text)) => Some(Ok(
-            match serde_json::from_str::<serde_json::Map<String, Value>>(&text) {
-                Ok(object) => RawRow {
+            match serde_json::from_str::<serde_json::Map<String, Value>>(&text)
+                .map_err(|error| format!("不是有效的JSON对象：{error}"))
+                .and_then(|object| cells_of(&row_headers, &object))
+            {
+                Ok(cells) => RawRow {
                     row_no,
-                    cells: cells_of(&row_headers, &object),
+                    cells,
                     problem: None,
                     unparsed: None,
                 },
-                Err(error) => RawRow {
+                Err(problem) => RawRow {
                     row_no,
                     cells: Vec::new(),
-                    problem: Some(format!("不是有效的JSON对象：{error}")),
+                    problem: Some(problem),
                     unparsed: Some(text),
                 },
             },
@@ -157,13 +161,56 @@ impl Iterator for Lines {
 }
 
 /// The object's values in header order; keys not in the header are dropped.
-fn cells_of(headers: &[String], object: &serde_json::Map<String, Value>) -> Vec<String> {
+/// A value is text, a number or null: an object, array or true/false is in
+/// no data item's shape, and would otherwise be published as its JSON.
+fn cells_of(headers: &[String], object: &serde_json::Map<String, Value>) -> Result<Vec<String>, String> {
     headers
         .iter()
         .map(|header| match object.get(header) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(text)) => text.clone(),
-            Some(other) => other.to_string(),
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(text)) => Ok(text.clone()),
+            Some(Value::Number(number)) => Ok(number.to_string()),
+            Some(other) => {
+                let kind = match other {
+                    Value::Object(_) => "JSON对象",
+                    Value::Array(_) => "JSON数组",
+                    _ => "真假值",
+                };
+                Err(format!("“{header}”的值应为文本或数字，实为{kind}"))
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_that_are_not_text_or_numbers_reject_their_row() {
+        let text = concat!(
+            "{\"文书号\":\"淮许〔2026〕1号\",\"金额\":1.5}\n",
+            "{\"文书号\":{\"a\":[1,2,{\"b\":3}]}}\n",
+            "{\"文书号\":true}\n",
+            "[1]\n",
+        );
+        let table = open(std::io::Cursor::new(text), std::io::Cursor::new(text)).unwrap();
+        let rows: Vec<RawRow> = table.rows.map(Result::unwrap).collect();
+        assert_eq!(rows[0].cells, vec!["淮许〔2026〕1号", "1.5"]);
+        assert!(rows[0].problem.is_none());
+        assert_eq!(
+            rows[1].problem.as_deref(),
+            Some("“文书号”的值应为文本或数字，实为JSON对象")
+        );
+        assert_eq!(
+            rows[1].unparsed.as_deref(),
+            Some("{\"文书号\":{\"a\":[1,2,{\"b\":3}]}}"),
+            "kept whole"
+        );
+        assert_eq!(
+            rows[2].problem.as_deref(),
+            Some("“文书号”的值应为文本或数字，实为真假值")
+        );
+        assert!(rows[3].problem.as_deref().unwrap().starts_with("不是有效的JSON对象"));
+    }
 }

@@ -60,11 +60,22 @@ pub(crate) async fn public_records(state: &AppState, params: RecordParams) -> Re
         return Err(Error::UnknownRecordType(code.clone()));
     }
     let today = today();
+    let (from, to) = (
+        date_param("起始日期（from）", params.from)?,
+        date_param("截止日期（to）", params.to)?,
+    );
+    if let (Some(from), Some(to)) = (from, to)
+        && from > to
+    {
+        return Err(Error::InvalidRequest(format!(
+            "起始日期（from）{from}晚于截止日期（to）{to}"
+        )));
+    }
     let filter = RecordFilter {
         record_type,
         source: params.source.filter(|s| !s.is_empty()),
-        from: date_param("起始日期（from）", params.from)?,
-        to: date_param("截止日期（to）", params.to)?,
+        from,
+        to,
         public_on: Some(today),
     };
     let page = page_request(state, params.cursor, params.limit)?;

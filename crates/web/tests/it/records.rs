@@ -97,6 +97,9 @@ async fn bad_filters_are_problems() {
         let (status, body) = server.json("/api/v1/records?from=2024-02-30").await;
         assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")));
         assert!(body["detail"].as_str().unwrap().contains("不是有效日期"));
+        let (status, body) = server.json("/api/v1/records?from=2026-12-01&to=2026-01-01").await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")));
+        assert_eq!(body["detail"], "起始日期（from）2026-12-01晚于截止日期（to）2026-01-01");
         let (status, _) = server.json("/api/v1/records?limit=101").await;
         assert_eq!(status, 400);
         server.stop().await;
