@@ -116,20 +116,32 @@ impl IdPolicy {
             Err(error) => error,
         };
         let normalized = super::normalize(input);
-        let looks_like_citizen = matches!(normalized.len(), 15 | 18)
+        let citizen_shaped = matches!(normalized.len(), 15 | 18)
             && normalized.bytes().take(17).all(|b| b.is_ascii_digit())
             && normalized
                 .bytes()
                 .last()
-                .is_some_and(|b| b.is_ascii_digit() || b == b'X')
-            && !matches!(
-                citizen_error,
-                CitizenIdError::BirthDate { .. } | CitizenIdError::Region { .. }
-            );
-        let (kind, problem) = if looks_like_citizen {
+                .is_some_and(|b| b.is_ascii_digit() || b == b'X');
+        let (kind, problem) = if !citizen_shaped {
+            (IdKind::Uscc, uscc_error.to_string())
+        } else if !matches!(
+            citizen_error,
+            CitizenIdError::BirthDate { .. } | CitizenIdError::Region { .. }
+        ) {
             (IdKind::CitizenId, citizen_error.to_string())
         } else {
-            (IdKind::Uscc, uscc_error.to_string())
+            // Digits whose birth date or region is wrong may be either kind:
+            // both reasons, so that a clerk checking an ID number is not
+            // told only about a credit code's registration region.
+            let kind = if normalized.len() == 15 {
+                IdKind::CitizenId
+            } else {
+                IdKind::Uscc
+            };
+            (
+                kind,
+                format!("按公民身份号码：{citizen_error}；按统一社会信用代码：{uscc_error}"),
+            )
         };
         IdVerdict {
             kind: Some(kind),
@@ -182,5 +194,19 @@ mod tests {
         let verdict = IdPolicy::default().classify(input, today());
         assert_eq!(verdict.kind, kind);
         assert_eq!(verdict.problem.is_some(), has_problem, "{verdict:?}");
+    }
+
+    #[test]
+    fn digits_with_an_impossible_birth_date_get_both_reasons() {
+        // 1949-02-30: a citizen ID's shape with a date that does not exist.
+        let verdict = IdPolicy::default().classify("110105194902300020", today());
+        let problem = verdict.problem.unwrap();
+        assert!(
+            problem.starts_with("按公民身份号码：") && problem.contains("；按统一社会信用代码："),
+            "{problem}"
+        );
+        let short = IdPolicy::default().classify("110105490230002", today());
+        assert_eq!(short.kind, Some(IdKind::CitizenId));
+        assert!(short.problem.unwrap().starts_with("按公民身份号码："));
     }
 }
