@@ -99,6 +99,14 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
             15
         } else if mobile_like {
             11
+        } else if standalone(13) && grouped_mobile(&chars[at..at + 13]) {
+            // 139-1234-5678: the middle group masked, the separators kept.
+            out.extend(&original[at..at + 4]);
+            out.push_str("****");
+            out.extend(&original[at + 8..at + 13]);
+            changed = true;
+            at += 13;
+            continue;
         } else if let Some(span) = grouped_id(&chars, at).filter(|&span| standalone(span)) {
             // Written in groups: masked whole, without its separators.
             let digits: String = chars[at..at + span]
@@ -130,6 +138,20 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         std::borrow::Cow::Borrowed(text)
     }
+}
+
+/// A mobile number written 3-4-4 with one kind of separator, a hyphen or a
+/// space (`139-1234-5678`, `139 1234 5678`), in exactly these 13 characters.
+fn grouped_mobile(chars: &[char]) -> bool {
+    let separator = chars[3];
+    matches!(separator, '-' | ' ')
+        && chars[8] == separator
+        && chars[0] == '1'
+        && ('3'..='9').contains(&chars[1])
+        && chars
+            .iter()
+            .enumerate()
+            .all(|(n, c)| n == 3 || n == 8 || c.is_ascii_digit())
 }
 
 /// A citizen ID written in groups (`340603 19850312 1231`,
@@ -203,6 +225,11 @@ mod tests {
     #[case("编号990603850312123", "编号990603850312123")]
     #[case("文号A13812345678", "文号A13812345678")]
     #[case("电话12812345678", "电话12812345678")]
+    // A mobile number written 3-4-4.
+    #[case("手机139-1234-5678，", "手机139-****-5678，")]
+    #[case("手机 139 1234 5678", "手机 139 **** 5678")]
+    #[case("编号139-1234 5678", "编号139-1234 5678")]
+    #[case("区间2139-1234-5678", "区间2139-1234-5678")]
     #[case("", "")]
     fn masks_identifiers_inside_text(#[case] input: &str, #[case] expected: &str) {
         assert_eq!(mask_embedded_identifiers(input), expected);
