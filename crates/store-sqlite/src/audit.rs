@@ -68,10 +68,15 @@ fn first_position_at(conn: &rusqlite::Connection, at: &str) -> rusqlite::Result<
     Ok(low)
 }
 
-/// How far before and after a range of times its bounds are searched from:
-/// entries appended before times were kept from going back may be out of
-/// order by as much as a commit group (microseconds) or a clock set back.
-const OLD_DISORDER: chrono::Duration = chrono::Duration::minutes(1);
+/// How far before and after a range of times its bounds are searched from.
+/// Entries appended before times were kept from going back were stamped
+/// when their caller asked, not when they were stored, so they may be out
+/// of order by as long as a writer waited for its turn: up to the busy
+/// timeout (two minutes), more than doubled here. A clock set back further
+/// than this before that change can still hide an old entry from a range;
+/// entries appended since are in order, and the margin only costs the scan
+/// of the entries inside it.
+const OLD_DISORDER: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Appends `events` to the chain inside the caller's write transaction.
 pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, events: Vec<Event>) -> rusqlite::Result<Vec<i64>> {
