@@ -4,7 +4,6 @@
 use serde_json::{Map, Value};
 use xinyong_crypto::Keys;
 use xinyong_domain::RecordType;
-use xinyong_domain::id::mask_embedded_identifiers;
 use xinyong_store::Rewritten;
 
 use crate::IngestError;
@@ -23,9 +22,9 @@ pub fn seal_free_text(
     let mut payload: Map<String, Value> =
         serde_json::from_str(payload).map_err(|e| IngestError::Internal(format!("stored payload: {e}")))?;
     let mut found = Vec::new();
-    for field in record_type.fields.iter().filter(|f| f.is_free_text()) {
+    for field in &record_type.fields {
         if let Some(Value::String(text)) = payload.get(&field.key)
-            && let std::borrow::Cow::Owned(masked) = mask_embedded_identifiers(text)
+            && let std::borrow::Cow::Owned(masked) = field.mask_free_text(text)
         {
             found.push((field.key.clone(), text.clone(), masked));
         }

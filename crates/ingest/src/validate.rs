@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use xinyong_crypto::Keys;
 use xinyong_domain::catalog::{ColumnMap, FieldIdx, Role};
-use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_embedded_identifiers, mask_identifier};
+use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_identifier};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::row::{RowContext, check};
 use xinyong_domain::{Problem, RecordType, SubjectKey, Value};
@@ -211,8 +211,7 @@ impl<'a> Validator<'a> {
                 // ID or mobile number: stored with them masked, and sealed
                 // whole beside the identifiers, so that a dump of the
                 // database shows none of them either.
-                _ if field.is_free_text() => mask_embedded_identifiers(&text).into_owned(),
-                _ => text.clone(),
+                _ => field.mask_free_text(&text).into_owned(),
             };
             if field.personal || shown != text {
                 sealed_items.insert(field.key.clone(), text.into());

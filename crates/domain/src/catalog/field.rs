@@ -44,13 +44,21 @@ pub struct Field {
 }
 
 impl Field {
-    /// Whether the item is free text (违法事实, 处罚内容, 备注 …, and an
-    /// enumeration's 其他 with its description): text with no role and not
-    /// itself an identifier. Identifiers a clerk writes into such text are
-    /// masked in it; codes, dates and amounts are never searched for them
-    /// (an all-digit organisation code is not a citizen ID).
-    pub fn is_free_text(&self) -> bool {
-        matches!(self.kind, FieldKind::Text { .. } | FieldKind::Enum(_)) && self.role.is_none() && !self.personal
+    /// The item's value with the identifiers a clerk wrote into it masked
+    /// ([`crate::id::mask_embedded_identifiers`]), if the item is free text
+    /// (违法事实, 处罚内容, 备注 …, and an enumeration's 其他 with its
+    /// description): text with no role and not itself an identifier. Codes,
+    /// dates and amounts are returned as they are, never searched (an
+    /// all-digit organisation code is not a citizen ID). Borrowed when
+    /// nothing was masked.
+    pub fn mask_free_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let free_text =
+            matches!(self.kind, FieldKind::Text { .. } | FieldKind::Enum(_)) && self.role.is_none() && !self.personal;
+        if free_text {
+            crate::id::mask_embedded_identifiers(text)
+        } else {
+            std::borrow::Cow::Borrowed(text)
+        }
     }
 
     /// The obligation that applies in files of `generation`.

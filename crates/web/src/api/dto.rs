@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use xinyong_access::ReadRecord;
 use xinyong_domain::RecordType;
 use xinyong_domain::catalog::Role;
-use xinyong_domain::id::{mask_embedded_identifiers, mask_person_name};
+use xinyong_domain::id::mask_person_name;
 use xinyong_domain::visibility::{self, Decision, RecordFacts, Viewer, Visibility, decide};
 use xinyong_ingest::Catalog;
 use xinyong_store::{StoredRecord, Subject};
@@ -296,8 +296,8 @@ fn record_view(
                 Some((name, masked)) if field.role != Some(Role::SubjectName) => value.replace(name, masked),
                 _ => value,
             };
-            let value = if scrub && field.is_free_text() {
-                mask_embedded_identifiers(&value).into_owned()
+            let value = if scrub {
+                field.mask_free_text(&value).into_owned()
             } else {
                 value
             };

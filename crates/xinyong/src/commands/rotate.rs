@@ -196,50 +196,48 @@ fn lock_path(config: &Config) -> PathBuf {
     config.key_file().with_file_name("rotate.lock")
 }
 
-fn rotation_in_progress(config: &Config) -> anyhow::Error {
-    anyhow::anyhow!(
-        "另一个进程正在轮换密钥（{}）：请等待其完成后再试",
-        lock_path(config).display()
-    )
+/// A lock taken, or `busy` if another process holds it the other way.
+fn taken(
+    attempt: Result<(), std::fs::TryLockError>,
+    config: &Config,
+    busy: impl FnOnce(PathBuf) -> anyhow::Error,
+) -> anyhow::Result<()> {
+    match attempt {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => Err(busy(lock_path(config))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("无法锁定 {}", lock_path(config).display()))
+        }
+    }
+}
+
+fn rotation_in_progress(path: PathBuf) -> anyhow::Error {
+    anyhow::anyhow!("另一个进程正在轮换密钥（{}）：请等待其完成后再试", path.display())
 }
 
 /// The lock held exclusively by a start finishing an interrupted rotation.
 fn rotation_lock(config: &Config) -> anyhow::Result<std::fs::File> {
     let file = open_lock(config)?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(rotation_in_progress(config)),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("无法锁定 {}", lock_path(config).display()))
-        }
-    }
+    taken(file.try_lock(), config, rotation_in_progress)?;
+    Ok(file)
 }
 
 /// The lock every command holds shared while it has the platform open.
 pub fn hold_shared(config: &Config) -> anyhow::Result<std::fs::File> {
     let file = open_lock(config)?;
-    match file.try_lock_shared() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(rotation_in_progress(config)),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("无法锁定 {}", lock_path(config).display()))
-        }
-    }
+    taken(file.try_lock_shared(), config, rotation_in_progress)?;
+    Ok(file)
 }
 
 /// The rotation's own shared hold made exclusive: refused while any other
 /// process has the platform open.
 fn make_exclusive(platform: &Platform) -> anyhow::Result<()> {
-    match platform.key_lock.try_lock() {
-        Ok(()) => Ok(()),
-        Err(std::fs::TryLockError::WouldBlock) => bail!(
+    taken(platform.key_lock.try_lock(), &platform.config, |path| {
+        anyhow::anyhow!(
             "另有进程（服务或其他命令）正在使用该数据目录（{}）：请先停止服务并等待其他命令结束，再轮换密钥",
-            lock_path(&platform.config).display()
-        ),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(e).with_context(|| format!("无法锁定 {}", lock_path(&platform.config).display()))
-        }
-    }
+            path.display()
+        )
+    })
 }
 
 /// Makes written files, and their names in their directories, survive a
