@@ -23,7 +23,11 @@ const PAGE: u32 = 500;
 /// A rejected row with its reasons.
 struct RejectedRow {
     cells: Vec<String>,
+    /// A JSON line that could not be parsed.
     unparsed: Option<String>,
+    /// Cells a table row had beyond the header, written after the reasons
+    /// so that the 错误原因 column stays under its header.
+    stray: Vec<String>,
     reasons: String,
 }
 
@@ -40,12 +44,22 @@ pub async fn write_rejected(store: &dyn Store, keys: &Keys, batch: &Batch, path:
             let json = keys.open(sealed)?;
             let mut cells: Vec<String> =
                 serde_json::from_slice(&json).map_err(|e| IngestError::Internal(format!("sealed row: {e}")))?;
-            let unparsed = if cells.len() > n_headers { cells.pop() } else { None };
+            // Beyond the header: a JSON line's text, or a table row's stray cells.
+            let beyond = if cells.len() > n_headers {
+                cells.split_off(n_headers)
+            } else {
+                Vec::new()
+            };
+            let (unparsed, stray) = match batch.new.format {
+                BatchFormat::JsonLines => (beyond.into_iter().next(), Vec::new()),
+                BatchFormat::Csv | BatchFormat::Xlsx => (None, beyond),
+            };
             cells.resize(n_headers, String::new());
             let reasons = errors.reasons_for(store, *row_no).await?;
             writer.write(&RejectedRow {
                 cells,
                 unparsed,
+                stray,
                 reasons,
             })?;
             n_rows += 1;
@@ -191,6 +205,7 @@ impl Writer {
                     cells.push(text.clone());
                 }
                 cells.push(row.reasons.clone());
+                cells.extend(row.stray.iter().cloned());
                 self.csv_line(&cells)
             }
             Self::Jsonl { out, headers } => {
@@ -219,6 +234,12 @@ impl Writer {
                 sheet
                     .write_string(*next_row, reason_col, &row.reasons)
                     .map_err(xlsx_error)?;
+                for (offset, cell) in row.stray.iter().enumerate() {
+                    let col = reason_col as usize + 1 + offset;
+                    // A sheet has 16,384 columns; the reader keeps no more than that.
+                    let Ok(col) = u16::try_from(col) else { break };
+                    sheet.write_string(*next_row, col, cell).map_err(xlsx_error)?;
+                }
                 *next_row += 1;
                 Ok(())
             }

@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 use xinyong_crypto::Keys;
 use xinyong_domain::catalog::{ColumnMap, FieldIdx, Role};
-use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_identifier};
+use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_embedded_identifiers, mask_identifier};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::row::{RowContext, check};
 use xinyong_domain::{Problem, RecordType, SubjectKey, Value};
@@ -169,15 +169,19 @@ impl<'a> Validator<'a> {
             batch_source: self.source,
         };
         let (checked, problems) = check(self.record_type, self.map, &cells, &ctx);
-        let Some(checked) = checked else {
-            let issues = problems
-                .iter()
-                .map(|p| self.issue(row.row_no, IssueSeverity::Error, p))
-                .collect();
-            return Ok(Prepared::Rejected(Rejected {
-                rejection: self.seal_row(&row)?,
-                issues,
-            }));
+        let stray = stray_cells(row.row_no, &row.cells, self.map.columns.len());
+        let checked = match checked {
+            Some(checked) if stray.is_none() => checked,
+            _ => {
+                let issues = stray
+                    .into_iter()
+                    .chain(problems.iter().map(|p| self.issue(row.row_no, IssueSeverity::Error, p)))
+                    .collect();
+                return Ok(Prepared::Rejected(Rejected {
+                    rejection: self.seal_row(&row)?,
+                    issues,
+                }));
+            }
         };
 
         if let Some(issue) = self.batch_rule(row.row_no, &checked.values) {
@@ -286,11 +290,18 @@ impl<'a> Validator<'a> {
     /// The row's cells (and unparsed text) as uploaded, sealed: a rejected
     /// row may hold personal identifiers.
     fn seal_row(&self, row: &RawRow) -> Result<NewRejection, IngestError> {
-        // One cell per column of the header (cells beyond it belong to no
-        // item), then the unparsed text if any: the export tells the two
-        // apart by the count.
+        // One cell per column of the header, then either the unparsed text
+        // of a JSON line or the cells beyond the header of a table row (up
+        // to its last non-blank one): the export tells them apart by the
+        // batch's format.
         let n_columns = self.map.columns.len();
-        let mut cells: Vec<&str> = row.cells.iter().map(String::as_str).take(n_columns).collect();
+        let kept = row
+            .cells
+            .iter()
+            .rposition(|cell| !cell.trim().is_empty())
+            .map_or(0, |last| last + 1)
+            .max(n_columns);
+        let mut cells: Vec<&str> = row.cells.iter().map(String::as_str).take(kept).collect();
         if let Some(text) = &row.unparsed {
             cells.resize(n_columns, "");
             cells.push(text);
@@ -301,4 +312,54 @@ impl<'a> Validator<'a> {
             sealed_cells: self.keys.seal(json.as_bytes())?,
         })
     }
+}
+
+/// Cells beyond the header that hold something: they belong to no item, so
+/// the row cannot be stored without losing them. In a CSV file they most
+/// often mean an unquoted comma shifted the row; in a workbook, a note
+/// typed beside the table.
+fn stray_cells(row_no: i64, cells: &[String], n_columns: usize) -> Option<RowIssue> {
+    /// Characters of each stray cell quoted in the message.
+    const PREVIEW_CHARS: usize = 30;
+    /// Stray cells named in the message; the rest are counted.
+    const NAMED: usize = 3;
+    let stray: Vec<(usize, &str)> = cells
+        .iter()
+        .enumerate()
+        .skip(n_columns)
+        .map(|(idx, cell)| (idx + 1, cell.trim()))
+        .filter(|(_, cell)| !cell.is_empty())
+        .collect();
+    if stray.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = stray
+        .iter()
+        .take(NAMED)
+        .map(|(column, cell)| {
+            // A shifted row can put a person's ID number out here; the
+            // message is stored and shown in clear, so it is masked.
+            let masked = mask_embedded_identifiers(cell);
+            let mut preview: String = masked.chars().take(PREVIEW_CHARS).collect();
+            if masked.chars().count() > PREVIEW_CHARS {
+                preview.push('…');
+            }
+            format!("第{column}列“{preview}”")
+        })
+        .collect();
+    let mut named = named.join("、");
+    if stray.len() > NAMED {
+        named.push_str(&format!("等{}处", stray.len()));
+    }
+    Some(RowIssue {
+        row_no,
+        severity: IssueSeverity::Error,
+        field: String::new(),
+        code: "stray_cells".to_owned(),
+        message: format!(
+            "表头只有{n_columns}列，该行在表头之外还有内容：{}。这些内容不对应任何数据项，无法导入。\
+             常见原因是某个单元格中有未加引号的英文逗号，使其后的内容错位；请核对该行后重新上传",
+            named
+        ),
+    })
 }

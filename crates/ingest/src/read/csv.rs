@@ -54,6 +54,7 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         }
     };
     let n_columns = headers.len();
+    let header_names = headers.clone();
     let mut last_row = header_row;
     let rows = records.filter_map(move |record| match record {
         Err(error) => match error.kind() {
@@ -75,10 +76,14 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
                 }));
             }
             let cells = cells_of(&record);
-            (!is_blank(&cells)).then_some(Ok(RawRow {
+            if is_blank(&cells) {
+                return None;
+            }
+            let problem = swallowed_rows(row_no, &cells, &header_names, delimiter);
+            Some(Ok(RawRow {
                 row_no,
                 cells,
-                problem: None,
+                problem,
                 unparsed: None,
             }))
         }
@@ -89,6 +94,45 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         encoding: Some(encoding),
         rows: Box::new(rows),
     })
+}
+
+/// A quote that opens a cell and is never closed makes the reader take the
+/// lines after it, up to the next quote or the end of the file, as that
+/// cell's text: whole rows vanish into one. A line break inside a quoted
+/// cell is allowed (a 违法事实 of several paragraphs), so the sign taken is
+/// a line inside a cell holding at least half a row's delimiters, which
+/// prose (written with full-width "，") does not.
+fn swallowed_rows(row_no: i64, cells: &[String], headers: &[String], delimiter: u8) -> Option<String> {
+    if headers.len() < 4 {
+        return None;
+    }
+    let delimiters_in_a_row = (headers.len() - 1) / 2;
+    let column = cells.iter().position(|cell| {
+        cell.split('\n')
+            .skip(1)
+            .any(|line| line.bytes().filter(|b| *b == delimiter).count() >= delimiters_in_a_row)
+    })?;
+    // The last line taken; a file's final line break ends the file, not a row.
+    let last_row = row_no
+        + cells
+            .iter()
+            .map(|cell| cell.trim_end_matches(['\r', '\n']).matches('\n').count() as i64)
+            .sum::<i64>();
+    let header = headers[column].trim();
+    let which = if header.is_empty() {
+        format!("第{}列", column + 1)
+    } else {
+        format!("“{header}”列")
+    };
+    let taken = if last_row == row_no + 1 {
+        format!("第{last_row}行")
+    } else {
+        format!("第{}至{last_row}行", row_no + 1)
+    };
+    Some(format!(
+        "{which}的单元格以英文双引号开头，却没有配对的结束引号，{taken}因此被读进了这个单元格，没有作为数据行导入。\
+         请补上结束引号或删去该引号，核对这些行后重新上传"
+    ))
 }
 
 /// The line a record starts on (1-based).

@@ -12,7 +12,9 @@ use xinyong_store::BatchFormat;
 
 use super::{Counting, Progress, RawRow, ReadError, Table, is_blank, is_header};
 
-/// Columns read before the header is known; beyond it cells are dropped.
+/// Columns read of each row. Cells beyond the header (up to this) are kept,
+/// so that a row with content where no item is gets refused rather than
+/// stored without it; a row is never held wider than this.
 const MAX_COLUMNS: usize = 1024;
 
 enum Message {
@@ -72,7 +74,9 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
             None => true,
             Some(width) => {
                 let mut values = values;
-                values.resize(*width, String::new());
+                if values.len() < *width {
+                    values.resize(*width, String::new());
+                }
                 if is_blank(&values) {
                     return true;
                 }
@@ -93,7 +97,6 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
             .map_err(|e| ReadError::Unreadable(format!("工作表内容无法解析：{e}")))?;
         let Some(cell) = next else { break };
         let (row_idx, col_idx) = cell.get_position();
-        let limit = header_width.unwrap_or(MAX_COLUMNS);
         if current.as_ref().is_some_and(|(r, _)| *r != row_idx)
             && let Some((done_idx, values)) = current.take()
             && !emit(done_idx, values, &mut header_width)
@@ -103,7 +106,7 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
         }
         let (_, values) = current.get_or_insert_with(|| (row_idx, Vec::new()));
         let col_idx = col_idx as usize;
-        if col_idx < limit {
+        if col_idx < MAX_COLUMNS {
             if values.len() <= col_idx {
                 values.resize(col_idx + 1, String::new());
             }

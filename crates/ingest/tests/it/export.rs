@@ -285,23 +285,80 @@ async fn json_lines_come_back_with_reasons_and_the_unparsed_line_kept() {
 }
 
 #[tokio::test]
-async fn cells_beyond_the_header_do_not_shift_the_reason_column() {
+async fn cells_beyond_the_header_refuse_the_row_and_come_back_after_the_reasons() {
     for platform in backends().await {
+        let store = platform.store.as_ref();
         let headers: Vec<String> = crate::CF_HEADERS.iter().map(|h| (*h).to_owned()).collect();
         let mut ragged = crate::penalty_row(&[("处罚类别", "罚金")]);
         ragged.extend(["多余1".to_owned(), "多余2".to_owned()]);
-        let path = write_csv(&platform.dir.join("ragged.csv"), &headers, &[ragged.clone()], Text::Gbk);
+        // Valid but for one cell past the header: refused, not stored without it.
+        let mut stray = crate::penalty_row(&[("行政处罚决定书文号", "淮市监罚〔2024〕13号")]);
+        stray.extend([String::new(), "注：已结案".to_owned()]);
+        // Trailing empty cells, as spreadsheets export them, are no content.
+        let mut trailing = crate::penalty_row(&[("行政处罚决定书文号", "淮市监罚〔2024〕14号")]);
+        trailing.extend([String::new(), " ".to_owned()]);
+        let rows = [ragged.clone(), stray, trailing];
+        let path = write_csv(&platform.dir.join("ragged.csv"), &headers, &rows, Text::Gbk);
         let batch = platform.import(&path, "xzcf", SOURCE).await;
-        assert_eq!(batch.summary.n_rejected, 1);
+        assert_eq!((batch.summary.n_accepted, batch.summary.n_rejected), (1, 2));
+        let errors = issues(store, batch.id, IssueSeverity::Error).await;
+        let first_of = |row: i64| errors.iter().find(|i| i.row_no == row).unwrap();
+        assert_eq!(first_of(2).code, "stray_cells", "{errors:?}");
+        assert!(
+            first_of(2).message.contains("第21列“多余1”、第22列“多余2”"),
+            "{errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|i| i.row_no == 2 && i.message.contains("“罚金”不是有效值"))
+        );
+        let row_3: Vec<&str> = errors
+            .iter()
+            .filter(|i| i.row_no == 3)
+            .map(|i| i.code.as_str())
+            .collect();
+        assert_eq!(row_3, ["stray_cells"]);
+        assert!(first_of(3).message.contains("第22列“注：已结案”"), "{errors:?}");
+
         let out = platform.dir.join("rejected.csv");
-        write_rejected(platform.store.as_ref(), &platform.keys, &batch, &out)
-            .await
-            .unwrap();
+        write_rejected(store, &platform.keys, &batch, &out).await.unwrap();
         let lines = read_gbk_csv(&out);
-        assert_eq!(lines.len(), 2);
-        assert_eq!(lines[1].len(), headers.len() + 1);
-        assert_eq!(lines[1][..headers.len()], ragged[..headers.len()]);
-        assert!(lines[1][headers.len()].contains("“罚金”不是有效值"), "{:?}", lines[1]);
+        assert_eq!(lines.len(), 3);
+        let n = headers.len();
+        assert_eq!(lines[1][..n], ragged[..n]);
+        assert!(lines[1][n].contains("表头只有20列") && lines[1][n].contains("“罚金”不是有效值"));
+        assert_eq!(lines[1][n + 1..], ["多余1", "多余2"], "stray cells follow the reasons");
+        assert_eq!(lines[2][n + 1..], ["", "注：已结案"]);
+        platform.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_note_beside_a_workbooks_table_refuses_its_row_and_comes_back() {
+    for platform in backends().await {
+        let store = platform.store.as_ref();
+        let headers: Vec<String> = crate::CF_HEADERS.iter().map(|h| (*h).to_owned()).collect();
+        let mut noted = crate::penalty_row(&[]);
+        noted.extend(["".to_owned(), "".to_owned(), "请核实 110101199003074514".to_owned()]);
+        let clean = crate::penalty_row(&[("行政处罚决定书文号", "淮市监罚〔2024〕13号")]);
+        let path = write_xlsx(&platform.dir.join("noted.xlsx"), &headers, &[noted, clean]);
+        let batch = platform.import(&path, "xzcf", SOURCE).await;
+        assert_eq!((batch.summary.n_accepted, batch.summary.n_rejected), (1, 1));
+        let errors = issues(store, batch.id, IssueSeverity::Error).await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].row_no, errors[0].code.as_str()), (2, "stray_cells"));
+        // The message is kept in clear: a number typed out there is masked in it.
+        assert!(
+            errors[0].message.contains("第23列“请核实 110101********4514”"),
+            "{errors:?}"
+        );
+
+        let out = platform.dir.join("rejected.xlsx");
+        write_rejected(store, &platform.keys, &batch, &out).await.unwrap();
+        let sheet = read_xlsx(&out);
+        let n = headers.len();
+        assert_eq!(sheet[1][n + 1..], ["", "", "请核实 110101199003074514"]);
         platform.cleanup().await;
     }
 }

@@ -394,3 +394,46 @@ async fn rows_of_a_file_with_carriage_return_line_ends_are_numbered_apart() {
         platform.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_unclosed_quote_names_the_rows_it_swallowed_and_a_quoted_paragraph_is_text() {
+    for platform in backends().await {
+        let line = |changes: &[(&str, &str)]| penalty_row(changes).join(",");
+        // Row 2: a quoted 违法事实 of two paragraphs, as departments write them.
+        let paragraphs = line(&[(
+            "违法事实",
+            "\"经查，当事人销售过期食品。\n另查明，其未建立进货查验记录。\"",
+        )]);
+        // Row 4: a quote opens 违法事实 and never closes; rows 5 and 6 vanish into it.
+        let unclosed = line(&[
+            ("行政处罚决定书文号", "淮市监罚〔2024〕3号"),
+            ("违法事实", "\"经查，当事人销售过期食品。"),
+        ]);
+        let text = [
+            CF_HEADERS.join(","),
+            paragraphs,
+            line(&[("行政处罚决定书文号", "淮市监罚〔2024〕2号")]),
+            unclosed,
+            line(&[("行政处罚决定书文号", "淮市监罚〔2024〕4号")]),
+            line(&[("行政处罚决定书文号", "淮市监罚〔2024〕5号")]),
+        ]
+        .join("\n")
+            + "\n";
+        let path = platform.dir.join("quote.csv");
+        std::fs::write(&path, text).unwrap();
+        let batch = platform.import(&path, "xzcf", SOURCE).await;
+        assert_eq!(
+            (batch.summary.n_rows, batch.summary.n_accepted, batch.summary.n_rejected),
+            (3, 2, 1),
+            "the quoted paragraph's row is accepted, the unclosed quote's refused"
+        );
+        let errors = issues(platform.store.as_ref(), batch.id, IssueSeverity::Error).await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!((errors[0].row_no, errors[0].code.as_str()), (5, "malformed_row"));
+        assert!(
+            errors[0].message.contains("“违法事实”列") && errors[0].message.contains("第6至7行"),
+            "{errors:?}"
+        );
+        platform.cleanup().await;
+    }
+}
