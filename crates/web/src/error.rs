@@ -55,6 +55,15 @@ pub enum Error {
         /// Seconds until a request would be allowed.
         retry_after_secs: u64,
     },
+    /// An uploaded file refused whole (not a table, no header, required
+    /// columns missing): nothing was imported, the refusal is a batch.
+    #[error("file refused: {reason}")]
+    FileRefused {
+        /// Why, in Chinese.
+        reason: String,
+        /// The batch report of the refusal.
+        batch: Box<serde_json::Value>,
+    },
     /// A commitment or repair request the workflow refused.
     #[error("workflow: {0}")]
     Rights(RightsFailure),
@@ -77,6 +86,11 @@ pub struct Problem {
     pub code: String,
     /// What went wrong, in Chinese.
     pub detail: String,
+    /// For `file_refused`: the report of the batch that records the refusal
+    /// (`batch_id`, `refusal`, …), as `GET /api/v1/batches/{id}` gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub batch: Option<serde_json::Value>,
 }
 
 impl Error {
@@ -150,6 +164,12 @@ impl Error {
                 "请求过于频繁",
                 format!("请求过于频繁，请{retry_after_secs}秒后再试"),
             ),
+            Self::FileRefused { reason, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "file_refused",
+                "文件未导入",
+                reason.clone(),
+            ),
             Self::Access(error) => access_parts(error),
             Self::Rights(failure) => rights_parts(failure),
         }
@@ -164,6 +184,10 @@ impl Error {
             status: status.as_u16(),
             code: code.into(),
             detail,
+            batch: match self {
+                Self::FileRefused { batch, .. } => Some((**batch).clone()),
+                _ => None,
+            },
         }
     }
 }

@@ -92,7 +92,8 @@ pub(crate) fn extension_of(file_name: &str) -> &str {
     request_body(content = JsonRows, description = "JSON rows, or multipart/form-data with fields `type` and `file`"),
     responses((status = 201, description = "批次报告：{batch_id, status, rows, accepted, rejected, duplicates, errors, warnings}"),
               (status = 400, body = crate::error::Problem), (status = 401, body = crate::error::Problem),
-              (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem)))]
+              (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem),
+              (status = 422, description = "文件整体未导入（不是表格、缺少表头或必需的列）：code 为 file_refused，batch 为记录此次拒收的批次报告", body = crate::error::Problem)))]
 pub(crate) async fn upload(
     State(state): State<AppState>,
     Caller(caller): Caller,
@@ -119,6 +120,15 @@ pub(crate) async fn upload(
     report::write_json(&*state.store, &batch, &mut body)
         .await
         .map_err(|e| Error::Internal(format!("report: {e}")))?;
+    if let Some(reason) = batch.refusal {
+        // Nothing was imported: an error for the caller, with the batch
+        // that records the refusal (the department sees it in its list).
+        let report = serde_json::from_slice(&body).map_err(|e| Error::Internal(format!("report: {e}")))?;
+        return Err(Error::FileRefused {
+            reason,
+            batch: Box::new(report),
+        });
+    }
     Ok(json_response(StatusCode::CREATED, body))
 }
 

@@ -212,7 +212,7 @@ async fn the_authorisation_matrix_holds_for_every_endpoint_and_caller() {
                 "CF_XDR_MC": "淮北市新开商贸有限公司", "CF_XDR_LB": "法人及非法人组织",
                 "CF_XDR_SHXYM": COMPANY, "CF_WSH": "淮市监罚〔2026〕77号", "CF_WFXW": "销售过期食品",
                 "CF_SY": "经查销售过期食品", "CF_YJ": "《食品安全法》第一百二十四条", "CF_CFLB": "警告",
-                "CF_NR": "警告", "CF_JDRQ": today().to_string(), "CF_CFJG": DEPT_A,
+                "CF_NR": "警告", "CF_JDRQ": today().to_string(), "CF_YXQ": "2099-12-31", "CF_CFJG": DEPT_A,
                 "CF_CFJGDM": government_code(1), "CF_SJLY": DEPT_A, "CF_SJLYDM": government_code(1)
             }]
         });
@@ -491,10 +491,14 @@ async fn operators_see_and_file_only_their_own_department() {
 
         // Operator B uploads: the batch is filed as B's, whatever the rows say.
         let rows = json!({ "type": "xzcf", "rows": [{ "CF_XDR_MC": "某公司", "CF_SJLY": DEPT_A }] });
-        let (status, report) = call(server, Method::POST, "/api/v1/batches", &b, Some(&rows)).await;
-        assert_eq!(status, 201, "{report}");
+        let (status, problem) = call(server, Method::POST, "/api/v1/batches", &b, Some(&rows)).await;
+        assert_eq!(status, 422, "the rows lack required columns: {problem}");
+        assert_eq!(problem["code"], "file_refused");
+        assert!(problem["detail"].as_str().unwrap().contains("缺少"), "{problem}");
+        let report = &problem["batch"];
         assert_eq!(report["source"], DEPT_B);
-        assert_eq!(report["status"], "refused", "the rows lack required columns: {report}");
+        assert_eq!(report["status"], "refused", "{problem}");
+        assert_eq!(report["refusal"], problem["detail"]);
         // No field of the request can name another department.
         let forged = json!({ "type": "xzcf", "source": DEPT_A, "rows": [{ "CF_XDR_MC": "某公司" }] });
         let (status, answer) = call(server, Method::POST, "/api/v1/batches", &b, Some(&forged)).await;
