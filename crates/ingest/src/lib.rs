@@ -17,7 +17,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use tokio::sync::mpsc;
 use xinyong_crypto::Keys;
-use xinyong_domain::catalog::{ColumnMap, RecordType};
+use xinyong_domain::catalog::{ColumnMap, HeaderProblem, RecordType};
 use xinyong_domain::id::IdPolicy;
 use xinyong_store::{Batch, BatchFormat, BatchSummary, NewBatch, Store};
 
@@ -127,6 +127,10 @@ impl Importer {
         let record_type = Arc::clone(&request.record_type.record_type);
         let map = match record_type.map_headers(&table.headers) {
             Ok(map) => map,
+            Err(problem @ HeaderProblem::NotATable { .. }) => {
+                let reason = format!("{problem}{}", read::header_as_read(&table.headers, table.encoding));
+                return self.refuse(&new, &reason, keeping).await;
+            }
             Err(problem) => return self.refuse(&new, &problem.to_string(), keeping).await,
         };
         new.generation = Some(map.generation.code().to_owned());

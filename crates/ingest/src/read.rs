@@ -188,6 +188,41 @@ fn replace_nul(text: &mut String) {
     }
 }
 
+/// What was read as the header of a file whose header matched nothing, for
+/// the refusal: a clerk sees whether the first row is data, another table,
+/// or garbled text from a file saved in an encoding the platform cannot
+/// tell apart (Big5 or Shift-JIS read as GBK, say). A first row of data can
+/// hold a person's ID number, so identifiers in it are masked.
+pub fn header_as_read(headers: &[String], encoding: Option<TextEncoding>) -> String {
+    /// Cells quoted, and characters of each.
+    const CELLS: usize = 3;
+    const CHARS: usize = 16;
+    let quoted: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim())
+        .filter(|h| !h.is_empty())
+        .take(CELLS)
+        .map(|h| {
+            let masked = xinyong_domain::id::mask_embedded_identifiers(h);
+            let mut cell: String = masked.chars().take(CHARS).collect();
+            if masked.chars().count() > CHARS {
+                cell.push('…');
+            }
+            format!("“{cell}”")
+        })
+        .collect();
+    let mut hint = format!("。第一行读到的是{}", quoted.join("、"));
+    if headers.iter().filter(|h| !h.trim().is_empty()).count() > CELLS {
+        hint.push('等');
+    }
+    if let Some(encoding) = encoding.filter(|e| *e != TextEncoding::Utf8) {
+        hint.push_str(&format!(
+            "（按{encoding}编码读取；如显示为乱码，请将文件另存为UTF-8或GBK编码的CSV后重新上传）"
+        ));
+    }
+    hint
+}
+
 /// Whether a row holds nothing but blanks (skipped, as spreadsheets leave them).
 pub(crate) fn is_blank(cells: &[String]) -> bool {
     cells.iter().all(|cell| cell.trim().is_empty())

@@ -140,11 +140,15 @@ fn line_of(record: &::csv::ByteRecord) -> i64 {
     record.position().map_or(0, |p| p.line() as i64)
 }
 
-/// Tab if the first line has more tabs than commas, else comma.
+/// The delimiter the first line uses most: comma (the national format),
+/// tab (Excel's 文本文件) or semicolon (Excel where the list separator is
+/// one); comma on a tie or when none appears.
 fn delimiter(sample: &str) -> u8 {
     let first_line = sample.lines().next().unwrap_or_default();
-    let count = |c: char| first_line.chars().filter(|x| *x == c).count();
-    if count('\t') > count(',') { b'\t' } else { b',' }
+    let count = |d: u8| first_line.bytes().filter(|b| *b == d).count();
+    [b'\t', b';']
+        .into_iter()
+        .fold(b',', |best, d| if count(d) > count(best) { d } else { best })
 }
 
 /// Cells as text; bytes that are not valid UTF-8 become U+FFFD, which row
@@ -154,4 +158,52 @@ fn cells_of(record: &::csv::ByteRecord) -> Vec<String> {
         .iter()
         .map(|field| String::from_utf8_lossy(field).into_owned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use rstest::rstest;
+
+    use super::{delimiter, swallowed_rows};
+
+    #[rstest]
+    #[case("名称,类别,代码\n", b',')]
+    #[case("名称\t类别\t代码\n", b'\t')]
+    #[case("名称;类别;代码\n", b';')]
+    #[case("名称;类别,代码\n", b',')]
+    #[case("名称\n", b',')]
+    fn the_header_lines_delimiter_is_used(#[case] sample: &str, #[case] expected: u8) {
+        assert_eq!(delimiter(sample), expected);
+    }
+
+    fn headers() -> Vec<String> {
+        ["名称", "类别", "代码", "事实", "日期"].map(String::from).to_vec()
+    }
+
+    #[test]
+    fn a_cell_holding_whole_rows_is_reported_with_the_rows_it_took() {
+        let cells = [
+            "甲公司",
+            "法人",
+            "X",
+            "经查，\n乙公司,法人,Y,经查,2024-01-01\n丙公司,法人,Z,经查,2024-01-02\n",
+        ]
+        .map(String::from);
+        let problem = swallowed_rows(4, &cells, &headers(), b',').unwrap();
+        assert!(problem.starts_with("“事实”列的单元格"), "{problem}");
+        assert!(problem.contains("第5至6行"), "{problem}");
+    }
+
+    #[test]
+    fn paragraphs_in_a_quoted_cell_are_text() {
+        let cells = [
+            "甲公司",
+            "法人",
+            "X",
+            "经查，当事人销售过期食品。\n另查明，其未索证索票, 责令改正。",
+            "2024-01-01",
+        ]
+        .map(String::from);
+        assert_eq!(swallowed_rows(2, &cells, &headers(), b','), None);
+    }
 }

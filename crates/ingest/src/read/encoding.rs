@@ -65,11 +65,39 @@ pub(crate) fn detect(sample: &[u8]) -> TextEncoding {
     if sample.starts_with(&[0xFE, 0xFF]) {
         return TextEncoding::Utf16Be;
     }
+    if let Some(utf16) = utf16_without_bom(sample) {
+        return utf16;
+    }
     match std::str::from_utf8(sample) {
         Ok(_) => TextEncoding::Utf8,
         // Cut in the middle of a character at the end of the sample: still UTF-8.
         Err(error) if error.error_len().is_none() => TextEncoding::Utf8,
         Err(_) => TextEncoding::Gb18030,
+    }
+}
+
+/// UTF-16 saved without a byte-order mark (some export tools): every ASCII
+/// character (delimiters, digits, codes) has a zero byte on the same side,
+/// which text in UTF-8 or GBK never has. Little-endian if the zeros are at
+/// odd offsets. Random binary spreads its zeros over both sides.
+fn utf16_without_bom(sample: &[u8]) -> Option<TextEncoding> {
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (offset, byte) in sample.iter().enumerate() {
+        if *byte == 0 {
+            if offset % 2 == 0 { even += 1 } else { odd += 1 }
+        }
+    }
+    let zeros = even + odd;
+    // At least one byte in twenty is a zero, nineteen in twenty on one side.
+    if zeros == 0 || zeros * 20 < sample.len() {
+        return None;
+    }
+    if odd * 20 >= zeros * 19 {
+        Some(TextEncoding::Utf16Le)
+    } else if even * 20 >= zeros * 19 {
+        Some(TextEncoding::Utf16Be)
+    } else {
+        None
     }
 }
 
@@ -87,6 +115,9 @@ mod tests {
     #[case(&[0xFF, 0xFE, b'a', 0], TextEncoding::Utf16Le)]
     #[case(&[0xFE, 0xFF, 0, b'a'], TextEncoding::Utf16Be)]
     #[case(b"plain ascii", TextEncoding::Utf8)]
+    #[case(b"a\0,\0\x4c\x88,\0", TextEncoding::Utf16Le)] // a,行, without BOM
+    #[case(b"\0a\0,\x88\x4c\0,", TextEncoding::Utf16Be)]
+    #[case(&[0, 0, 7, 0, 0, 9, 3, 0, 0, 1], TextEncoding::Utf8)] // zeros on both sides: not UTF-16
     fn detects(#[case] sample: &[u8], #[case] expected: TextEncoding) {
         assert_eq!(detect(sample), expected);
     }

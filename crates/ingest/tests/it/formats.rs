@@ -130,3 +130,39 @@ async fn licences_with_long_term_validity_import() {
         platform.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn semicolon_delimited_and_utf16_files_without_a_bom_import() {
+    for platform in backends().await {
+        let rows = [
+            crate::penalty_row(&[]),
+            crate::penalty_row(&[("行政处罚决定书文号", "淮市监罚〔2024〕13号")]),
+        ];
+        let text = |delimiter: &str| {
+            std::iter::once(crate::CF_HEADERS.join(delimiter))
+                .chain(rows.iter().map(|row| row.join(delimiter)))
+                .collect::<Vec<_>>()
+                .join("\r\n")
+        };
+        // Excel where the list separator is a semicolon.
+        let semicolons = platform.dir.join("semicolons.csv");
+        std::fs::write(&semicolons, text(";")).unwrap();
+        // UTF-16 (little-endian) as some export tools save it, with no BOM.
+        let utf16 = platform.dir.join("utf16.csv");
+        let bytes: Vec<u8> = text(",").encode_utf16().flat_map(u16::to_le_bytes).collect();
+        std::fs::write(&utf16, bytes).unwrap();
+        for (path, encoding) in [(semicolons, "UTF-8"), (utf16, "UTF-16LE")] {
+            let batch = platform.import(&path, "xzcf", SOURCE).await;
+            assert_eq!(batch.status, BatchStatus::Applied, "{:?}", batch.refusal);
+            assert_eq!(batch.new.encoding.as_deref(), Some(encoding));
+            assert_eq!(batch.summary.n_rows, 2);
+            assert_eq!(
+                batch.summary.n_accepted + batch.summary.n_duplicates,
+                2,
+                "{path:?}: {:?}",
+                batch.summary
+            );
+        }
+        platform.cleanup().await;
+    }
+}

@@ -123,7 +123,7 @@ async fn files_that_are_not_a_table_of_the_type_are_refused_whole() {
                     Text::Utf8,
                 ),
                 BatchFormat::Csv,
-                "未能识别任何表头：文件不是“行政处罚”数据表，或第一行不是表头",
+                "未能识别任何表头：文件不是“行政处罚”数据表，或第一行不是表头。第一行读到的是“姓名”、“年龄”、“住址”",
             ),
             (
                 write_csv(&dir.join("missing.csv"), &without, &[without_row], Text::Utf8),
