@@ -33,7 +33,30 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// Opens the platform described by `config`.
+    /// Opens a platform that must already exist, for commands that read or
+    /// act on stored data: a mistyped `--data` would otherwise create an
+    /// empty platform with keys of its own and answer from it as if
+    /// nothing were stored. Platforms are created by `serve`, `import` and
+    /// the account commands.
+    pub async fn open_existing(config: Config) -> anyhow::Result<Self> {
+        let url = config.database_url();
+        let missing = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // The key file lives in the data directory whatever the database.
+            !config.data_dir.is_dir()
+        } else {
+            !Path::new(url.strip_prefix("sqlite://").unwrap_or(&url)).exists()
+        };
+        if missing {
+            bail!(
+                "数据目录 {} 中还没有平台数据：请检查 --data（或 XINYONG_DATA）是否写错；\
+                 平台在 xinyong serve 或 xinyong import 首次运行时创建",
+                config.data_dir.display()
+            );
+        }
+        Self::open(config).await
+    }
+
+    /// Opens the platform described by `config`, creating it if need be.
     pub async fn open(config: Config) -> anyhow::Result<Self> {
         create_private_dir(&config.data_dir)
             .with_context(|| format!("无法创建数据目录 {}", config.data_dir.display()))?;

@@ -123,6 +123,19 @@ fn gen_import_report_and_rejected_rows() {
     let shown: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(shown, report);
 
+    // The rows go back as the file came; a name promising a workbook is refused.
+    let workbook = dir.path().join("rejected.xlsx");
+    let output = xinyong(
+        &data,
+        &["batch", "rejected", &batch_id, "-o", workbook.to_str().unwrap()],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("扩展名改为 .csv"),
+        "{output:?}"
+    );
+    assert!(!workbook.exists());
+
     let rejected_file = dir.path().join("rejected.csv");
     let output = xinyong(
         &data,
@@ -175,7 +188,30 @@ fn a_refused_file_exits_non_zero_with_the_reason() {
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["status"], "refused");
-    assert!(report["refusal"].as_str().unwrap().contains("未能识别任何表头"));
+    let refusal = report["refusal"].as_str().unwrap();
+    assert!(refusal.contains("未能识别任何表头"), "{refusal}");
+    assert!(refusal.contains("第一行读到的是“姓名”、“年龄”"), "{refusal}");
+
+    // Big5 read as GBK: garbled, and the refusal says which encoding was read.
+    let big5 = dir.path().join("big5.csv");
+    let (bytes, _, _) = encoding_rs::BIG5.encode("行政相對人名稱,處罰類別\n某公司,罰款\n");
+    std::fs::write(&big5, &bytes).unwrap();
+    let output = xinyong(
+        dir.path(),
+        &[
+            "import",
+            big5.to_str().unwrap(),
+            "--type",
+            "xzcf",
+            "--source",
+            "某局",
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let refusal = report["refusal"].as_str().unwrap();
+    assert!(refusal.contains("按GB18030编码读取"), "{refusal}");
 
     let output = xinyong(
         dir.path(),
@@ -559,4 +595,31 @@ fn a_long_file_name_imports_and_no_subjects_is_refused() {
         file.file_name().unwrap().to_str().unwrap(),
         "the batch keeps the name whole"
     );
+}
+
+#[test]
+fn a_mistyped_data_directory_is_not_taken_for_an_empty_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("xinyong-dta");
+    for args in [
+        vec!["batch", "list"],
+        vec!["audit", "verify"],
+        vec!["subjects", "flagged"],
+        vec!["check", "91340000711771143J", "--matter", "zfcg"],
+    ] {
+        let output = xinyong(&typo, &args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("还没有平台数据"), "{args:?}: {stderr}");
+        assert!(!typo.exists(), "{args:?} created the directory");
+    }
+    // An import creates the platform.
+    let file = dir.path().join("wrong.csv");
+    std::fs::write(&file, "姓名,年龄\n张三,30\n").unwrap();
+    xinyong(
+        &typo,
+        &["import", file.to_str().unwrap(), "--type", "xzcf", "--source", "某局"],
+    );
+    assert!(typo.join("xinyong.db").exists());
+    assert!(xinyong(&typo, &["batch", "list"]).status.success());
 }

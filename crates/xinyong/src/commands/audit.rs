@@ -108,7 +108,7 @@ struct ExportLine<'a> {
 }
 
 pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let desk = platform.access().audit_desk(&console())?;
     match command {
         Command::Verify { checkpoints, json } => {

@@ -1,13 +1,13 @@
 //! `xinyong batch …`: reports and rejected rows of batches.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use serde::Serialize;
 use xinyong_ingest::{export, report};
-use xinyong_store::{IssueSeverity, PageRequest};
+use xinyong_store::{BatchFormat, IssueSeverity, PageRequest};
 
 use crate::commands::{print_json, print_line};
 use crate::config::{Config, GlobalArgs};
@@ -68,7 +68,7 @@ struct BatchLine<'a> {
 const SHOWN_ERRORS: usize = 50;
 
 pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let store = platform.store.as_ref();
     match command {
         Command::Show { id, json } => {
@@ -125,6 +125,7 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
         }
         Command::Rejected { id, out } => {
             let batch = store.batch(id).await.map_err(|e| not_found(e, id))?;
+            refuse_other_format(id, batch.new.format, &out)?;
             // The rows hold the uploaded cells in clear: the read is journaled.
             platform
                 .access()
@@ -188,4 +189,30 @@ fn not_found(error: xinyong_store::StoreError, id: i64) -> anyhow::Error {
         xinyong_store::StoreError::NotFound => anyhow::anyhow!("批次 {id} 不存在"),
         other => other.into(),
     }
+}
+
+/// The rejected rows go back in the format they came in, ready to fix and
+/// upload again; an output name that promises another format (`-o 待改.csv`
+/// for a workbook's batch) would hand the clerk a file that is not what its
+/// name says, so it is refused. Names without a known extension are taken.
+fn refuse_other_format(id: i64, format: BatchFormat, out: &Path) -> anyhow::Result<()> {
+    let extension = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let named = match extension.as_str() {
+        "csv" | "tsv" | "txt" => BatchFormat::Csv,
+        "xlsx" | "xls" => BatchFormat::Xlsx,
+        "jsonl" | "ndjson" | "json" => BatchFormat::JsonLines,
+        _ => return Ok(()),
+    };
+    if named != format {
+        anyhow::bail!(
+            "批次 {id} 上传的是 {} 文件，被拒绝的行按上传时的格式导出：请将输出文件的扩展名改为 .{}",
+            format.code().to_uppercase(),
+            format.code()
+        );
+    }
+    Ok(())
 }

@@ -27,7 +27,7 @@ pub struct Args {
 }
 
 pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let checks = platform.checks()?;
     let book = checks.book();
     let Some(matter) = book.matter(&args.matter) else {

@@ -208,7 +208,7 @@ fn console() -> Principal {
 }
 
 pub async fn repairs(global: &GlobalArgs, command: RepairCommand) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let rights = platform.rights()?;
     let desk = rights.office_desk(&console())?;
     let (id, step) = match command {
@@ -241,7 +241,7 @@ fn repair_line(v: RepairView) -> Line {
 }
 
 pub async fn objections(global: &GlobalArgs, command: ObjectionCommand) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let rights = platform.rights()?;
     let desk = rights.office_desk(&console())?;
     let (id, step) = match command {
@@ -330,7 +330,7 @@ struct CommitmentLine {
 }
 
 pub async fn commitments(global: &GlobalArgs, command: CommitmentCommand) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let rights = platform.rights()?;
     let desk = OfficialDesk::Office(rights.office_desk(&console())?);
     let (found, json) = match command {

@@ -304,7 +304,7 @@ fn forget_unfinished(config: &Config) -> anyhow::Result<()> {
 }
 
 pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let config = &platform.config;
     if config.crypto.key.is_some() {
         bail!(

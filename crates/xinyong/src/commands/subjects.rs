@@ -35,7 +35,7 @@ struct FlagLine<'a> {
 
 pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCode> {
     let Command::Flagged { json, limit } = command;
-    let platform = Platform::open(Config::load(global)?).await?;
+    let platform = Platform::open_existing(Config::load(global)?).await?;
     let page = platform
         .store
         .name_flags(&PageRequest::first(limit.clamp(1, 10_000)))
