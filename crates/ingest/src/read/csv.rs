@@ -33,6 +33,7 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
                 .build(buffered),
         ),
     };
+    let (text, line_starts) = LineStarts::new(text);
     let mut records = ::csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -40,6 +41,7 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         .buffer_capacity(SAMPLE_BYTES)
         .from_reader(text)
         .into_byte_records();
+    let line_of = move |record: &::csv::ByteRecord| line_starts.line_at(record);
 
     let (headers, header_row) = loop {
         match records.next() {
@@ -62,8 +64,8 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
             _ => Some(Err(ReadError::Unreadable(format!("CSV格式错误：{error}")))),
         },
         Ok(record) => {
-            // The line the record starts on; records ended by a bare CR
-            // (old Mac exports) share a line, so each is at least one more.
+            // The line the record starts on; row numbers only ever grow,
+            // whatever the line ends, so no two rows share one.
             let row_no = line_of(&record).max(last_row + 1);
             last_row = row_no;
             if record.as_slice().len() > MAX_ROW_BYTES {
@@ -135,9 +137,87 @@ fn swallowed_rows(row_no: i64, cells: &[String], headers: &[String], delimiter: 
     ))
 }
 
-/// The line a record starts on (1-based).
-fn line_of(record: &::csv::ByteRecord) -> i64 {
-    record.position().map_or(0, |p| p.line() as i64)
+/// Where the non-empty lines of the text start, for the row numbers a
+/// clerk sees in the spreadsheet. The CSV reader's own line count is taken
+/// where it began reading a record, before the empty lines it skips, so
+/// every row after an empty line would be numbered one short; and it does
+/// not count lines ended by a bare CR (old Mac exports). This wrapper notes
+/// the (offset, line) of each non-empty line as the text streams past; a
+/// record's line is the first noted at or after the offset the reader
+/// began it at. Only lines the reader has buffered but not yet returned
+/// are held.
+struct LineStarts<R> {
+    inner: R,
+    offset: u64,
+    line: i64,
+    at_line_start: bool,
+    after_cr: bool,
+    starts: LineQueue,
+}
+
+#[derive(Clone, Default)]
+struct LineQueue(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(u64, i64)>>>);
+
+impl<R: Read> LineStarts<R> {
+    fn new(inner: R) -> (Self, LineQueue) {
+        let starts = LineQueue::default();
+        let wrapper = Self {
+            inner,
+            offset: 0,
+            line: 1,
+            at_line_start: true,
+            after_cr: false,
+            starts: starts.clone(),
+        };
+        (wrapper, starts)
+    }
+}
+
+impl<R: Read> Read for LineStarts<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut noted = Vec::new();
+        for (i, byte) in buf[..n].iter().enumerate() {
+            match byte {
+                // The LF of a CRLF ends the line its CR already ended.
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' | b'\r' => {
+                    self.line += 1;
+                    self.at_line_start = true;
+                    self.after_cr = *byte == b'\r';
+                }
+                _ => {
+                    self.after_cr = false;
+                    if self.at_line_start {
+                        noted.push((self.offset + i as u64, self.line));
+                        self.at_line_start = false;
+                    }
+                }
+            }
+        }
+        self.offset += n as u64;
+        if !noted.is_empty() {
+            self.starts.lock().extend(noted);
+        }
+        Ok(n)
+    }
+}
+
+impl LineQueue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::VecDeque<(u64, i64)>> {
+        // Nothing that holds the lock can panic halfway.
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The line `record` starts on (1-based); records come in order.
+    fn line_at(&self, record: &::csv::ByteRecord) -> i64 {
+        let Some(position) = record.position() else { return 0 };
+        let mut starts = self.lock();
+        while starts.front().is_some_and(|(offset, _)| *offset < position.byte()) {
+            starts.pop_front();
+        }
+        starts.front().map_or(position.line() as i64, |(_, line)| *line)
+    }
 }
 
 /// The delimiter the first line uses most: comma (the national format),

@@ -437,3 +437,40 @@ async fn an_unclosed_quote_names_the_rows_it_swallowed_and_a_quoted_paragraph_is
         platform.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn rows_after_empty_lines_keep_the_lines_a_spreadsheet_shows() {
+    for platform in backends().await {
+        let good = |n: u32| penalty_row(&[("行政处罚决定书文号", &format!("淮市监罚〔2024〕{n}号"))]).join(",");
+        let bad = |n: u32| {
+            penalty_row(&[
+                ("行政处罚决定书文号", &format!("淮市监罚〔2024〕{n}号")),
+                ("处罚类别", "罚金"),
+            ])
+            .join(",")
+        };
+        // Empty lines after the header, between rows and in a row of CR line ends.
+        for (name, end) in [("lf.csv", "\n"), ("crlf.csv", "\r\n"), ("cr.csv", "\r")] {
+            let lines = [
+                CF_HEADERS.join(","),
+                String::new(),
+                good(1),
+                bad(2),
+                String::new(),
+                String::new(),
+                bad(3),
+            ];
+            let path = platform.dir.join(name);
+            std::fs::write(&path, lines.join(end) + end).unwrap();
+            let batch = platform.import(&path, "xzcf", SOURCE).await;
+            assert_eq!((batch.summary.n_rows, batch.summary.n_rejected), (3, 2), "{name}");
+            let rows: Vec<i64> = issue_keys(platform.store.as_ref(), batch.id, IssueSeverity::Error)
+                .await
+                .into_iter()
+                .map(|(row, ..)| row)
+                .collect();
+            assert_eq!(rows, [4, 7], "{name}: the lines a spreadsheet numbers them at");
+        }
+        platform.cleanup().await;
+    }
+}
