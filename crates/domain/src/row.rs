@@ -96,6 +96,19 @@ pub fn check(
             Err(problem) => problems.push(problem),
         }
     }
+    for (idx, field) in record_type.fields.iter().enumerate() {
+        if let Some(text) = &texts[idx]
+            && identifier_in_public_item(field, text)
+        {
+            problems.push(Problem::new(
+                record_type,
+                FieldIdx(idx),
+                ProblemCode::IdentifierInPublicItem,
+                "含有个人证件号码或手机号码。该项对外公示且不作遮蔽，不能填写个人证件号码、手机号码，请删除后重新上传"
+                    .to_owned(),
+            ));
+        }
+    }
     // The subject category of a Gen-1 file, which had no such item, follows from the identifiers.
     let category_field = record_type.field_with_role(Role::SubjectCategory);
     if let Some(field) = category_field.filter(|f| !map.has(*f) && texts[f.0].is_none()) {
@@ -136,6 +149,22 @@ pub fn check(
     }
 }
 
+/// Whether `text`, the value of `field`, holds a person's identifier in an
+/// item that is published as it is. Free text is masked at import instead
+/// (`Field::mask_free_text`) and personal items are sealed; the items with
+/// a role are the record's keys and names, shown whole. A name or an
+/// authority never holds a long run of digits, so any ID or mobile shape
+/// counts; a 决定书文号 often holds a serial, so only a valid citizen ID does.
+fn identifier_in_public_item(field: &crate::catalog::Field, text: &str) -> bool {
+    match field.role {
+        Some(Role::DocNo) => crate::id::contains_citizen_id(text),
+        Some(Role::SubjectName | Role::Authority | Role::Source) => {
+            matches!(crate::id::mask_embedded_identifiers(text), std::borrow::Cow::Owned(_))
+        }
+        _ => false,
+    }
+}
+
 /// Each item's text: its column(s), joined for multi-valued items, or its fill.
 fn gather(
     record_type: &RecordType,
@@ -168,7 +197,9 @@ fn gather(
                 return Some(parts.join("、"));
             }
             match (&field.fill, map.has(FieldIdx(idx))) {
-                (Some(Fill::BatchSource), false) => Some(ctx.batch_source.to_owned()),
+                // The uploading department, whether the file has no such
+                // column or leaves its cell blank (most templates do).
+                (Some(Fill::BatchSource), _) => Some(ctx.batch_source.to_owned()),
                 (Some(Fill::Gen1Constant(value)), false) if map.generation == Generation::Gen1 => Some(value.clone()),
                 _ => None,
             }

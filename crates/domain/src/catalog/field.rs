@@ -171,7 +171,8 @@ impl Disclosure {
 /// Where a value comes from when the file has no column for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fill {
-    /// The department named for the batch (`--source`).
+    /// The department named for the batch (`--source`), for a file without
+    /// the column or a row that leaves it blank.
     BatchSource,
     /// A fixed value for Gen-1 files, which lacked the item (证件类型 = 身份证
     /// for the Gen-1 居民身份证号 column).

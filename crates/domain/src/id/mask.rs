@@ -140,6 +140,23 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Whether `text` holds a valid citizen ID number (region, a real birth
+/// date, the check character: GB 11643-1999) standing alone. Stricter
+/// than the shape [`mask_embedded_identifiers`] masks, for items such as
+/// 决定书文号 where a long serial of digits is common and a real ID is not.
+pub fn contains_citizen_id(text: &str) -> bool {
+    if text.chars().filter(|&c| half_width(c).is_ascii_digit()).count() < 17 {
+        return false;
+    }
+    let chars: Vec<char> = text.chars().map(half_width).collect();
+    let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    (0..chars.len().saturating_sub(17)).any(|at| {
+        !is_word(at.checked_sub(1).and_then(|p| chars.get(p)))
+            && !is_word(chars.get(at + 18))
+            && CitizenId::parse(&chars[at..at + 18].iter().collect::<String>(), LATEST_GROUPED_BIRTH).is_ok()
+    })
+}
+
 /// A mobile number written 3-4-4 with one kind of separator, a hyphen or a
 /// space (`139-1234-5678`, `139 1234 5678`), in exactly these 13 characters.
 fn grouped_mobile(chars: &[char]) -> bool {
@@ -194,7 +211,19 @@ const LATEST_GROUPED_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 
 mod tests {
     use rstest::rstest;
 
-    use super::{mask_embedded_identifiers, mask_identifier, mask_person_name};
+    use super::{contains_citizen_id, mask_embedded_identifiers, mask_identifier, mask_person_name};
+
+    #[rstest]
+    #[case("淮市监罚〔2024〕11010119900307451X号", false)] // check character wrong
+    #[case("淮市监罚〔2024〕110101199003074514号", true)]
+    #[case("淮市监罚〔2024〕１１０１０１１９９００３０７４５１４号", true)] // full-width
+    #[case("皖罚字340603202401050012号", false)] // a serial: no such birth date
+    #[case("A110101199003074514", false)] // part of a longer code
+    #[case("110101199003074514", true)]
+    #[case("淮市监罚〔2024〕12号", false)]
+    fn a_real_citizen_id_is_found_and_a_serial_is_not(#[case] text: &str, #[case] found: bool) {
+        assert_eq!(contains_citizen_id(text), found);
+    }
 
     #[rstest]
     #[case(

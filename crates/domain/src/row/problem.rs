@@ -45,6 +45,9 @@ pub enum ProblemCode {
     Encoding,
     /// A supplied 公示截止期 outside the class's bounds (a warning).
     PublicityOutOfBounds,
+    /// A person's ID or mobile number in an item that is published whole
+    /// (名称, 决定书文号, 机关): privacy first, the row is refused.
+    IdentifierInPublicItem,
 }
 
 impl ProblemCode {
@@ -65,14 +68,26 @@ impl ProblemCode {
             Self::CategoryMismatch => "category_mismatch",
             Self::Encoding => "encoding",
             Self::PublicityOutOfBounds => "publicity_out_of_bounds",
+            Self::IdentifierInPublicItem => "identifier_in_public_item",
         }
     }
 }
 
 impl Problem {
     /// A problem whose message is prefixed with the item's name; an empty
-    /// `detail` gives the code's standard wording.
+    /// `detail` gives the code's standard wording. Messages quote the
+    /// values they refuse and are stored and shown in clear, so a person's
+    /// ID or mobile number in one (a shifted column puts them anywhere) is
+    /// masked.
     pub(crate) fn new(record_type: &RecordType, field: FieldIdx, code: ProblemCode, detail: String) -> Self {
+        let mut problem = Self::unmasked(record_type, field, code, detail);
+        if let std::borrow::Cow::Owned(masked) = crate::id::mask_embedded_identifiers(&problem.message) {
+            problem.message = masked;
+        }
+        problem
+    }
+
+    fn unmasked(record_type: &RecordType, field: FieldIdx, code: ProblemCode, detail: String) -> Self {
         let name = &record_type.field(field).name;
         let message = match (code, detail.is_empty()) {
             (ProblemCode::Encoding, _) => {

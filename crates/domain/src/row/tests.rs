@@ -648,3 +648,66 @@ fn a_breach_of_commitment_is_public_for_its_general_class_from_the_finding() {
     assert!(early.is_none());
     assert_eq!(problems[0].code, ProblemCode::DateOrder, "{problems:?}");
 }
+
+#[test]
+fn a_persons_identifier_in_an_item_published_whole_refuses_the_row() {
+    let record_type = xzcf();
+    let map = gen2_map(&record_type);
+    let policy = IdPolicy::default();
+    let with = |column: usize, text: &'static str| {
+        let mut row = org_row();
+        row[column] = text;
+        row
+    };
+    let refused = [
+        (0, "淮北市鑫源商贸有限公司340603196804055910", "行政相对人名称"),
+        (0, "13912345678", "行政相对人名称"),
+        (6, "淮市监罚〔2024〕110101199003074514号", "行政处罚决定书文号"),
+        (16, "淮北市生态环境局340603196804055910", "处罚机关"),
+        (18, "淮北市市场监督管理局 139-1234-5678", "数据来源单位"),
+    ];
+    for (column, text, item) in refused {
+        let row = with(column, text);
+        let (checked, problems) = check(&record_type, &map, &row, &ctx(&policy));
+        assert!(checked.is_none(), "{text}");
+        let problem = problems
+            .iter()
+            .find(|p| p.code == ProblemCode::IdentifierInPublicItem)
+            .unwrap_or_else(|| panic!("{text}: {problems:?}"));
+        assert!(problem.message.starts_with(item), "{problem:?}");
+    }
+    // A serial in a document number is not an ID; free text is masked, not refused.
+    for (column, text) in [
+        (6, "淮市监罚〔2024〕340603202401050012号"),
+        (8, "经查，当事人（身份证号340603196804055910）销售过期食品。"),
+    ] {
+        let (checked, problems) = check(&record_type, &map, &with(column, text), &ctx(&policy));
+        assert!(checked.is_some(), "{text}: {problems:?}");
+    }
+}
+
+#[test]
+fn messages_quoting_a_value_mask_the_identifiers_in_it() {
+    let record_type = xzcf();
+    let map = gen2_map(&record_type);
+    let policy = IdPolicy::default();
+    // A shifted column puts an ID number in a date.
+    let mut row = org_row();
+    row[13] = "340603196804055910";
+    let (_, problems) = check(&record_type, &map, &row, &ctx(&policy));
+    let problem = problems.iter().find(|p| p.code == ProblemCode::InvalidDate).unwrap();
+    assert!(!problem.message.contains("340603196804055910"), "{problem:?}");
+    assert!(problem.message.contains("340603********5910"), "{problem:?}");
+}
+
+#[test]
+fn a_blank_source_cell_is_the_uploading_department() {
+    let record_type = xzcf();
+    let map = gen2_map(&record_type);
+    let policy = IdPolicy::default();
+    let mut row = org_row();
+    row[18] = "";
+    let (checked, problems) = check(&record_type, &map, &row, &ctx(&policy));
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(checked.is_some());
+}
