@@ -94,7 +94,13 @@ pub fn router(state: AppState) -> Router {
         .route("/audit", get(audit::list))
         .route("/audit/verify", post(audit::verify))
         .route("/openapi.json", get(openapi_json))
-        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed });
+        .method_not_allowed_fallback(|| async { Error::MethodNotAllowed })
+        // Answers hold personal data, CSRF tokens and rejected rows in
+        // clear; none may stay in a browser's or a proxy's cache.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::site::routes(&state))

@@ -28,6 +28,8 @@ async fn unknown_routes_methods_and_headers() {
         ] {
             assert!(response.headers().contains_key(header), "{header}");
         }
+        // No API answer is kept by a browser or a proxy.
+        assert_eq!(response.headers()["cache-control"], "no-store");
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["status"], "ok");
         assert_eq!(body["database"], server.platform.backend().code());
