@@ -18,7 +18,10 @@ mod region;
 mod uscc;
 
 pub use citizen_id::{CitizenId, CitizenIdError, Sex};
-pub use mask::{contains_citizen_id, mask_citizen_id, mask_embedded_identifiers, mask_identifier, mask_person_name};
+pub use mask::{
+    contains_citizen_id, mask_citizen_id, mask_embedded_identifiers, mask_embedded_identifiers_except, mask_identifier,
+    mask_person_name,
+};
 pub use org_code::{OrgCode, OrgCodeError};
 pub use policy::{IdKind, IdPolicy, IdVerdict};
 pub use uscc::{Uscc, UsccError};

@@ -52,13 +52,23 @@ impl Field {
     /// all-digit organisation code is not a citizen ID). Borrowed when
     /// nothing was masked.
     pub fn mask_free_text<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
-        let free_text =
-            matches!(self.kind, FieldKind::Text { .. } | FieldKind::Enum(_)) && self.role.is_none() && !self.personal;
-        if free_text {
-            crate::id::mask_embedded_identifiers(text)
+        self.mask_free_text_except(text, &[])
+    }
+
+    /// [`Field::mask_free_text`], leaving whole the numbers in `keep` (the
+    /// record's own personal identifiers, for a reader entitled to them).
+    pub fn mask_free_text_except<'t>(&self, text: &'t str, keep: &[&str]) -> std::borrow::Cow<'t, str> {
+        if self.is_free_text() {
+            crate::id::mask_embedded_identifiers_except(text, keep)
         } else {
             std::borrow::Cow::Borrowed(text)
         }
+    }
+
+    /// Text a clerk writes as prose (违法事实, 处罚内容, 备注 …): not a
+    /// personal item, and not one of the record's keys or names.
+    pub fn is_free_text(&self) -> bool {
+        matches!(self.kind, FieldKind::Text { .. } | FieldKind::Enum(_)) && self.role.is_none() && !self.personal
     }
 
     /// The obligation that applies in files of `generation`.

@@ -63,6 +63,24 @@ pub fn mask_person_name(name: &str) -> String {
 /// numbers, amounts and codes are left as they are. Full-width digits (as
 /// a Chinese keyboard types them) count as digits.
 pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
+    mask_embedded_identifiers_except(text, &[])
+}
+
+/// [`mask_embedded_identifiers`], leaving whole the numbers in `keep` (a
+/// record's own subject's, for a reader entitled to them: a third person's
+/// number in the same text stays masked). Compared as written without
+/// separators, half-width, `x` as `X`.
+pub fn mask_embedded_identifiers_except<'t>(text: &'t str, keep: &[&str]) -> std::borrow::Cow<'t, str> {
+    let canonical = |number: &str| -> String {
+        number
+            .chars()
+            .map(half_width)
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_uppercase())
+            .collect()
+    };
+    let keep: Vec<String> = keep.iter().map(|number| canonical(number)).collect();
+    let kept = |number: &str| keep.contains(&canonical(number));
     // Without eleven digits (a mobile number's, the shortest) there is
     // nothing to mask: most text, and every import row, leaves here.
     if text.chars().filter(|&c| half_width(c).is_ascii_digit()).count() < 11 {
@@ -100,6 +118,11 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
         } else if mobile_like {
             11
         } else if standalone(13) && grouped_mobile(&chars[at..at + 13]) {
+            if kept(&chars[at..at + 13].iter().collect::<String>()) {
+                out.extend(&original[at..at + 13]);
+                at += 13;
+                continue;
+            }
             // 139-1234-5678: the middle group masked, the separators kept.
             out.extend(&original[at..at + 4]);
             out.push_str("****");
@@ -113,7 +136,11 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
                 .iter()
                 .filter(|c| c.is_ascii_alphanumeric())
                 .collect();
-            out.push_str(&mask_identifier(&digits));
+            if kept(&digits) {
+                out.extend(&original[at..at + span]);
+            } else {
+                out.push_str(&mask_identifier(&digits));
+            }
             changed = true;
             at += span;
             continue;
@@ -123,6 +150,11 @@ pub fn mask_embedded_identifiers(text: &str) -> std::borrow::Cow<'_, str> {
             continue;
         };
         let run: String = original[at..at + len].iter().collect();
+        if kept(&run) {
+            out.push_str(&run);
+            at += len;
+            continue;
+        }
         out.push_str(&if len == 11 {
             let kept =
                 |range: std::ops::Range<usize>| original[at + range.start..at + range.end].iter().collect::<String>();
@@ -212,6 +244,19 @@ mod tests {
     use rstest::rstest;
 
     use super::{contains_citizen_id, mask_embedded_identifiers, mask_identifier, mask_person_name};
+
+    #[test]
+    fn the_numbers_kept_stay_whole_and_others_are_masked() {
+        let text = "当事人（身份证号11010519491231002x），证人340603198512124565，电话139-1234-5678";
+        assert_eq!(
+            super::mask_embedded_identifiers_except(text, &["11010519491231002X", "13912345678"]),
+            "当事人（身份证号11010519491231002x），证人340603********4565，电话139-1234-5678"
+        );
+        assert_eq!(
+            super::mask_embedded_identifiers_except(text, &[]),
+            mask_embedded_identifiers(text)
+        );
+    }
 
     #[rstest]
     #[case("淮市监罚〔2024〕11010119900307451X号", false)] // check character wrong

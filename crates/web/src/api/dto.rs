@@ -211,30 +211,24 @@ pub fn public_record(
     if decision.record == Visibility::Hidden {
         return None;
     }
-    Some(record_view(
-        record,
-        record_type,
-        &decision,
-        &Map::new(),
-        !viewer.sees_identifiers(),
-    ))
+    Some(record_view(record, record_type, &decision, &Map::new()))
 }
 
-/// A record read through the access layer by `viewer`, as it may see it.
-pub fn read_record(read: &ReadRecord, catalog: &Catalog, viewer: Viewer) -> Option<PublicRecord> {
+/// A record read through the access layer, as its reader may see it (the
+/// read's decision, and the identifiers opened for it).
+pub fn read_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord> {
     let entry = catalog.get(&read.record.key.record_type)?;
     Some(record_view(
         &read.record,
         &entry.record_type,
         &read.decision,
         &read.clear,
-        !viewer.sees_identifiers(),
     ))
 }
 
 /// A record read through the access layer, as a page shows it: personal
 /// identifiers stay masked, in their items and inside free text, even for
-/// a reader entitled to them whole (the API's own-file read gives them; a
+/// a reader entitled to them whole (the API gives such a reader its personal items whole; a
 /// page never shows one in clear).
 pub fn page_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord> {
     let entry = catalog.get(&read.record.key.record_type)?;
@@ -243,23 +237,21 @@ pub fn page_record(read: &ReadRecord, catalog: &Catalog) -> Option<PublicRecord>
         &entry.record_type,
         &read.decision,
         &Map::new(),
-        true,
     ))
 }
 
 /// Builds the API view of a record from a visibility decision: hidden
 /// items are left out, masked ones shown as stored (identifiers are stored
 /// masked) or masked here (names), whole personal identifiers taken from
-/// `clear` (opened only for viewers entitled to them). With `scrub`,
-/// identifiers written inside free text are masked too; where the viewer
-/// sees a person's name masked, so is every mention of it in the record's
-/// other items.
+/// `clear` (opened only for viewers entitled to them). Identifiers written
+/// inside free text stay masked for every viewer; where the viewer sees a
+/// person's name masked, so is every mention of it in the record's other
+/// items.
 fn record_view(
     record: &StoredRecord,
     record_type: &RecordType,
     decision: &Decision,
     clear: &Map<String, serde_json::Value>,
-    scrub: bool,
 ) -> PublicRecord {
     let masked_name = record_type
         .fields
@@ -269,6 +261,14 @@ fn record_view(
         .and_then(|(field, _)| record.payload.get(&field.key)?.as_str())
         .filter(|name| name.chars().count() >= 2)
         .map(|name| (name, mask_person_name(name)));
+    // The record's own personal identifiers this viewer sees whole.
+    let own: Vec<&str> = record_type
+        .fields
+        .iter()
+        .zip(&decision.fields)
+        .filter(|(field, visibility)| field.personal && **visibility == Visibility::Full)
+        .filter_map(|(field, _)| clear.get(&field.key)?.as_str())
+        .collect();
     let fields = record_type
         .fields
         .iter()
@@ -283,24 +283,26 @@ fn record_view(
                     .and_then(|v| v.as_str())
                     .unwrap_or(stored)
                     .to_owned(),
-                // Free text stored with the identifiers in it masked, opened
-                // whole for a viewer entitled to them.
-                _ if !scrub => clear
-                    .get(&field.key)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or(stored)
-                    .to_owned(),
+                // Free text opened for a viewer entitled to the record's
+                // identifiers shows those whole and no other: a number a
+                // clerk copied into 违法事实 may be a third person's (a
+                // witness, a relative), which neither the subject nor a
+                // reader it authorised may see.
+                _ if field.is_free_text() && !own.is_empty() => {
+                    clear.get(&field.key).and_then(|v| v.as_str()).map_or_else(
+                        || stored.to_owned(),
+                        |text| field.mask_free_text_except(text, &own).into_owned(),
+                    )
+                }
                 _ => stored.to_owned(),
             };
             let value = match &masked_name {
                 Some((name, masked)) if field.role != Some(Role::SubjectName) => value.replace(name, masked),
                 _ => value,
             };
-            let value = if scrub {
-                field.mask_free_text(&value).into_owned()
-            } else {
-                value
-            };
+            // Records stored before identifiers in free text were masked at
+            // import (until `xinyong migrate`) are masked here.
+            let value = field.mask_free_text_except(&value, &own).into_owned();
             Some(FieldValue {
                 key: field.key.clone(),
                 name: field.name.clone(),

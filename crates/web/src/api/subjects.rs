@@ -121,7 +121,7 @@ pub(crate) async fn subject_detail(file: &SubjectFile, state: &AppState) -> Resu
     let mut records: Vec<_> = file
         .records
         .iter()
-        .filter_map(|read| read_record(read, &state.catalog, file.viewer))
+        .filter_map(|read| read_record(read, &state.catalog))
         .collect();
     mark_objections(&state.rights, &mut records).await?;
     Ok(SubjectDetail {

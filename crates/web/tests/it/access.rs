@@ -641,7 +641,7 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         assert_ne!(id_of(&public).unwrap(), PERSON_ID, "masked");
         assert_eq!(
             facts_of(&public),
-            "经查当事人（身份证号110105********002X）销售过期食品"
+            "经查当事人（身份证号110105********002X，证人340603********4565）销售过期食品"
         );
         let (status, answer) = call(
             server,
@@ -687,8 +687,8 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         assert_eq!(id_of(&authorised).unwrap(), PERSON_ID);
         assert_eq!(
             facts_of(&authorised),
-            format!("经查当事人（身份证号{PERSON_ID}）销售过期食品"),
-            "the free text opens whole with the identifiers"
+            format!("经查当事人（身份证号{PERSON_ID}，证人340603********4565）销售过期食品"),
+            "the free text opens the person's own number, not the witness's"
         );
         // Another purpose is not covered.
         let (status, _) = call(server, Method::GET, &format!("{person}?purpose=xzsp"), &bank, None).await;

@@ -165,6 +165,8 @@ pub fn days_ago(n: u64) -> String {
 pub const COMPANY: &str = "91340000711771143J";
 pub const SHOP: &str = "92340603MA2PBMCG0U";
 pub const PERSON_ID: &str = "11010519491231002X";
+/// A third person's ID number a clerk copied into that person's record.
+pub const WITNESS_ID: &str = "340603198512124565";
 pub const DEPARTMENT_CODE: &str = "11340600003140164U";
 
 pub const PENALTY_HEADER: &str = "行政相对人名称,行政相对人类别,统一社会信用代码,法定代表人,法定代表人证件类型,法定代表人证件号码,证件类型,证件号码,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,罚款金额(万元),处罚决定日期,处罚有效期,处罚机关,处罚机关统一社会信用代码,数据来源单位,数据来源单位统一社会信用代码";
@@ -243,8 +245,11 @@ pub fn penalty_file(platform: &Platform) -> PathBuf {
             &days_ago(20),
             "淮北市公安局",
         )
-        // Copied into the free text, as clerks do.
-        .replace("经查当事人", &format!("经查当事人（身份证号{PERSON_ID}）")),
+        // Copied into the free text, as clerks do, with a witness's number.
+        .replace(
+            "经查当事人",
+            &format!("经查当事人（身份证号{PERSON_ID}，证人{WITNESS_ID}）"),
+        ),
         penalty_row(
             "相山区鑫源小吃店",
             "个体工商户",
