@@ -6,8 +6,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use xinyong_domain::Role;
 use xinyong_domain::audit::{Entry, Hash};
-use xinyong_domain::id::Uscc;
+use xinyong_domain::id::{CitizenId, IdPolicy, Uscc};
 use xinyong_domain::role::Purpose;
+use xinyong_domain::subject::{SubjectKey, SubjectRef};
 use xinyong_domain::visibility::Viewer;
 use xinyong_store::{
     Account, ApiKey, Authorisation, Batch, Checkpoint, Department, NewAccount, NewApiKey, NewAuthorisation,
@@ -203,6 +204,49 @@ pub struct AdminDesk {
 impl AdminDesk {
     pub(crate) fn new(access: Access, principal: Principal) -> Self {
         Self { access, principal }
+    }
+
+    /// The subject an account is made for, named as the office has it: a
+    /// unified social credit code, a citizen ID number (found by its keyed
+    /// hash, as imports file people; never stored or logged whole), or a
+    /// person's platform reference. Not found, the refusal says whether the
+    /// text is a valid code or number at all.
+    pub async fn subject_for_account(&self, text: &str, today: NaiveDate) -> Result<Subject, AccessError> {
+        let store = &self.access.store;
+        let found = match SubjectRef::parse(text) {
+            SubjectRef::Person(reference) => store.subject_by_ref(&reference).await?,
+            SubjectRef::Code(code) => {
+                let person = match CitizenId::parse(&code, today) {
+                    Ok(id) => {
+                        let identity = SubjectKey::Citizen(id).person_identity().unwrap_or_default();
+                        store
+                            .subject_by_person_hash(&self.access.keys.keyed_hash(identity.as_bytes()))
+                            .await?
+                    }
+                    Err(_) => None,
+                };
+                match person {
+                    Some(person) => Some(person),
+                    None => store.subject_by_uscc(&code).await?,
+                }
+            }
+        };
+        let shown = || xinyong_domain::id::mask_embedded_identifiers(text.trim()).into_owned();
+        let problem = match SubjectRef::parse(text) {
+            SubjectRef::Code(code) => IdPolicy::default().classify(&code, today).problem,
+            SubjectRef::Person(_) => None,
+        };
+        match (found, problem) {
+            (Some(subject), _) => Ok(subject),
+            (None, Some(reason)) => Err(AccessError::Invalid(format!(
+                "“{}”不是有效的统一社会信用代码或公民身份号码：{reason}",
+                shown()
+            ))),
+            (None, None) => Err(AccessError::NotFound(format!(
+                "未找到信用主体“{}”：平台上还没有该主体的信用信息",
+                shown()
+            ))),
+        }
     }
 
     async fn department_by_code(&self, uscc: &str) -> Result<Department, AccessError> {

@@ -10,7 +10,6 @@ use xinyong_access::{AccountRequest, KeyRequest};
 use xinyong_domain::Role;
 use xinyong_store::{Account, ApiKey, Department};
 
-use crate::api::subjects::find_subject;
 use crate::api::today;
 use crate::auth::Caller;
 use crate::extract::{JsonBody, PathText};
@@ -116,7 +115,7 @@ pub(crate) struct NewAccountForm {
     role: String,
     /// The department's 统一社会信用代码 (operators).
     department: Option<String>,
-    /// The subject's 统一社会信用代码 or platform reference (subject accounts).
+    /// The subject's 统一社会信用代码, 公民身份号码 or platform reference (subject accounts).
     subject: Option<String>,
     /// Initial password (at least 10 characters).
     password: String,
@@ -146,7 +145,7 @@ pub(crate) async fn create_account(
     let role = Role::from_code(form.role.trim())
         .ok_or_else(|| Error::InvalidRequest("role 应为 subject、operator、reviewer、admin 或 auditor".into()))?;
     let subject = match form.subject.as_deref() {
-        Some(reference) => Some(find_subject(&state, reference).await?),
+        Some(reference) => Some(desk.subject_for_account(reference, today()).await?),
         None => None,
     };
     let account = desk

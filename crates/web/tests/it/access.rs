@@ -82,6 +82,28 @@ async fn world(server: TestServer) -> World {
         .await
         .unwrap()
         .unwrap();
+    // An account is made for a person named by the ID number, whatever the case of its X.
+    for named in [
+        PERSON_ID,
+        &PERSON_ID.to_lowercase(),
+        person.person_ref.as_deref().unwrap(),
+    ] {
+        let found = desk.subject_for_account(named, today()).await.unwrap();
+        assert_eq!(found.id, person.id, "{named}");
+    }
+    assert_eq!(desk.subject_for_account(COMPANY, today()).await.unwrap().id, company.id);
+    // A mistyped number is named as such; a valid one the platform lacks is not found.
+    let mistyped = format!("{}1", &PERSON_ID[..17]);
+    match desk.subject_for_account(&mistyped, today()).await {
+        Err(xinyong_access::AccessError::Invalid(text)) => {
+            assert!(text.contains("校验") && !text.contains(&mistyped), "{text}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        desk.subject_for_account("110101199003074514", today()).await,
+        Err(xinyong_access::AccessError::NotFound(_))
+    ));
     for (username, role, dept, subject) in [
         ("company", Role::Subject, None, Some(company.clone())),
         ("person", Role::Subject, None, Some(person.clone())),

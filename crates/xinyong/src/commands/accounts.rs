@@ -11,7 +11,6 @@ use serde::Serialize;
 use xinyong_access::{AccountRequest, AdminDesk, KeyRequest, Principal};
 use xinyong_domain::Role;
 use xinyong_domain::date::china_date;
-use xinyong_domain::subject::SubjectRef;
 
 use crate::commands::{print_json, print_line};
 use crate::config::{Config, GlobalArgs};
@@ -50,7 +49,7 @@ pub struct NewUser {
     /// The department's unified social credit code (operators).
     #[arg(long)]
     dept: Option<String>,
-    /// The subject's unified social credit code or platform reference (subject accounts).
+    /// The subject's unified social credit code, citizen ID number or platform reference (subject accounts).
     #[arg(long)]
     subject: Option<String>,
     /// Read the password from standard input; otherwise one is generated and printed once.
@@ -180,7 +179,7 @@ pub async fn dept(global: &GlobalArgs, command: DeptCommand) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-async fn create_user(platform: &Platform, desk: &AdminDesk, user: NewUser) -> anyhow::Result<()> {
+async fn create_user(desk: &AdminDesk, user: NewUser) -> anyhow::Result<()> {
     let role = Role::from_code(&user.role).with_context(|| {
         format!(
             "未知的角色“{}”，应为 subject、operator、reviewer、admin 或 auditor",
@@ -188,13 +187,10 @@ async fn create_user(platform: &Platform, desk: &AdminDesk, user: NewUser) -> an
         )
     })?;
     let subject = match &user.subject {
-        Some(reference) => {
-            let found = match SubjectRef::parse(reference) {
-                SubjectRef::Person(person_ref) => platform.store.subject_by_ref(&person_ref).await?,
-                SubjectRef::Code(code) => platform.store.subject_by_uscc(&code).await?,
-            };
-            Some(found.with_context(|| format!("未找到信用主体 {}", reference.trim()))?)
-        }
+        Some(reference) => Some(
+            desk.subject_for_account(reference, china_date(chrono::Utc::now()))
+                .await?,
+        ),
         None => None,
     };
     let (password, generated) = password(user.password_stdin)?;
@@ -219,9 +215,10 @@ async fn create_user(platform: &Platform, desk: &AdminDesk, user: NewUser) -> an
 }
 
 pub async fn user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
-    let (platform, desk) = desk(global).await?;
+    // The platform stays open (and holds the rotation lock) while the desk works.
+    let (_platform, desk) = desk(global).await?;
     match command {
-        UserCommand::Create(user) => create_user(&platform, &desk, user).await?,
+        UserCommand::Create(user) => create_user(&desk, user).await?,
         UserCommand::List { json } => {
             let accounts = desk.accounts().await?;
             if json {
@@ -258,7 +255,8 @@ pub async fn user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<E
 }
 
 pub async fn admin(global: &GlobalArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
-    let (platform, desk) = desk(global).await?;
+    // The platform stays open (and holds the rotation lock) while the desk works.
+    let (_platform, desk) = desk(global).await?;
     match command {
         AdminCommand::Create {
             username,
@@ -271,7 +269,7 @@ pub async fn admin(global: &GlobalArgs, command: AdminCommand) -> anyhow::Result
                 subject: None,
                 password_stdin,
             };
-            create_user(&platform, &desk, user).await?;
+            create_user(&desk, user).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

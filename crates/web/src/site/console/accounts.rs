@@ -11,7 +11,6 @@ use serde::Deserialize;
 use xinyong_access::{AccessError, AccountRequest, AdminDesk, KeyRequest, Principal};
 use xinyong_domain::Role;
 
-use crate::api::subjects::find_subject;
 use crate::api::today;
 use crate::auth::{Caller, Session, SessionContext};
 use crate::extract::PathText;
@@ -177,7 +176,7 @@ async fn after<T>(
             ..Outcome::default()
         },
         Err(Error::SubjectNotFound) => Outcome {
-            error: Some("未找到该信用主体，请检查统一社会信用代码".into()),
+            error: Some("未找到该信用主体，请检查统一社会信用代码或身份证号码".into()),
             ..Outcome::default()
         },
         Err(other) => return Err(other),
@@ -236,7 +235,7 @@ pub(crate) async fn create_account(
         let form = &signed.form;
         let role = Role::from_code(&form.role).ok_or_else(|| Error::InvalidRequest("请选择角色".into()))?;
         let subject = match optional(&form.subject) {
-            Some(code) => Some(find_subject(&state, &code).await?),
+            Some(code) => Some(desk.subject_for_account(&code, today()).await?),
             None => None,
         };
         let account = desk
