@@ -623,3 +623,92 @@ fn a_mistyped_data_directory_is_not_taken_for_an_empty_platform() {
     assert!(typo.join("xinyong.db").exists());
     assert!(xinyong(&typo, &["batch", "list"]).status.success());
 }
+
+#[test]
+fn batch_show_lists_the_adjustments_made_to_accepted_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("warned.csv");
+    let header = "行政相对人名称,行政相对人类别,统一社会信用代码,法定代表人,行政处罚决定书文号,违法行为类型,违法事实,处罚依据,处罚类别,处罚内容,处罚决定日期,处罚有效期,公示截止期,处罚机关,处罚机关统一社会信用代码,数据来源单位统一社会信用代码";
+    // A 警告 published for three years: beyond its class's bounds, accepted and cut back.
+    let row = "淮北市鑫源商贸有限公司,法人及非法人组织,91340000711771143J,张三,淮市监罚〔2026〕1号,销售过期食品,经查销售过期食品,《食品安全法》第一百二十四条,警告,警告,2026-01-05,2026-01-05,2029-01-05,淮北市市场监督管理局,11340600003140164U,11340600003140164U";
+    std::fs::write(&file, format!("{header}\n{row}\n")).unwrap();
+    let output = xinyong(
+        dir.path(),
+        &[
+            "import",
+            file.to_str().unwrap(),
+            "--type",
+            "xzcf",
+            "--source",
+            "淮北市市场监督管理局",
+        ],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let shown = stdout(&xinyong(dir.path(), &["batch", "show", "1"]));
+    assert!(shown.contains("接受 1 行"), "{shown}");
+    assert!(shown.contains("提示（该行已接受）：第2行\t公示截止期\t"), "{shown}");
+}
+
+#[test]
+fn once_departments_are_registered_an_import_names_one_of_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cf.csv");
+    let output = xinyong(
+        dir.path(),
+        &[
+            "gen",
+            "--type",
+            "xzcf",
+            "--rows",
+            "5",
+            "--out",
+            file.to_str().unwrap(),
+            "--seed",
+            "3",
+        ],
+    );
+    assert!(output.status.success());
+    let import = |source: &str| {
+        xinyong(
+            dir.path(),
+            &["import", file.to_str().unwrap(), "--type", "xzcf", "--source", source],
+        )
+    };
+    // Before any is registered, the name is taken as given.
+    assert!(import("淮北市生态环境局").status.success());
+    let output = xinyong(
+        dir.path(),
+        &[
+            "dept",
+            "create",
+            "--name",
+            "淮北市生态环境局",
+            "--uscc",
+            "11340600MA9G6Y0034",
+        ],
+    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let misspelt = import("淮北市生态环境司");
+    assert_eq!(misspelt.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&misspelt.stderr).contains("“淮北市生态环境司”不是已登记的数据提供单位"),
+        "{misspelt:?}"
+    );
+    assert!(import(" 淮北市生态环境局 ").status.success());
+    // A directory is not a missing file.
+    let output = xinyong(
+        dir.path(),
+        &[
+            "import",
+            dir.path().to_str().unwrap(),
+            "--type",
+            "xzcf",
+            "--source",
+            "淮北市生态环境局",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("是目录，不是文件"),
+        "{output:?}"
+    );
+}

@@ -79,21 +79,10 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
                 std::io::Write::flush(&mut out)?;
             } else {
                 print_line(&report::summary_text(&batch))?;
-                let mut shown = 0;
-                report::for_each_issue(store, id, IssueSeverity::Error, |issue| {
-                    if shown < SHOWN_ERRORS {
-                        let _ = print_line(&format!("第{}行\t{}\t{}", issue.row_no, issue.field, issue.message));
-                    }
-                    shown += 1;
-                    Ok(())
-                })
-                .await?;
-                if shown > SHOWN_ERRORS {
-                    print_line(&format!(
-                        "……另有 {} 个问题，完整内容请用 --json 或 batch rejected 导出",
-                        shown - SHOWN_ERRORS
-                    ))?;
-                }
+                print_issues(store, id, IssueSeverity::Error, "").await?;
+                // Accepted rows whose data the platform adjusted (a 公示截止期
+                // beyond its class's bounds, say): the clerk must see them.
+                print_issues(store, id, IssueSeverity::Warning, "提示（该行已接受）：").await?;
             }
         }
         Command::Original { id, out } => {
@@ -213,6 +202,32 @@ fn refuse_other_format(id: i64, format: BatchFormat, out: &Path) -> anyhow::Resu
             format.code().to_uppercase(),
             format.code()
         );
+    }
+    Ok(())
+}
+
+/// Prints the first [`SHOWN_ERRORS`] issues of `severity`, each prefixed
+/// with `prefix`, and how many more there are.
+async fn print_issues(
+    store: &dyn xinyong_store::Store,
+    id: i64,
+    severity: IssueSeverity,
+    prefix: &str,
+) -> anyhow::Result<()> {
+    let mut shown = 0;
+    report::for_each_issue(store, id, severity, |issue| {
+        if shown < SHOWN_ERRORS {
+            let _ = print_line(&format!(
+                "{prefix}第{}行\t{}\t{}",
+                issue.row_no, issue.field, issue.message
+            ));
+        }
+        shown += 1;
+        Ok(())
+    })
+    .await?;
+    if shown > SHOWN_ERRORS {
+        print_line(&format!("……另有 {} 条，完整内容请用 --json 查看", shown - SHOWN_ERRORS))?;
     }
     Ok(())
 }

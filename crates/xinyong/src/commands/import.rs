@@ -30,9 +30,21 @@ pub struct Args {
 
 pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     init_logging("warn");
+    anyhow::ensure!(!args.file.is_dir(), "{} 是目录，不是文件", args.file.display());
     anyhow::ensure!(args.file.is_file(), "文件 {} 不存在", args.file.display());
-    anyhow::ensure!(!args.source.trim().is_empty(), "--source 不能为空");
+    let source = args.source.trim();
+    anyhow::ensure!(!source.is_empty(), "--source 不能为空");
     let platform = Platform::open(Config::load(global)?).await?;
+    // Once the office has registered its departments, a batch is filed
+    // under one of them: a misspelt name would be published as a source
+    // and would own the records it brought.
+    let departments = platform.store.departments().await?;
+    if !departments.is_empty() && !departments.iter().any(|d| d.new.name == source) {
+        anyhow::bail!(
+            "报送单位“{source}”不是已登记的数据提供单位：请核对名称（xinyong dept list 列出已登记的单位），\
+             新单位请先用 xinyong dept create 登记"
+        );
+    }
     let entry = platform
         .catalog
         .get(&args.record_type)
@@ -46,7 +58,7 @@ pub async fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
         record_type: entry,
-        source: args.source.trim().to_owned(),
+        source: source.to_owned(),
         today: xinyong_domain::date::china_date(chrono::Utc::now()),
         data_dir: Some(platform.config.data_dir.clone()),
         own_source_only: false,
