@@ -10,7 +10,7 @@ pub enum IngestError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Keeping the uploaded file or reading it failed.
-    #[error("file error: {0}")]
+    #[error("文件读写失败")]
     Io(#[from] std::io::Error),
     /// Sealing personal identifiers failed.
     #[error(transparent)]

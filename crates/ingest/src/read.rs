@@ -41,6 +41,9 @@ pub enum ReadError {
     /// No header row could be found.
     #[error("未找到表头行：文件的第一行应为数据项名称")]
     NoHeader,
+    /// No header row in the first sheet of a workbook that has others.
+    #[error("第一个工作表“{0}”中未找到表头行：平台只读取工作簿的第一个工作表，请把数据表移到第一个工作表后重新上传")]
+    NoHeaderInFirstSheet(String),
     /// A structure the reader cannot parse (a corrupt workbook, a binary file).
     #[error("无法读取文件：{0}")]
     Unreadable(String),

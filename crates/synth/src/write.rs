@@ -34,10 +34,10 @@ pub enum Encoding {
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
     /// The file system refused.
-    #[error("cannot write the file: {0}")]
+    #[error("写入失败")]
     Io(#[from] std::io::Error),
     /// Writing the workbook failed.
-    #[error("cannot write the workbook: {0}")]
+    #[error("无法写出工作簿：{0}")]
     Xlsx(String),
 }
 

@@ -138,13 +138,54 @@ fn fail(error: &anyhow::Error) -> ExitCode {
     if broken_pipe {
         return ExitCode::from(141);
     }
-    eprintln!("错误：{error:#}");
+    eprintln!("错误：{}", failure_text(error));
     ExitCode::FAILURE
+}
+
+/// The error and its causes, joined, in Chinese where the operating system
+/// speaks English: an I/O error is named by its kind. A cause that repeats
+/// the text before it (an error that shows its source) is left out.
+fn failure_text(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => io_text(io),
+            None => cause.to_string(),
+        };
+        if !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join("：")
+}
+
+fn io_text(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "文件或目录不存在".into(),
+        ErrorKind::PermissionDenied => "没有访问权限".into(),
+        ErrorKind::AlreadyExists => "文件已存在".into(),
+        ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
+        ErrorKind::NotADirectory => "路径中有一段不是目录".into(),
+        ErrorKind::StorageFull => "磁盘空间已满".into(),
+        ErrorKind::ReadOnlyFilesystem => "文件系统只读".into(),
+        _ => format!("读写失败（{error}）"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    #[test]
+    fn io_causes_are_told_in_chinese_once() {
+        let io = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let error = anyhow::Error::new(io).context("无法写出 /nonexistent/x.csv");
+        assert_eq!(
+            super::failure_text(&error),
+            "无法写出 /nonexistent/x.csv：文件或目录不存在"
+        );
+    }
 
     #[test]
     fn the_command_line_definition_is_consistent() {

@@ -59,7 +59,9 @@ pub(super) fn open(path: &Path, progress: &Progress) -> Result<Table, ReadError>
 }
 
 fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSender<Message>) -> Result<(), ReadError> {
-    let sheet = workbook.sheet_names().first().cloned().ok_or(ReadError::Empty)?;
+    let names = workbook.sheet_names();
+    let sheet = names.first().cloned().ok_or(ReadError::Empty)?;
+    let more_sheets = names.len() > 1;
     let mut cells = workbook
         .worksheet_cells_reader(&sheet)
         .map_err(|e| ReadError::Unreadable(format!("无法读取工作表“{sheet}”：{e}")))?;
@@ -117,7 +119,12 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
         emit(row_idx, values, &mut header_width);
     }
     if header_width.is_none() {
-        return Err(ReadError::NoHeader);
+        // A workbook with an instructions sheet first: say which sheet was read.
+        return Err(if more_sheets {
+            ReadError::NoHeaderInFirstSheet(sheet)
+        } else {
+            ReadError::NoHeader
+        });
     }
     Ok(())
 }

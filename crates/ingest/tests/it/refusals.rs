@@ -106,6 +106,23 @@ async fn files_that_are_not_a_table_of_the_type_are_refused_whole() {
                 "文件中没有数据行",
             ),
             (
+                // Instructions first, the table on the second sheet.
+                {
+                    let path = dir.join("instructions-first.xlsx");
+                    let mut workbook = rust_xlsxwriter::Workbook::new();
+                    let notes = workbook.add_worksheet().set_name("填报说明").unwrap();
+                    notes.write_string(0, 0, "请按模板填写").unwrap();
+                    let table = workbook.add_worksheet();
+                    for (col, header) in CF_HEADERS.iter().enumerate() {
+                        table.write_string(0, col as u16, *header).unwrap();
+                    }
+                    workbook.save(&path).unwrap();
+                    path
+                },
+                BatchFormat::Xlsx,
+                "第一个工作表“填报说明”中未找到表头行：平台只读取工作簿的第一个工作表，请把数据表移到第一个工作表后重新上传",
+            ),
+            (
                 // Binary without a delimiter or a line break: no row could be a header.
                 {
                     let path = dir.join("binary.csv");

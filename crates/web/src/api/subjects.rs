@@ -58,7 +58,13 @@ pub(crate) async fn search(
     if text.chars().count() > MAX_QUERY_CHARS {
         return Err(Error::InvalidRequest(format!("查询内容不能超过{MAX_QUERY_CHARS}个字")));
     }
-    let kind = classify_query(text).ok_or_else(|| Error::InvalidRequest("请输入主体名称或统一社会信用代码".into()))?;
+    let kind = classify_query(text).ok_or_else(|| {
+        Error::InvalidRequest(match text.trim() {
+            "" => "请输入主体名称或统一社会信用代码".into(),
+            // Typed, but only punctuation and symbols (`%`, `_`, `（）`).
+            typed => format!("“{typed}”中没有可查找的文字（标点和符号不参与查找）：请输入主体名称或统一社会信用代码"),
+        })
+    })?;
     let query = match &kind {
         QueryKind::CodePrefix(prefix) => SubjectQuery::CodePrefix(prefix.clone()),
         QueryKind::Name(chars) => SubjectQuery::Name(chars.clone()),

@@ -107,6 +107,12 @@ async fn unknown_subjects_and_bad_searches_are_problems() {
         let (status, body) = server.json("/api/v1/subjects?q=").await;
         assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")));
         assert_eq!(body["detail"], "请输入主体名称或统一社会信用代码");
+        let (status, body) = server.json("/api/v1/subjects?q=%25_").await;
+        assert_eq!(status, 400);
+        assert!(
+            body["detail"].as_str().unwrap().starts_with("“%_”中没有可查找的文字"),
+            "{body}"
+        );
         let (status, _) = server.json(&format!("/api/v1/subjects?q={}", "长".repeat(61))).await;
         assert_eq!(status, 400);
         let (status, body) = server.json("/api/v1/subjects?q=鑫&limit=0").await;

@@ -127,7 +127,9 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
                     serde_json::json!({ "batch": id }),
                 )
                 .await?;
-            let n_rows = export::write_rejected(store, &platform.keys, &batch, &out).await?;
+            let n_rows = export::write_rejected(store, &platform.keys, &batch, &out)
+                .await
+                .with_context(|| format!("无法写出 {}", out.display()))?;
             print_line(&format!("已导出 {n_rows} 行被拒绝的数据：{}", out.display()))?;
         }
         Command::List { limit, json } => {

@@ -81,7 +81,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         today: xinyong_domain::date::china_date(chrono::Utc::now()),
         subjects: args.subjects,
     };
-    let n_rows = xinyong_synth::write(&spec, format, encoding, &args.out)?;
+    let n_rows = xinyong_synth::write(&spec, format, encoding, &args.out)
+        .with_context(|| format!("无法写出 {}", args.out.display()))?;
     print_line(&format!("已生成 {n_rows} 行：{}", args.out.display()))?;
     Ok(ExitCode::SUCCESS)
 }
