@@ -65,33 +65,45 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
     let mut cells = workbook
         .worksheet_cells_reader(&sheet)
         .map_err(|e| ReadError::Unreadable(format!("无法读取工作表“{sheet}”：{e}")))?;
-    let mut header_width: Option<usize> = None;
-    let mut current: Option<(u32, Vec<String>)> = None;
-    let emit = |row_idx: u32, values: Vec<String>, header_width: &mut Option<usize>| -> bool {
-        match header_width {
-            None if is_header(&values) => {
-                *header_width = Some(values.len());
-                sender.send(Message::Header(values)).is_ok()
+    // The header row once found (its width bounds nothing: cells beyond it
+    // are kept, see MAX_COLUMNS).
+    let mut header: Option<Vec<String>> = None;
+    let mut current: Option<Pending> = None;
+    let emit = |row: Pending, header: &mut Option<Vec<String>>| -> bool {
+        let Pending {
+            row_idx,
+            mut values,
+            rounded,
+        } = row;
+        let Some(headers) = header else {
+            if is_header(&values) {
+                *header = Some(values.clone());
+                return sender.send(Message::Header(values)).is_ok();
             }
-            None => true,
-            Some(width) => {
-                let mut values = values;
-                if values.len() < *width {
-                    values.resize(*width, String::new());
-                }
-                if is_blank(&values) {
-                    return true;
-                }
-                sender
-                    .send(Message::Row(RawRow {
-                        row_no: i64::from(row_idx) + 1,
-                        cells: values,
-                        problem: None,
-                        unparsed: None,
-                    }))
-                    .is_ok()
-            }
+            return true;
+        };
+        if values.len() < headers.len() {
+            values.resize(headers.len(), String::new());
         }
+        if is_blank(&values) {
+            return true;
+        }
+        let problem = rounded.first().map(|&col| {
+            let name = headers.get(col).map(|h| h.trim()).filter(|h| !h.is_empty());
+            let which = name.map_or_else(|| format!("第{}列", col + 1), |h| format!("“{h}”列"));
+            format!(
+                "{which}的单元格被Excel存成了数字，超过15位的数字末尾几位已经丢失（身份证号码、证件号码常见）：\
+                 请把该列设置为“文本”格式，重新填写后上传"
+            )
+        });
+        sender
+            .send(Message::Row(RawRow {
+                row_no: i64::from(row_idx) + 1,
+                cells: values,
+                problem,
+                unparsed: None,
+            }))
+            .is_ok()
     };
     loop {
         let next = cells
@@ -99,26 +111,34 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
             .map_err(|e| ReadError::Unreadable(format!("工作表内容无法解析：{e}")))?;
         let Some(cell) = next else { break };
         let (row_idx, col_idx) = cell.get_position();
-        if current.as_ref().is_some_and(|(r, _)| *r != row_idx)
-            && let Some((done_idx, values)) = current.take()
-            && !emit(done_idx, values, &mut header_width)
+        if current.as_ref().is_some_and(|row| row.row_idx != row_idx)
+            && let Some(done) = current.take()
+            && !emit(done, &mut header)
         {
             // The importer stopped listening: nothing more to do.
             return Ok(());
         }
-        let (_, values) = current.get_or_insert_with(|| (row_idx, Vec::new()));
+        let row = current.get_or_insert_with(|| Pending {
+            row_idx,
+            values: Vec::new(),
+            rounded: Vec::new(),
+        });
         let col_idx = col_idx as usize;
         if col_idx < MAX_COLUMNS {
-            if values.len() <= col_idx {
-                values.resize(col_idx + 1, String::new());
+            if row.values.len() <= col_idx {
+                row.values.resize(col_idx + 1, String::new());
             }
-            values[col_idx] = text_of(cell.get_value());
+            let value = cell.get_value();
+            if is_rounded(value) {
+                row.rounded.push(col_idx);
+            }
+            row.values[col_idx] = text_of(value);
         }
     }
-    if let Some((row_idx, values)) = current.take() {
-        emit(row_idx, values, &mut header_width);
+    if let Some(row) = current.take() {
+        emit(row, &mut header);
     }
-    if header_width.is_none() {
+    if header.is_none() {
         // A workbook with an instructions sheet first: say which sheet was read.
         return Err(if more_sheets {
             ReadError::NoHeaderInFirstSheet(sheet)
@@ -127,6 +147,21 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
         });
     }
     Ok(())
+}
+
+/// A row being gathered cell by cell.
+struct Pending {
+    row_idx: u32,
+    values: Vec<String>,
+    /// Columns holding a number too long for Excel to keep whole.
+    rounded: Vec<usize>,
+}
+
+/// A whole number Excel stored with more digits than a double keeps (15
+/// significant): an ID number typed into a cell formatted as a number
+/// comes back with its last digits changed, so its text cannot be trusted.
+fn is_rounded(value: &DataRef<'_>) -> bool {
+    matches!(value, DataRef::Float(number) if number.fract() == 0.0 && number.abs() >= 1e15)
 }
 
 /// A cell's text as a clerk sees it.

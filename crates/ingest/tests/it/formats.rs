@@ -166,3 +166,39 @@ async fn semicolon_delimited_and_utf16_files_without_a_bom_import() {
         platform.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn an_id_number_excel_stored_as_a_number_is_refused_with_the_reason() {
+    for platform in backends().await {
+        let id = (1..)
+            .map(|n| crate::citizen_id("19680405", n))
+            .find(|id| !id.ends_with('X'))
+            .unwrap();
+        let row = crate::person_row("李四", &id, "淮市监罚〔2024〕21号", &[]);
+        let column = crate::column(crate::CF_HEADERS, "证件号码");
+        let path = platform.dir.join("numeric-id.xlsx");
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (col, header) in crate::CF_HEADERS.iter().enumerate() {
+            sheet.write_string(0, col as u16, *header).unwrap();
+        }
+        for (col, cell) in row.iter().enumerate() {
+            if col == column {
+                // What Excel keeps of an ID typed into a number-formatted cell.
+                sheet.write_number(1, col as u16, cell.parse::<f64>().unwrap()).unwrap();
+            } else if !cell.is_empty() {
+                sheet.write_string(1, col as u16, cell).unwrap();
+            }
+        }
+        workbook.save(&path).unwrap();
+        let batch = platform.import(&path, "xzcf", SOURCE).await;
+        assert_eq!(batch.summary.n_rejected, 1);
+        let errors = crate::issues(platform.store.as_ref(), batch.id, xinyong_store::IssueSeverity::Error).await;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].message.starts_with("“证件号码”列的单元格被Excel存成了数字"),
+            "{errors:?}"
+        );
+        platform.cleanup().await;
+    }
+}
