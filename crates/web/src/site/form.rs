@@ -121,7 +121,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PlainForm<T> {
     type Rejection = Error;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Error> {
+        if is_cross_site(&request) {
+            return Err(AccessError::Csrf.into());
+        }
         let pairs = form_pairs(request, state).await?;
         Ok(Self(decode(&pairs)?))
+    }
+}
+
+/// Whether a browser says the form was posted from another site. A form
+/// without a session has no token to check, but signing in from another
+/// site (login CSRF: a visitor signed into an account the other site
+/// chose, whose pages then record what the visitor does) is refused by
+/// what browsers send with every POST: `Sec-Fetch-Site` (anything but this
+/// origin, or none for a typed address, is refused), or for browsers too
+/// old for it an `Origin` naming another host. `Origin: null` proves
+/// nothing either way (this site's own no-referrer policy makes browsers
+/// send it). Clients that send neither (scripts) are not on another site's
+/// page.
+fn is_cross_site(request: &Request) -> bool {
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return !matches!(site, "same-origin" | "none");
+    }
+    match (text("origin"), text("host")) {
+        (Some("null") | None, _) => false,
+        (Some(origin), Some(host)) => origin.rsplit("://").next() != Some(host),
+        (Some(_), None) => true,
     }
 }

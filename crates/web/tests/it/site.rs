@@ -285,6 +285,32 @@ async fn a_subject_signs_in_sees_its_whole_file_and_signs_out() {
 
         let (cookie, status, _) = sign_in(&server, "company", "wrong-password-here").await;
         assert_eq!((cookie.is_none(), status), (true, 401));
+        // Another site cannot sign a visitor in (login CSRF); this one's own form can.
+        let host = server
+            .url("")
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        for (header, value, expected) in [
+            ("origin", "http://evil.example".to_owned(), 403),
+            ("sec-fetch-site", "cross-site".to_owned(), 403),
+            ("sec-fetch-site", "same-site".to_owned(), 403),
+            ("origin", format!("http://{host}"), 303),
+            // What a browser sends from this site's own form (no-referrer policy).
+            ("sec-fetch-site", "same-origin".to_owned(), 303),
+        ] {
+            let mut request = no_redirects().post(server.url("/login")).header(header, &value);
+            if header != "origin" {
+                request = request.header("origin", "null");
+            }
+            let response = request
+                .form(&[("username", "company"), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{header}: {value}");
+            assert_eq!(response.headers().contains_key("set-cookie"), expected == 303);
+        }
         let (cookie, status, location) = sign_in(&server, "company", PASSWORD).await;
         assert_eq!((status, location.as_str()), (303, "/me"));
         let cookie = cookie.unwrap();
