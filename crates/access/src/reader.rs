@@ -184,11 +184,18 @@ impl FileReader {
             Viewer::Official { authorised: false } => "official",
         };
         let ids: Vec<i64> = file.records.iter().map(|r| r.record.id).collect();
+        // The subject's own reads are journaled like any other, under their
+        // own action, so that its query log ("who read my file") lists the
+        // others who did, not each visit to its own page.
+        let action = match file.viewer {
+            Viewer::Owner => "subject.read_own",
+            _ => "subject.read",
+        };
         access
             .journal
             .record(
                 principal,
-                "subject.read",
+                action,
                 Some(file.subject.id),
                 file.purpose.as_deref(),
                 json!({ "records": ids, "viewer": viewer }),

@@ -813,6 +813,9 @@ async fn the_query_log_shows_exactly_the_reads_of_the_file() {
             None,
         )
         .await;
+        // The subject's own reading is journaled, but is not someone reading its file.
+        let (status, _) = call(server, Method::GET, "/api/v1/me/file", &world.cred("company"), None).await;
+        assert_eq!(status, 200);
 
         let (status, log) = call(server, Method::GET, "/api/v1/me/queries", &world.cred("company"), None).await;
         assert_eq!(status, 200, "{log}");
