@@ -355,7 +355,14 @@ impl Access {
                 Ok(BatchScope::all(self.clone(), principal.clone()))
             }
             Caller::Console(_) => Ok(BatchScope::all(self.clone(), principal.clone())),
-            _ => Ok(self.department_desk(principal).await?.batches()),
+            _ => match self.department_desk(principal).await {
+                Ok(desk) => Ok(desk.batches()),
+                // Reading batches, not filing one: say who may.
+                Err(AccessError::Forbidden(_)) => Err(AccessError::Forbidden(
+                    "只有数据提供单位（本单位的批次）、信用办审核员和管理员可以查看报送批次".into(),
+                )),
+                Err(other) => Err(other),
+            },
         }
     }
 

@@ -47,10 +47,7 @@ impl Line {
                 .catalog
                 .get(&batch.new.record_type)
                 .map_or_else(|| batch.new.record_type.clone(), |e| e.record_type.name.clone()),
-            status: match batch.status {
-                BatchStatus::Applied => "已导入",
-                BatchStatus::Refused => "未导入",
-            },
+            status: status_label(batch),
             rows: batch.summary.n_rows,
             accepted: batch.summary.n_accepted,
             rejected: batch.summary.n_rejected,
@@ -193,4 +190,16 @@ pub(crate) async fn show(
         batch: Line::of(&batch, &state),
     };
     render(&page, &page.layout)
+}
+
+/// The batch's outcome as a clerk reads it: a batch applied with every row
+/// rejected imported nothing, and one with some rejected is not done.
+fn status_label(batch: &Batch) -> &'static str {
+    let s = &batch.summary;
+    match batch.status {
+        BatchStatus::Refused => "未导入",
+        BatchStatus::Applied if s.n_rejected > 0 && s.n_accepted + s.n_duplicates == 0 => "全部被拒绝",
+        BatchStatus::Applied if s.n_rejected > 0 => "部分导入",
+        BatchStatus::Applied => "已导入",
+    }
 }
