@@ -75,12 +75,25 @@ pub(crate) async fn search(
 
 /// Finds a subject by its URL reference: a person's platform reference
 /// (`p` and 16 hexadecimal digits) or a unified social credit code.
+/// A code that is not a valid one is answered with its fault (a mistyped
+/// check character), not as a subject the platform lacks.
 pub(crate) async fn find_subject(state: &AppState, reference: &str) -> Result<Subject, Error> {
-    let found = match SubjectRef::parse(reference) {
+    match SubjectRef::parse(reference) {
         SubjectRef::Person(person_ref) => state.store.subject_by_ref(&person_ref).await?,
-        SubjectRef::Code(code) => state.store.subject_by_uscc(&code).await?,
-    };
-    found.ok_or(Error::SubjectNotFound)
+        SubjectRef::Code(code) => match state.store.subject_by_uscc(&code).await? {
+            Some(subject) => Some(subject),
+            None => match xinyong_domain::id::Uscc::parse(&code) {
+                Ok(_) => None,
+                Err(reason) => {
+                    let shown = xinyong_domain::id::mask_embedded_identifiers(&code).into_owned();
+                    return Err(Error::InvalidRequest(format!(
+                        "“{shown}”不是有效的统一社会信用代码或自然人的平台编号：{reason}"
+                    )));
+                }
+            },
+        },
+    }
+    .ok_or(Error::SubjectNotFound)
 }
 
 /// Parameters of a subject read.

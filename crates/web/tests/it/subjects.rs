@@ -100,8 +100,12 @@ async fn the_subject_page_shows_only_public_records_and_items() {
 #[tokio::test]
 async fn unknown_subjects_and_bad_searches_are_problems() {
     for server in servers().await {
-        let (status, body) = server.json("/api/v1/subjects/91340600MA2N00001X").await;
+        let (status, body) = server.json("/api/v1/subjects/91340600MA2N00001J").await;
         assert_eq!((status, body["code"].as_str()), (404, Some("subject_not_found")));
+        // A mistyped check character is named, not taken for an unknown subject.
+        let (status, body) = server.json("/api/v1/subjects/91340600MA2N00001X").await;
+        assert_eq!((status, body["code"].as_str()), (400, Some("invalid_request")));
+        assert!(body["detail"].as_str().unwrap().contains("校验码应为“J”"), "{body}");
         let (status, body) = server.json("/api/v1/subjects/p0000000000000000").await;
         assert_eq!((status, body["code"].as_str()), (404, Some("subject_not_found")));
         let (status, body) = server.json("/api/v1/subjects?q=").await;
