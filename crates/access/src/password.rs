@@ -22,11 +22,31 @@ pub fn hash_password(password: &str) -> Result<String, AccessError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(AccessError::Invalid(format!("密码不能超过{MAX_PASSWORD_BYTES}字节")));
     }
+    if is_trivial(password) {
+        return Err(AccessError::Invalid(
+            "密码过于简单：不能由少数几个字符重复组成，也不能是连续的数字或字母（如1234567890、abcdefghij）".into(),
+        ));
+    }
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
         .map_err(|e| AccessError::Internal(format!("argon2: {e}")))
+}
+
+/// A password long enough but guessed first by anyone: one or a few
+/// characters repeated (`1111111111`, `abababababab`), or a stretch of a
+/// sequence either way (`1234567890`, `jihgfedcba`, `qwertyuiop`).
+fn is_trivial(password: &str) -> bool {
+    const SEQUENCES: [&str; 3] = [
+        "0123456789012345678901234567890123456789",
+        "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+        "qwertyuiopasdfghjklzxcvbnmqwertyuiopasdfghjklzxcvbnm",
+    ];
+    let distinct: std::collections::BTreeSet<char> = password.chars().collect();
+    let lower = password.to_lowercase();
+    let reversed: String = lower.chars().rev().collect();
+    distinct.len() < 4 || SEQUENCES.iter().any(|s| s.contains(&lower) || s.contains(&reversed))
 }
 
 /// Whether `password` matches the stored hash. A malformed stored hash
@@ -59,5 +79,12 @@ mod tests {
     fn weak_and_huge_passwords_are_refused() {
         assert!(matches!(hash_password("短密码"), Err(AccessError::Invalid(_))));
         assert!(matches!(hash_password(&"x".repeat(300)), Err(AccessError::Invalid(_))));
+        for trivial in ["1111111111", "abababababab", "1234567890", "jihgfedcba", "QWERTYUIOP"] {
+            assert!(
+                matches!(hash_password(trivial), Err(AccessError::Invalid(_))),
+                "{trivial}"
+            );
+        }
+        assert!(hash_password("1234567809").is_ok());
     }
 }
