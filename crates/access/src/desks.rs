@@ -585,9 +585,22 @@ impl OwnFile {
         today: NaiveDate,
     ) -> Result<Authorisation, AccessError> {
         let client = bounded(client, "被授权机构", 100)?;
-        let Purpose { code, .. } = self.access.purpose(purpose)?.clone();
+        let Purpose { code, name, .. } = self.access.purpose(purpose)?.clone();
         if valid_until < today {
             return Err(AccessError::Invalid("授权截止日期不能早于今天".into()));
+        }
+        // An authorisation opens data to a client's key; one no key could
+        // ever use (a misspelt bank) grants nothing and would mislead.
+        let usable = self.access.store.keys().await?.into_iter().any(|key| {
+            key.new.client == client
+                && key.revoked_at.is_none()
+                && key.new.expires_on.is_none_or(|until| until >= today)
+                && key.new.purposes.contains(&code)
+        });
+        if !usable {
+            return Err(AccessError::Invalid(format!(
+                "本平台没有可用于“{name}”的接口客户“{client}”：请填写被授权机构在本平台登记的名称"
+            )));
         }
         let crate::Caller::Account(account) = &self.principal.caller else {
             return Err(AccessError::Forbidden("只有信用主体本人可以授权".into()));

@@ -705,6 +705,19 @@ async fn purposes_and_authorisations_decide_what_officials_see() {
         )
         .await;
         assert_eq!(status, 201, "{granted}");
+        // A client no key belongs to, or one whose keys lack the purpose, cannot be authorised.
+        for (client, purpose) in [("不存在的银行", "xyd"), ("某银行", "xzsp")] {
+            let (status, refused) = call(
+                server,
+                Method::POST,
+                "/api/v1/me/authorisations",
+                &world.cred("person"),
+                Some(&json!({ "client": client, "purpose": purpose, "valid_until": (today() + Days::new(10)).to_string() })),
+            )
+            .await;
+            assert_eq!(status, 400, "{client} {purpose}: {refused}");
+            assert!(refused["detail"].as_str().unwrap().contains("接口客户"), "{refused}");
+        }
         let (_, authorised) = call(server, Method::GET, &read, &bank, None).await;
         assert_eq!(id_of(&authorised).unwrap(), PERSON_ID);
         assert_eq!(
