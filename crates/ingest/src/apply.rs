@@ -46,6 +46,9 @@ struct Head {
     content_hash: [u8; 16],
     stored: Option<RecordId>,
     pending: Option<usize>,
+    /// The row of this batch's file the current version came from, if it
+    /// came from this batch (an earlier chunk's, or this one's).
+    batch_row: Option<i64>,
 }
 
 impl Applier {
@@ -161,6 +164,7 @@ impl Applier {
             .map(|(row, subject_id)| key_of(row, *subject_id))
             .filter(|key| seen.insert(key.clone()))
             .collect();
+        let batch_id = self.tx.batch_id();
         let mut heads: HashMap<NaturalKey, Head> = self
             .tx
             .find_current_records(keys)
@@ -175,12 +179,12 @@ impl Applier {
                         content_hash: h.content_hash,
                         stored: Some(h.id),
                         pending: None,
+                        batch_row: (h.batch_id == batch_id).then_some(h.row_no),
                     },
                 )
             })
             .collect();
 
-        let batch_id = self.tx.batch_id();
         let mut records: Vec<NewRecord> = Vec::new();
         let mut superseded = Vec::new();
         for (row, subject_id) in rows.iter().zip(subjects) {
@@ -209,6 +213,20 @@ impl Applier {
                     continue;
                 }
                 Some(head) => {
+                    if let Some(earlier) = head.batch_row {
+                        // Two rows of one file for one decision: most often
+                        // a mistake, so the clerk is told which one stands.
+                        issues.push(RowIssue {
+                            row_no: row.row_no,
+                            severity: IssueSeverity::Warning,
+                            field: self.doc_label.clone(),
+                            code: "repeated_in_file".to_owned(),
+                            message: format!(
+                                "本文件第{earlier}行已有该主体的决定书文号“{}”且内容不同：以本行为准，第{earlier}行的内容作为历史版本保留",
+                                row.doc_no
+                            ),
+                        });
+                    }
                     match (head.pending, head.stored) {
                         (Some(idx), _) => records[idx].current = false,
                         (None, Some(id)) => superseded.push(id),
@@ -219,6 +237,7 @@ impl Applier {
                     head.content_hash = row.content_hash;
                     head.stored = None;
                     head.pending = Some(records.len());
+                    head.batch_row = Some(row.row_no);
                     head.version
                 }
                 None => {
@@ -230,6 +249,7 @@ impl Applier {
                             content_hash: row.content_hash,
                             stored: None,
                             pending: Some(records.len()),
+                            batch_row: Some(row.row_no),
                         },
                     );
                     1

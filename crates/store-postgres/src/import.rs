@@ -222,9 +222,9 @@ impl ImportTx for PostgresImport {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
-            "SELECT k.ord, r.id, r.version, r.content_hash, r.source
+            "SELECT k.ord, r.id, r.version, r.content_hash, r.source, r.batch_id, r.row_no
              FROM UNNEST($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY AS k(subject_id, record_type, doc_no, ord)
-             JOIN LATERAL (SELECT id, version, content_hash, source FROM records
+             JOIN LATERAL (SELECT id, version, content_hash, source, batch_id, row_no FROM records
                            WHERE subject_id = k.subject_id AND record_type = k.record_type AND doc_no = k.doc_no
                            ORDER BY version DESC LIMIT 1) r ON true
              ORDER BY k.ord",
@@ -235,27 +235,28 @@ impl ImportTx for PostgresImport {
         .try_map(|row: PgRow| {
             let hash: Vec<u8> = row.try_get("content_hash")?;
             let content_hash: [u8; 16] = hash.try_into().map_err(|_| corrupt("content hash is not 16 bytes"))?;
-            Ok((
-                row.try_get::<i64, _>("ord")?,
-                row.try_get::<i64, _>("id")?,
-                row.try_get::<i32, _>("version")?,
-                content_hash,
-                row.try_get::<String, _>("source")?,
-            ))
+            let head = |key: NaturalKey| -> Result<RecordHead, sqlx::Error> {
+                Ok(RecordHead {
+                    key,
+                    id: row.try_get("id")?,
+                    version: row.try_get("version")?,
+                    content_hash,
+                    source: row.try_get("source")?,
+                    batch_id: row.try_get("batch_id")?,
+                    row_no: row.try_get("row_no")?,
+                })
+            };
+            let ord: i64 = row.try_get("ord")?;
+            let key = usize::try_from(ord - 1)
+                .ok()
+                .and_then(|idx| keys.get(idx))
+                .ok_or_else(|| corrupt("natural key ordinal out of range"))?;
+            head(key.clone())
         })
         .fetch_all(&mut *self.tx)
         .await
         .map_err(map_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(ord, id, version, content_hash, source)| RecordHead {
-                key: keys[(ord - 1) as usize].clone(),
-                id,
-                version,
-                content_hash,
-                source,
-            })
-            .collect())
+        Ok(rows)
     }
 
     async fn supersede(&mut self, ids: Vec<RecordId>) -> Result<(), StoreError> {

@@ -235,7 +235,7 @@ impl ImportTx for SqliteImport {
     async fn find_current_records(&mut self, keys: Vec<NaturalKey>) -> Result<Vec<RecordHead>, StoreError> {
         self.run(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, version, content_hash, source FROM records
+                "SELECT id, version, content_hash, source, batch_id, row_no FROM records
                  WHERE subject_id = ?1 AND record_type = ?2 AND doc_no = ?3 ORDER BY version DESC LIMIT 1",
             )?;
             let mut heads = Vec::new();
@@ -247,10 +247,12 @@ impl ImportTx for SqliteImport {
                             row.get(1)?,
                             row.get::<_, Vec<u8>>(2)?,
                             row.get::<_, String>(3)?,
+                            row.get(4)?,
+                            row.get(5)?,
                         ))
                     })
                     .optional()?;
-                if let Some((id, version, hash, source)) = found {
+                if let Some((id, version, hash, source, batch_id, row_no)) = found {
                     let content_hash = hash.try_into().map_err(|_| corrupt("content hash is not 16 bytes"))?;
                     heads.push(RecordHead {
                         key,
@@ -258,6 +260,8 @@ impl ImportTx for SqliteImport {
                         version,
                         content_hash,
                         source,
+                        batch_id,
+                        row_no,
                     });
                 }
             }

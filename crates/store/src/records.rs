@@ -34,6 +34,10 @@ pub struct RecordHead {
     pub content_hash: [u8; 16],
     /// The department that supplied it.
     pub source: String,
+    /// The batch it came in, and its row there.
+    pub batch_id: i64,
+    /// Its row in that batch's file.
+    pub row_no: i64,
 }
 
 /// One version of a record to write.

@@ -190,6 +190,13 @@ async fn a_key_repeated_within_one_file_is_compared_with_the_earlier_row() {
             vec![(doc(1), 1, true, id, 6, "罚款2000元".to_owned())]
         );
         assert_eq!(store.count_records().await.unwrap(), vec![("xzcf".to_owned(), 3)]);
+        // The clerk is told which of the two rows stands; an identical repeat is only counted.
+        let warned: Vec<(i64, String)> = issues(store, id, IssueSeverity::Warning)
+            .await
+            .into_iter()
+            .map(|i| (i.row_no, i.code))
+            .collect();
+        assert_eq!(warned, [(3, "repeated_in_file".to_owned())]);
         platform.cleanup().await;
     }
 }
@@ -231,6 +238,11 @@ async fn a_key_repeated_in_a_later_chunk_of_the_same_file() {
             ]
         );
         assert_eq!(history.iter().filter(|r| r.current).count(), n as usize);
+        // The earlier row is named across chunks too.
+        let warned = issues(store, batch.id, IssueSeverity::Warning).await;
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert_eq!(warned[0].row_no, i64::from(n) + 2);
+        assert!(warned[0].message.starts_with("本文件第2行已有"), "{warned:?}");
         platform.cleanup().await;
     }
 }
