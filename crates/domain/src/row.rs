@@ -98,7 +98,7 @@ pub fn check(
     }
     for (idx, field) in record_type.fields.iter().enumerate() {
         if let Some(text) = &texts[idx]
-            && identifier_in_public_item(field, text)
+            && identifier_in_public_item(field, text, ctx.today)
         {
             problems.push(Problem::new(
                 record_type,
@@ -154,10 +154,15 @@ pub fn check(
 /// (`Field::mask_free_text`) and personal items are sealed; the items with
 /// a role are the record's keys and names, shown whole. A name or an
 /// authority never holds a long run of digits, so any ID or mobile shape
-/// counts; a 决定书文号 often holds a serial, so only a valid citizen ID does.
-fn identifier_in_public_item(field: &crate::catalog::Field, text: &str) -> bool {
+/// counts; a 决定书文号 often holds a serial of a region and a date, so only
+/// a valid citizen ID of someone at least 14 does (行政处罚法 第三十条: no
+/// penalty below that age), which a serial of a recent date is not.
+fn identifier_in_public_item(field: &crate::catalog::Field, text: &str, today: NaiveDate) -> bool {
     match field.role {
-        Some(Role::DocNo) => crate::id::contains_citizen_id(text),
+        Some(Role::DocNo) => {
+            let latest_birth = today.checked_sub_months(chrono::Months::new(14 * 12)).unwrap_or(today);
+            crate::id::contains_citizen_id(text, latest_birth)
+        }
         Some(Role::SubjectName | Role::Authority | Role::Source) => {
             matches!(crate::id::mask_embedded_identifiers(text), std::borrow::Cow::Owned(_))
         }

@@ -57,6 +57,7 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
             "/me/repairs",
             post(me::apply).layer(DefaultBodyLimit::max(state.settings.max_upload_bytes)),
         )
+        .route("/me/authorisations/withdraw", post(me::withdraw))
         .route("/console", get(console::start))
         .route(
             "/console/batches",

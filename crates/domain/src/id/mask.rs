@@ -172,11 +172,13 @@ pub fn mask_embedded_identifiers_except<'t>(text: &'t str, keep: &[&str]) -> std
     }
 }
 
-/// Whether `text` holds a valid citizen ID number (region, a real birth
-/// date, the check character: GB 11643-1999) standing alone. Stricter
-/// than the shape [`mask_embedded_identifiers`] masks, for items such as
-/// 决定书文号 where a long serial of digits is common and a real ID is not.
-pub fn contains_citizen_id(text: &str) -> bool {
+/// Whether `text` holds a valid citizen ID number (region, a birth date no
+/// later than `latest_birth`, the check character: GB 11643-1999) standing
+/// alone. Stricter than the shape [`mask_embedded_identifiers`] masks, for
+/// items such as 决定书文号 where a serial of a region code and the
+/// decision's own date is common: with a recent `latest_birth` such a
+/// serial is not an ID even when its last digit happens to fit.
+pub fn contains_citizen_id(text: &str, latest_birth: NaiveDate) -> bool {
     if text.chars().filter(|&c| half_width(c).is_ascii_digit()).count() < 17 {
         return false;
     }
@@ -185,7 +187,7 @@ pub fn contains_citizen_id(text: &str) -> bool {
     (0..chars.len().saturating_sub(17)).any(|at| {
         !is_word(at.checked_sub(1).and_then(|p| chars.get(p)))
             && !is_word(chars.get(at + 18))
-            && CitizenId::parse(&chars[at..at + 18].iter().collect::<String>(), LATEST_GROUPED_BIRTH).is_ok()
+            && CitizenId::parse(&chars[at..at + 18].iter().collect::<String>(), latest_birth).is_ok()
     })
 }
 
@@ -243,6 +245,8 @@ const LATEST_GROUPED_BIRTH: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 
 mod tests {
     use rstest::rstest;
 
+    use chrono::NaiveDate;
+
     use super::{contains_citizen_id, mask_embedded_identifiers, mask_identifier, mask_person_name};
 
     #[test]
@@ -261,13 +265,21 @@ mod tests {
     #[rstest]
     #[case("淮市监罚〔2024〕11010119900307451X号", false)] // check character wrong
     #[case("淮市监罚〔2024〕110101199003074514号", true)]
-    #[case("淮市监罚〔2024〕１１０１０１１９９００３０７４５１４号", true)] // full-width
-    #[case("皖罚字340603202401050012号", false)] // a serial: no such birth date
+    #[case("淮市监罚〔2024〕１１０１０１１９９００３０７４５１４号", true)]
+    // full-width
+    // A serial of a region and the decision's date, its last digit fitting
+    // the check character by chance: born after the latest birth date.
+    #[case("皖罚字340603202401050013号", false)]
     #[case("A110101199003074514", false)] // part of a longer code
     #[case("110101199003074514", true)]
     #[case("淮市监罚〔2024〕12号", false)]
     fn a_real_citizen_id_is_found_and_a_serial_is_not(#[case] text: &str, #[case] found: bool) {
-        assert_eq!(contains_citizen_id(text), found);
+        let latest_birth = NaiveDate::from_ymd_opt(2012, 11, 26).unwrap();
+        assert_eq!(contains_citizen_id(text, latest_birth), found);
+        assert!(
+            crate::id::CitizenId::parse("340603202401050013", NaiveDate::MAX).is_ok(),
+            "fits by chance"
+        );
     }
 
     #[rstest]

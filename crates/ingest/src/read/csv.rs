@@ -43,14 +43,20 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         .into_byte_records();
     let line_of = move |record: &::csv::ByteRecord| line_starts.line_at(record);
 
+    // Line breaks inside quoted cells so far: a spreadsheet shows such a
+    // cell on one row, so the rows after it are numbered that much lower
+    // than their line in the file.
+    let mut breaks_in_cells = 0;
     let (headers, header_row) = loop {
         match records.next() {
             None => return Err(ReadError::NoHeader),
             Some(Err(error)) => return Err(ReadError::Unreadable(error.to_string())),
             Some(Ok(record)) => {
                 let cells = cells_of(&record);
+                let row = line_of(&record) - breaks_in_cells;
+                breaks_in_cells += breaks_in(&record);
                 if is_header(&cells) {
-                    break (cells, line_of(&record));
+                    break (cells, row);
                 }
             }
         }
@@ -66,8 +72,9 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
         Ok(record) => {
             // The line the record starts on; row numbers only ever grow,
             // whatever the line ends, so no two rows share one.
-            let row_no = line_of(&record).max(last_row + 1);
+            let row_no = (line_of(&record) - breaks_in_cells).max(last_row + 1);
             last_row = row_no;
+            breaks_in_cells += breaks_in(&record);
             if record.as_slice().len() > MAX_ROW_BYTES {
                 let problem = Some(format!("该行长度超过{}字节，无法处理", MAX_ROW_BYTES));
                 return Some(Ok(RawRow {
@@ -114,17 +121,13 @@ fn swallowed_rows(row_no: i64, cells: &[String], headers: &[String], delimiter: 
             .skip(1)
             .any(|line| line.bytes().filter(|b| *b == delimiter).count() >= delimiters_in_a_row)
     })?;
-    // The last line taken; a file's final line break ends the file, not a row.
-    let last_row = row_no
-        + cells
-            .iter()
-            .map(|cell| cell.trim_end_matches(['\r', '\n']).matches('\n').count() as i64)
-            .sum::<i64>();
-    let header = headers[column].trim();
-    let which = if header.is_empty() {
-        format!("第{}列", column + 1)
-    } else {
-        format!("“{header}”列")
+    // The last line taken into that cell; a file's final line break ends
+    // the file, not a row.
+    let last_row = row_no + line_breaks(cells[column].trim_end_matches(['\r', '\n']).as_bytes());
+    // The cell may lie beyond the header (a row wider than it).
+    let which = match headers.get(column).map(|h| h.trim()).filter(|h| !h.is_empty()) {
+        Some(header) => format!("“{header}”列"),
+        None => format!("第{}列", column + 1),
     };
     let taken = if last_row == row_no + 1 {
         format!("第{last_row}行")
@@ -135,6 +138,19 @@ fn swallowed_rows(row_no: i64, cells: &[String], headers: &[String], delimiter: 
         "{which}的单元格以英文双引号开头，却没有配对的结束引号，{taken}因此被读进了这个单元格，没有作为数据行导入。\
          请补上结束引号或删去该引号，核对这些行后重新上传"
     ))
+}
+
+/// Line breaks in `text` as a line counter counts them: CRLF once, a bare
+/// CR or LF once each.
+fn line_breaks(text: &[u8]) -> i64 {
+    let ends = text.iter().filter(|b| matches!(b, b'\n' | b'\r')).count();
+    let crlf = text.windows(2).filter(|pair| pair == b"\r\n").count();
+    (ends - crlf) as i64
+}
+
+/// Line breaks inside a record's cells.
+fn breaks_in(record: &::csv::ByteRecord) -> i64 {
+    record.iter().map(line_breaks).sum()
 }
 
 /// Where the non-empty lines of the text start, for the row numbers a
@@ -272,6 +288,22 @@ mod tests {
         let problem = swallowed_rows(4, &cells, &headers(), b',').unwrap();
         assert!(problem.starts_with("“事实”列的单元格"), "{problem}");
         assert!(problem.contains("第5至6行"), "{problem}");
+    }
+
+    #[test]
+    fn a_swallowing_cell_beyond_the_header_is_named_by_its_column() {
+        let cells = [
+            "甲公司",
+            "法人",
+            "X",
+            "经查",
+            "2024-01-01",
+            "\n乙公司,法人,Y,经查,2024-01-01\n",
+        ]
+        .map(String::from);
+        let problem = swallowed_rows(2, &cells, &headers(), b',').unwrap();
+        assert!(problem.starts_with("第6列的单元格"), "{problem}");
+        assert!(problem.contains("第3行"), "{problem}");
     }
 
     #[test]

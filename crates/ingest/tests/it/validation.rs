@@ -404,7 +404,7 @@ async fn an_unclosed_quote_names_the_rows_it_swallowed_and_a_quoted_paragraph_is
             "违法事实",
             "\"经查，当事人销售过期食品。\n另查明，其未建立进货查验记录。\"",
         )]);
-        // Row 4: a quote opens 违法事实 and never closes; rows 5 and 6 vanish into it.
+        // Row 4 (line 5): a quote opens 违法事实 and never closes; rows 5 and 6 vanish into it.
         let unclosed = line(&[
             ("行政处罚决定书文号", "淮市监罚〔2024〕3号"),
             ("违法事实", "\"经查，当事人销售过期食品。"),
@@ -429,9 +429,10 @@ async fn an_unclosed_quote_names_the_rows_it_swallowed_and_a_quoted_paragraph_is
         );
         let errors = issues(platform.store.as_ref(), batch.id, IssueSeverity::Error).await;
         assert_eq!(errors.len(), 1, "{errors:?}");
-        assert_eq!((errors[0].row_no, errors[0].code.as_str()), (5, "malformed_row"));
+        // Numbered as a spreadsheet shows them: the two-paragraph cell is one row.
+        assert_eq!((errors[0].row_no, errors[0].code.as_str()), (4, "malformed_row"));
         assert!(
-            errors[0].message.contains("“违法事实”列") && errors[0].message.contains("第6至7行"),
+            errors[0].message.contains("“违法事实”列") && errors[0].message.contains("第5至6行"),
             "{errors:?}"
         );
         platform.cleanup().await;

@@ -18,7 +18,7 @@ use crate::api::me::{QueryEntry, query_page};
 use crate::api::today;
 use crate::auth::{Caller, Session, SessionContext};
 use crate::extract::Query;
-use crate::site::form::SignedUpload;
+use crate::site::form::{SignedForm, SignedUpload};
 use crate::site::layout::{Layout, console_of, render};
 use crate::site::sections::{Section, sections};
 use crate::{AppState, Error};
@@ -43,8 +43,21 @@ struct PortalPage {
     /// The repair commitment's text, as it will be signed.
     repair_text: String,
     commitments: Vec<PledgeLine>,
+    authorisations: Vec<GrantLine>,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// One of the subject's authorisations (授权查询).
+#[derive(Debug)]
+struct GrantLine {
+    id: i64,
+    client: String,
+    purpose: String,
+    valid_until: String,
+    /// Not withdrawn and not past its date: it can be withdrawn.
+    active: bool,
+    state: &'static str,
 }
 
 /// An adverse record of the subject's and where its repair stands.
@@ -147,6 +160,7 @@ fn done_notice(state: &AppState, code: &str) -> Option<String> {
             "信用修复申请已提交，平台将在{}个工作日内审核",
             settings.repair_platform_days
         )),
+        "withdrawn" => Some("授权已撤回：该机构不能再查询您的授权查询信息".to_owned()),
         _ => None,
     }
 }
@@ -261,8 +275,32 @@ async fn portal(
         },
     )
     .await?;
+    let authorisations = own
+        .authorisations()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let active = a.revoked_at.is_none() && a.new.valid_until >= today;
+            GrantLine {
+                id: a.id,
+                purpose: state
+                    .access
+                    .purpose(&a.new.purpose)
+                    .map_or_else(|_| a.new.purpose.clone(), |p| p.name.clone()),
+                client: a.new.client,
+                valid_until: a.new.valid_until.to_string(),
+                active,
+                state: match (a.revoked_at, active) {
+                    (Some(_), _) => "已撤回",
+                    (None, true) => "有效",
+                    (None, false) => "已到期",
+                },
+            }
+        })
+        .collect();
     let page = PortalPage {
         layout: Layout::new("我的信用", caller, session),
+        authorisations,
         subject: subject_summary(&file.subject, file.viewer),
         objectable: records
             .iter()
@@ -373,4 +411,28 @@ pub(crate) async fn apply(State(state): State<AppState>, signed: SignedUpload) -
     }
     .await;
     outcome(&state, &principal, &session, result).await
+}
+
+/// The authorisation a withdrawal names.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Withdrawal {
+    authorisation: i64,
+}
+
+/// `POST /me/authorisations/withdraw`: withdraws one of the subject's
+/// authorisations (form: `csrf`, `authorisation`).
+pub(crate) async fn withdraw(State(state): State<AppState>, signed: SignedForm<Withdrawal>) -> Result<Response, Error> {
+    let result = async {
+        let own = state.access.own_file(&signed.principal).await?;
+        own.withdraw(signed.form.authorisation)
+            .await
+            .map_err(|error| match error {
+                xinyong_access::AccessError::NotFound(text) => Error::InvalidRequest(text),
+                other => other.into(),
+            })?;
+        Ok("withdrawn")
+    }
+    .await;
+    outcome(&state, &signed.principal, &signed.session, result).await
 }
