@@ -584,6 +584,9 @@ impl OwnFile {
         valid_until: NaiveDate,
         today: NaiveDate,
     ) -> Result<Authorisation, AccessError> {
+        let crate::Caller::Account(account) = &self.principal.caller else {
+            return Err(AccessError::Forbidden("只有信用主体本人可以授权".into()));
+        };
         let client = bounded(client, "被授权机构", 100)?;
         let Purpose { code, name, .. } = self.access.purpose(purpose)?.clone();
         if valid_until < today {
@@ -602,9 +605,6 @@ impl OwnFile {
                 "本平台没有可用于“{name}”的接口客户“{client}”：请填写被授权机构在本平台登记的名称"
             )));
         }
-        let crate::Caller::Account(account) = &self.principal.caller else {
-            return Err(AccessError::Forbidden("只有信用主体本人可以授权".into()));
-        };
         let granted = self
             .access
             .store

@@ -278,6 +278,19 @@ impl From<StoreError> for Error {
     }
 }
 
+/// An error and its causes, for the log (a library error's text may leave
+/// the operating system's reason to its source).
+pub(crate) fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let problem = self.problem();

@@ -606,6 +606,8 @@ fn a_mistyped_data_directory_is_not_taken_for_an_empty_platform() {
         vec!["audit", "verify"],
         vec!["subjects", "flagged"],
         vec!["check", "91340000711771143J", "--matter", "zfcg"],
+        vec!["user", "list"],
+        vec!["key", "list"],
     ] {
         let output = xinyong(&typo, &args);
         assert_eq!(output.status.code(), Some(1), "{args:?}");

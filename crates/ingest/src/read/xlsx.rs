@@ -74,6 +74,7 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
             row_idx,
             mut values,
             rounded,
+            beyond,
         } = row;
         let Some(headers) = header else {
             if is_header(&values) {
@@ -88,13 +89,18 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
         if is_blank(&values) {
             return true;
         }
-        let problem = rounded.first().map(|&col| {
-            let name = headers.get(col).map(|h| h.trim()).filter(|h| !h.is_empty());
-            let which = name.map_or_else(|| format!("第{}列", col + 1), |h| format!("“{h}”列"));
-            format!(
-                "{which}的单元格被Excel存成了数字，超过15位的数字末尾几位已经丢失（身份证号码、证件号码常见）：\
+        let too_wide = beyond.then(|| {
+            format!("该行第{MAX_COLUMNS}列之后还有内容：平台只读取每行的前{MAX_COLUMNS}列，请删除或移到表内后重新上传")
+        });
+        let problem = too_wide.or_else(|| {
+            rounded.first().map(|&col| {
+                let name = headers.get(col).map(|h| h.trim()).filter(|h| !h.is_empty());
+                let which = name.map_or_else(|| format!("第{}列", col + 1), |h| format!("“{h}”列"));
+                format!(
+                    "{which}的单元格被Excel存成了数字，超过15位的数字末尾几位已经丢失（身份证号码、证件号码常见）：\
                  请把该列设置为“文本”格式，重新填写后上传"
-            )
+                )
+            })
         });
         sender
             .send(Message::Row(RawRow {
@@ -122,9 +128,12 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
             row_idx,
             values: Vec::new(),
             rounded: Vec::new(),
+            beyond: false,
         });
         let col_idx = col_idx as usize;
-        if col_idx < MAX_COLUMNS {
+        if col_idx >= MAX_COLUMNS {
+            row.beyond |= !text_of(cell.get_value()).trim().is_empty();
+        } else {
             if row.values.len() <= col_idx {
                 row.values.resize(col_idx + 1, String::new());
             }
@@ -155,6 +164,8 @@ struct Pending {
     values: Vec<String>,
     /// Columns holding a number too long for Excel to keep whole.
     rounded: Vec<usize>,
+    /// Content past the columns read: the row is refused, not cut.
+    beyond: bool,
 }
 
 /// A whole number Excel stored with more digits than a double keeps (15

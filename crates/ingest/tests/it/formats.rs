@@ -202,3 +202,27 @@ async fn an_id_number_excel_stored_as_a_number_is_refused_with_the_reason() {
         platform.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_workbook_cell_past_the_columns_read_refuses_its_row() {
+    for platform in backends().await {
+        let path = platform.dir.join("wide.xlsx");
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (col, header) in crate::CF_HEADERS.iter().enumerate() {
+            sheet.write_string(0, col as u16, *header).unwrap();
+        }
+        for (col, cell) in crate::penalty_row(&[]).iter().enumerate() {
+            if !cell.is_empty() {
+                sheet.write_string(1, col as u16, cell).unwrap();
+            }
+        }
+        sheet.write_string(1, 2000, "备注写在了很远的地方").unwrap();
+        workbook.save(&path).unwrap();
+        let batch = platform.import(&path, "xzcf", SOURCE).await;
+        assert_eq!((batch.summary.n_accepted, batch.summary.n_rejected), (0, 1));
+        let errors = crate::issues(platform.store.as_ref(), batch.id, xinyong_store::IssueSeverity::Error).await;
+        assert!(errors[0].message.contains("第1024列之后还有内容"), "{errors:?}");
+        platform.cleanup().await;
+    }
+}

@@ -162,7 +162,7 @@ pub(crate) async fn import_upload(
             &Progress::default(),
         )
         .await
-        .map_err(|e| Error::Internal(format!("import: {e}")))?;
+        .map_err(|e| Error::Internal(format!("import: {}", crate::error::with_causes(&e))))?;
     desk.record_import(&batch).await?;
     Ok(batch)
 }
@@ -319,7 +319,7 @@ pub(crate) async fn rejected(
     let target = incoming(&state, extension)?;
     export::write_rejected(&*state.store, state.importer.keys(), &batch, target.path())
         .await
-        .map_err(|e| Error::Internal(format!("export: {e}")))?;
+        .map_err(|e| Error::Internal(format!("export: {}", crate::error::with_causes(&e))))?;
     let bytes = tokio::fs::read(target.path())
         .await
         .map_err(|e| Error::Internal(format!("export: {e}")))?;

@@ -135,19 +135,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PlainForm<T> {
 /// chose, whose pages then record what the visitor does) is refused by
 /// what browsers send with every POST: `Sec-Fetch-Site` (anything but this
 /// origin, or none for a typed address, is refused), or for browsers too
-/// old for it an `Origin` naming another host. `Origin: null` proves
-/// nothing either way (this site's own no-referrer policy makes browsers
-/// send it). Clients that send neither (scripts) are not on another site's
-/// page.
+/// old for it an `Origin` naming another host than any this request was
+/// addressed to. `Origin: null` proves nothing either way (this site's own
+/// no-referrer policy makes browsers send it), so such old browsers remain
+/// open to a sandboxed frame on another site. Clients that send neither
+/// (scripts) are not on another site's page.
 fn is_cross_site(request: &Request) -> bool {
     let headers = request.headers();
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Some(site) = text("sec-fetch-site") {
         return !matches!(site, "same-origin" | "none");
     }
-    match (text("origin"), text("host")) {
-        (Some("null") | None, _) => false,
-        (Some(origin), Some(host)) => origin.rsplit("://").next() != Some(host),
-        (Some(_), None) => true,
-    }
+    let Some(origin) = text("origin").filter(|origin| *origin != "null") else {
+        return false;
+    };
+    // The names this server answers under: the Host header (HTTP/1.1), the
+    // request's authority (HTTP/2), and the host a reverse proxy forwarded.
+    let names: Vec<&str> = [
+        text("host"),
+        request.uri().authority().map(|a| a.as_str()),
+        text("x-forwarded-host"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let origin_host = origin.rsplit("://").next().unwrap_or(origin);
+    !names.is_empty() && !names.contains(&origin_host)
 }

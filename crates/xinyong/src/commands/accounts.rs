@@ -130,8 +130,16 @@ pub enum KeyCommand {
     },
 }
 
-async fn desk(global: &GlobalArgs) -> anyhow::Result<(Platform, AdminDesk)> {
-    let platform = Platform::open(Config::load(global)?).await?;
+/// The administration desk of the platform. `lists` (a `list` verb, which
+/// only reads) needs a platform that exists: a mistyped `--data` would
+/// otherwise list an empty new one; the creating verbs may set one up.
+async fn desk(global: &GlobalArgs, lists: bool) -> anyhow::Result<(Platform, AdminDesk)> {
+    let config = Config::load(global)?;
+    let platform = if lists {
+        Platform::open_existing(config).await?
+    } else {
+        Platform::open(config).await?
+    };
     let desk = platform.access().admin_desk(&console())?;
     Ok((platform, desk))
 }
@@ -152,7 +160,7 @@ fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
 }
 
 pub async fn dept(global: &GlobalArgs, command: DeptCommand) -> anyhow::Result<ExitCode> {
-    let (_platform, desk) = desk(global).await?;
+    let (_platform, desk) = desk(global, matches!(command, DeptCommand::List { .. })).await?;
     match command {
         DeptCommand::Create { name, uscc, region } => {
             let dept = desk.create_department(&name, &uscc, region.as_deref()).await?;
@@ -216,7 +224,7 @@ async fn create_user(desk: &AdminDesk, user: NewUser) -> anyhow::Result<()> {
 
 pub async fn user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<ExitCode> {
     // The platform stays open (and holds the rotation lock) while the desk works.
-    let (_platform, desk) = desk(global).await?;
+    let (_platform, desk) = desk(global, matches!(command, UserCommand::List { .. })).await?;
     match command {
         UserCommand::Create(user) => create_user(&desk, user).await?,
         UserCommand::List { json } => {
@@ -256,7 +264,7 @@ pub async fn user(global: &GlobalArgs, command: UserCommand) -> anyhow::Result<E
 
 pub async fn admin(global: &GlobalArgs, command: AdminCommand) -> anyhow::Result<ExitCode> {
     // The platform stays open (and holds the rotation lock) while the desk works.
-    let (_platform, desk) = desk(global).await?;
+    let (_platform, desk) = desk(global, false).await?;
     match command {
         AdminCommand::Create {
             username,
@@ -284,7 +292,7 @@ struct IssuedLine<'a> {
 }
 
 pub async fn key(global: &GlobalArgs, command: KeyCommand) -> anyhow::Result<ExitCode> {
-    let (_platform, desk) = desk(global).await?;
+    let (_platform, desk) = desk(global, matches!(command, KeyCommand::List { .. })).await?;
     match command {
         KeyCommand::Create {
             client,
