@@ -1139,3 +1139,64 @@ async fn a_department_records_on_its_console_whether_commitments_were_kept() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_subject_sees_and_withdraws_its_authorisations_on_its_page() {
+    for server in servers().await {
+        let file = penalty_file(&server.platform);
+        server.platform.import(&file, "xzcf", DEPT).await;
+        accounts(&server).await;
+        let access = xinyong_access::Access::new(
+            server.platform.store.clone(),
+            server.platform.keys.clone(),
+            Default::default(),
+        );
+        let admin = access.admin_desk(&xinyong_access::Principal::console("test")).unwrap();
+        let bank = xinyong_access::KeyRequest {
+            client: "某银行".into(),
+            purposes: vec!["xyd".into()],
+            department_uscc: None,
+            expires_on: None,
+        };
+        admin.issue_key(bank, crate::support::today()).await.unwrap();
+        let (cookie, _, _) = sign_in(&server, "company", PASSWORD).await;
+        let cookie = cookie.unwrap();
+        let portal = fetch(&server, "/me", Some(&cookie)).await;
+        assert!(portal.has("您没有授权任何机构"));
+        let csrf = csrf_of(&portal);
+        let until = (crate::support::today() + chrono::Days::new(30)).to_string();
+        let granted: serde_json::Value = no_redirects()
+            .post(server.url("/api/v1/me/authorisations"))
+            .header("cookie", format!("xy_session={cookie}"))
+            .header("x-csrf-token", &csrf)
+            .json(&serde_json::json!({ "client": "某银行", "purpose": "xyd", "valid_until": until }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = granted["id"].as_i64().unwrap_or_else(|| panic!("{granted}"));
+
+        let portal = fetch(&server, "/me", Some(&cookie)).await;
+        assert!(portal.has("某银行") && portal.has("信易贷") && portal.has("有效") && portal.has("撤回授权"));
+        let withdraw = |token: String| {
+            no_redirects()
+                .post(server.url("/me/authorisations/withdraw"))
+                .header("cookie", format!("xy_session={cookie}"))
+                .form(&[("csrf", token), ("authorisation", id.to_string())])
+                .send()
+        };
+        assert_eq!(withdraw("forged".into()).await.unwrap().status(), 403);
+        let done = withdraw(csrf_of(&portal)).await.unwrap();
+        assert_eq!(done.status(), 303);
+        assert_eq!(done.headers()["location"], "/me?done=withdrawn");
+        let portal = fetch(&server, "/me?done=withdrawn", Some(&cookie)).await;
+        assert!(portal.has("授权已撤回") && portal.has("已撤回") && !portal.has("撤回授权</button>"));
+        // Withdrawn twice: said on the page, not an error page.
+        let again = withdraw(csrf_of(&portal)).await.unwrap();
+        assert_eq!(again.status(), 400);
+        assert!(again.text().await.unwrap().contains("未找到有效的授权"));
+        server.stop().await;
+    }
+}
