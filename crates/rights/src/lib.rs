@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod commitments;
+mod documents;
 mod error;
 mod objections;
 mod pipeline;
@@ -10,6 +11,7 @@ mod repairs;
 mod service;
 
 pub use commitments::CommitmentView;
+pub use documents::FiledWith;
 pub use error::RightsFailure;
 pub use objections::{Correction, ObjectionView};
 pub use repairs::{Proof, REPAIR_COMMITMENT, RepairView};

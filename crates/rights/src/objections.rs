@@ -187,7 +187,11 @@ impl Rights {
         Ok(self.inner.store.records_under_objection(records).await?)
     }
 
-    async fn objection_where(&self, id: i64, visible: impl Fn(&Objection) -> bool) -> Result<Objection, RightsFailure> {
+    pub(crate) async fn objection_where(
+        &self,
+        id: i64,
+        visible: impl Fn(&Objection) -> bool,
+    ) -> Result<Objection, RightsFailure> {
         self.inner
             .store
             .objection(id)

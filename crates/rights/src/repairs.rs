@@ -168,7 +168,11 @@ impl Rights {
         self.repair_view(updated, day)
     }
 
-    async fn repair_where(&self, id: i64, visible: impl Fn(&Repair) -> bool) -> Result<Repair, RightsFailure> {
+    pub(crate) async fn repair_where(
+        &self,
+        id: i64,
+        visible: impl Fn(&Repair) -> bool,
+    ) -> Result<Repair, RightsFailure> {
         self.inner
             .store
             .repair(id)

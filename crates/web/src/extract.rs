@@ -38,6 +38,22 @@ impl<S: Send + Sync> FromRequestParts<S> for PathText {
     }
 }
 
+/// Every path parameter as text, in the route's order.
+#[derive(Debug)]
+pub struct PathTexts(pub Vec<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathTexts {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        #[expect(clippy::disallowed_types, reason = "the one place axum's Path is wrapped")]
+        let extracted = axum::extract::Path::<Vec<String>>::from_request_parts(parts, state).await;
+        extracted
+            .map(|axum::extract::Path(texts)| PathTexts(texts))
+            .map_err(|_| Error::InvalidRequest("路径参数无效".into()))
+    }
+}
+
 /// Turns serde's English into a short Chinese hint; what it cannot place
 /// becomes a general one (no English reaches the user).
 fn describe(message: &str) -> String {

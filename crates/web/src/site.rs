@@ -79,6 +79,14 @@ pub(crate) fn routes(state: &AppState) -> Router<AppState> {
         .route("/console/rights", get(console::rights::show))
         .route("/console/rights/repairs/{id}", post(console::rights::repair_step))
         .route(
+            "/console/rights/repairs/{id}/documents/{digest}",
+            get(console::rights::repair_document),
+        )
+        .route(
+            "/console/rights/objections/{id}/documents/{digest}",
+            get(console::rights::objection_document),
+        )
+        .route(
             "/console/rights/objections",
             post(console::rights::register_objection).layer(DefaultBodyLimit::max(state.settings.max_upload_bytes)),
         )

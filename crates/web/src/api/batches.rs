@@ -328,16 +328,6 @@ pub(crate) async fn rejected(
         .and_then(|s| s.to_str())
         .unwrap_or("batch");
     let download = format!("{stem}-错误行.{extension}");
-    let encoded: String = download
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     let content_type = match extension {
         "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "jsonl" => "application/x-ndjson",
@@ -348,11 +338,33 @@ pub(crate) async fn rejected(
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     headers.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!(
-            "attachment; filename=\"batch-{}-rejected.{extension}\"; filename*=UTF-8''{encoded}",
-            batch.id
-        ))
-        .map_err(|e| Error::Internal(e.to_string()))?,
+        attachment(&format!("batch-{}-rejected.{extension}", batch.id), &download)?,
     );
     Ok(response)
+}
+
+/// A `Content-Disposition` that downloads as `name` (RFC 6266 / 5987:
+/// percent-encoded UTF-8), with an ASCII `fallback` for old clients.
+pub(crate) fn attachment(fallback: &str, name: &str) -> Result<HeaderValue, Error> {
+    let encode = |text: &str, keep: fn(u8) -> bool| -> String {
+        text.bytes()
+            .map(|b| {
+                if keep(b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-._".contains(&b);
+    let fallback: String = fallback
+        .bytes()
+        .map(|b| if plain(b) { b as char } else { '_' })
+        .collect();
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        encode(name, plain)
+    ))
+    .map_err(|e| Error::Internal(e.to_string()))
 }

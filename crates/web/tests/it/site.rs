@@ -824,10 +824,57 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
             .split("/console/rights/objections/")
             .nth(1)
             .unwrap()
+            .split(['"', '/'])
+            .next()
+            .unwrap()
+            .to_owned();
+        // The document filed with it opens for the office, as uploaded, and
+        // for no one who does not decide on it.
+        let link = format!("/console/rights/objections/{id}/documents/");
+        let digest = office
+            .html
+            .split(&link)
+            .nth(1)
+            .unwrap()
             .split('"')
             .next()
             .unwrap()
             .to_owned();
+        assert!(office.has(&format!(r#"{digest}">决定书.pdf</a>"#)), "{}", office.html);
+        let download = |cookie: Option<&str>, path: String| {
+            let request = no_redirects().get(server.url(&path));
+            match cookie {
+                Some(cookie) => request.header("cookie", format!("xy_session={cookie}")),
+                None => request,
+            }
+            .send()
+        };
+        let got = download(Some(&reviewer), format!("{link}{digest}")).await.unwrap();
+        assert_eq!(got.status(), 200);
+        assert_eq!(got.headers()["cache-control"], "private, no-store");
+        assert!(
+            got.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("filename*=UTF-8''%E5%86%B3")
+        );
+        assert_eq!(got.bytes().await.unwrap().as_ref(), b"%PDF decision");
+        let other = "0".repeat(64);
+        assert_eq!(
+            download(Some(&reviewer), format!("{link}{other}"))
+                .await
+                .unwrap()
+                .status(),
+            404
+        );
+        assert_eq!(
+            download(Some(&company), format!("{link}{digest}"))
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        assert_eq!(download(None, format!("{link}{digest}")).await.unwrap().status(), 303);
         let csrf = csrf_of(&office);
         let accepted = post_form(
             &server,
@@ -845,6 +892,10 @@ async fn objections_and_repairs_run_through_the_portal_and_the_consoles() {
         let (operator, _, _) = sign_in(&server, "operator", PASSWORD).await;
         let operator = operator.unwrap();
         let desk = fetch(&server, "/console/rights", Some(&operator)).await;
+        // The record's department, which decides, opens it too.
+        assert!(desk.has(&format!("{link}{digest}")));
+        let got = download(Some(&operator), format!("{link}{digest}")).await.unwrap();
+        assert_eq!(got.status(), 200);
         let csrf = csrf_of(&desk);
         let path = format!("/console/rights/objections/{id}");
         // The items it may correct, by name; not those that key the record.

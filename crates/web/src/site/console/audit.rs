@@ -65,6 +65,7 @@ fn action_label(action: &str) -> &'static str {
         "batch.original_download" => "下载原始文件",
         "subject.read" => "查询信用档案",
         "subject.read_own" => "主体查阅本档案",
+        "document.read" => "查阅异议或修复材料",
         "subject.name_settled" => "复核名称冲突",
         "check.batch" => "批量信用核查",
         "check.feedback" => "核查反馈",

@@ -17,11 +17,11 @@ use xinyong_domain::rights::commitment::Finding;
 use xinyong_domain::rights::objection::{Channel, ObjectionStep, Remedy};
 use xinyong_domain::rights::repair::RepairStep;
 use xinyong_domain::visibility::Viewer;
-use xinyong_rights::{ObjectionView, OfficialDesk, Proof};
+use xinyong_rights::{FiledWith, ObjectionView, OfficialDesk, Proof};
 
 use crate::api::dto::{scrubbed, subject_summary};
 use crate::auth::{Caller, Session, SessionContext};
-use crate::extract::{PathText, Query};
+use crate::extract::{PathText, PathTexts, Query};
 use crate::site::console::signed_out;
 use crate::site::form::{SignedForm, SignedUpload};
 use crate::site::layout::{Layout, render};
@@ -31,6 +31,8 @@ use crate::{AppState, Error};
 struct RepairLine {
     id: i64,
     record_id: i64,
+    /// The proof filed with it: (name, digest), each a download.
+    documents: Vec<(String, String)>,
     source: String,
     state: &'static str,
     due: String,
@@ -50,8 +52,8 @@ struct ObjectionLine {
     /// What the department may correct: (item code, name).
     items: Vec<(String, String)>,
     filer: String,
-    /// The names of the documents filed with it.
-    documents: String,
+    /// The documents filed with it: (name, digest), each a download.
+    documents: Vec<(String, String)>,
     source: String,
     reasons: String,
     state: &'static str,
@@ -117,6 +119,7 @@ async fn render_page(
         repairs: repairs
             .into_iter()
             .map(|v| RepairLine {
+                documents: document_links(&v.repair.new.proof),
                 decides: v.repair.status == "forwarded" && desk.decides(&v.repair.new.source),
                 screens: v.repair.status == "submitted" && desk.screens(),
                 id: v.repair.id,
@@ -203,7 +206,6 @@ async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) ->
         } else {
             Vec::new()
         };
-        let documents: Vec<Proof> = serde_json::from_str(&v.objection.new.attachments).unwrap_or_default();
         let record = desk.record_label(v.objection.new.record_id).await?.unwrap_or_default();
         lines.push(ObjectionLine {
             record,
@@ -211,11 +213,7 @@ async fn objection_lines(desk: &OfficialDesk, objections: Vec<ObjectionView>) ->
             screens: v.objection.status == "filed" && desk.screens(),
             items,
             filer: mask_embedded_identifiers(&v.objection.new.filer).into_owned(),
-            documents: documents
-                .iter()
-                .map(|d| mask_embedded_identifiers(&d.name))
-                .collect::<Vec<_>>()
-                .join("、"),
+            documents: document_links(&v.objection.new.attachments),
             id: v.objection.id,
             record_id: v.objection.new.record_id,
             source: v.objection.new.source,
@@ -393,4 +391,65 @@ pub(crate) async fn commitment_finding(
     }
     .await;
     outcome(&state, &signed.principal, &signed.session, result).await
+}
+
+/// The documents of a stored list, as the page links them: the name as
+/// uploaded (identifiers in it masked) and the digest that fetches it.
+fn document_links(listed: &str) -> Vec<(String, String)> {
+    let documents: Vec<Proof> = serde_json::from_str(listed).unwrap_or_default();
+    documents
+        .into_iter()
+        .map(|d| (mask_embedded_identifiers(&d.name).into_owned(), d.digest))
+        .collect()
+}
+
+/// `GET /console/rights/objections/{id}/documents/{digest}`.
+pub(crate) async fn objection_document(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathTexts(path): PathTexts,
+) -> Result<Response, Error> {
+    document(&state, &caller, FiledWith::Objection, &path).await
+}
+
+/// `GET /console/rights/repairs/{id}/documents/{digest}`.
+pub(crate) async fn repair_document(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    PathTexts(path): PathTexts,
+) -> Result<Response, Error> {
+    document(&state, &caller, FiledWith::Repair, &path).await
+}
+
+/// A document filed with an objection or a repair, as a download for the
+/// desk that sees it (the rights layer decides which, and journals it).
+async fn document(
+    state: &AppState,
+    caller: &Principal,
+    filed_with: FiledWith,
+    path: &[String],
+) -> Result<Response, Error> {
+    if let Some(redirect) = signed_out(caller) {
+        return Ok(redirect);
+    }
+    let [id, digest] = path else {
+        return Err(Error::NotFound);
+    };
+    let desk = state.rights.official_desk(caller).await?;
+    let (name, bytes) = desk.document(filed_with, id_of(id)?, digest).await?;
+    let mut response = axum::body::Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        crate::api::batches::attachment("document", &name)?,
+    );
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
