@@ -213,40 +213,29 @@ impl AdminDesk {
     /// text is a valid code or number at all.
     pub async fn subject_for_account(&self, text: &str, today: NaiveDate) -> Result<Subject, AccessError> {
         let store = &self.access.store;
-        let found = match SubjectRef::parse(text) {
-            SubjectRef::Person(reference) => store.subject_by_ref(&reference).await?,
-            SubjectRef::Code(code) => {
-                let person = match CitizenId::parse(&code, today) {
-                    Ok(id) => {
-                        let identity = SubjectKey::Citizen(id).person_identity().unwrap_or_default();
-                        store
-                            .subject_by_person_hash(&self.access.keys.keyed_hash(identity.as_bytes()))
-                            .await?
-                    }
-                    Err(_) => None,
-                };
-                match person {
-                    Some(person) => Some(person),
-                    None => store.subject_by_uscc(&code).await?,
-                }
-            }
-        };
         let shown = || xinyong_domain::id::mask_embedded_identifiers(text.trim()).into_owned();
-        let problem = match SubjectRef::parse(text) {
-            SubjectRef::Code(code) => IdPolicy::default().classify(&code, today).problem,
-            SubjectRef::Person(_) => None,
+        let not_found = || AccessError::NotFound(format!("未找到信用主体“{}”：平台上还没有该主体的信用信息", shown()));
+        let code = match SubjectRef::parse(text) {
+            SubjectRef::Person(reference) => return store.subject_by_ref(&reference).await?.ok_or_else(not_found),
+            SubjectRef::Code(code) => code,
         };
-        match (found, problem) {
-            (Some(subject), _) => Ok(subject),
-            (None, Some(reason)) => Err(AccessError::Invalid(format!(
+        if let Ok(id) = CitizenId::parse(&code, today) {
+            let identity = SubjectKey::Citizen(id).person_identity().unwrap_or_default();
+            let hash = self.access.keys.keyed_hash(identity.as_bytes());
+            if let Some(person) = store.subject_by_person_hash(&hash).await? {
+                return Ok(person);
+            }
+        }
+        if let Some(organisation) = store.subject_by_uscc(&code).await? {
+            return Ok(organisation);
+        }
+        Err(match IdPolicy::default().classify(&code, today).problem {
+            Some(reason) => AccessError::Invalid(format!(
                 "“{}”不是有效的统一社会信用代码或公民身份号码：{reason}",
                 shown()
-            ))),
-            (None, None) => Err(AccessError::NotFound(format!(
-                "未找到信用主体“{}”：平台上还没有该主体的信用信息",
-                shown()
-            ))),
-        }
+            )),
+            None => not_found(),
+        })
     }
 
     async fn department_by_code(&self, uscc: &str) -> Result<Department, AccessError> {

@@ -191,6 +191,27 @@ fn replace_nul(text: &mut String) {
     }
 }
 
+/// A cell's text as a stored message quotes it: its first `chars`
+/// characters (and `…` if there were more), with identifiers masked, since
+/// messages are kept and shown in clear.
+pub(crate) fn quoted_in_message(text: &str, chars: usize) -> String {
+    let masked = xinyong_domain::id::mask_embedded_identifiers(text);
+    let mut quoted: String = masked.chars().take(chars).collect();
+    if masked.chars().count() > chars {
+        quoted.push('…');
+    }
+    quoted
+}
+
+/// How a message names a column: by its header, or by its position when it
+/// has none (or lies beyond the header).
+pub(crate) fn column_label(headers: &[String], column: usize) -> String {
+    match headers.get(column).map(|h| h.trim()).filter(|h| !h.is_empty()) {
+        Some(header) => format!("“{header}”列"),
+        None => format!("第{}列", column + 1),
+    }
+}
+
 /// What was read as the header of a file whose header matched nothing, for
 /// the refusal: a clerk sees whether the first row is data, another table,
 /// or garbled text from a file saved in an encoding the platform cannot
@@ -205,14 +226,7 @@ pub fn header_as_read(headers: &[String], encoding: Option<TextEncoding>) -> Str
         .map(|h| h.trim())
         .filter(|h| !h.is_empty())
         .take(CELLS)
-        .map(|h| {
-            let masked = xinyong_domain::id::mask_embedded_identifiers(h);
-            let mut cell: String = masked.chars().take(CHARS).collect();
-            if masked.chars().count() > CHARS {
-                cell.push('…');
-            }
-            format!("“{cell}”")
-        })
+        .map(|h| format!("“{}”", quoted_in_message(h, CHARS)))
         .collect();
     let mut hint = format!("。第一行读到的是{}", quoted.join("、"));
     if headers.iter().filter(|h| !h.trim().is_empty()).count() > CELLS {

@@ -8,14 +8,14 @@
 use chrono::NaiveDate;
 use xinyong_crypto::Keys;
 use xinyong_domain::catalog::{ColumnMap, FieldIdx, Role};
-use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_embedded_identifiers, mask_identifier};
+use xinyong_domain::id::{IdPolicy, mask_citizen_id, mask_identifier};
 use xinyong_domain::publicity::PublicityWindow;
 use xinyong_domain::row::{RowContext, check};
 use xinyong_domain::{Problem, RecordType, SubjectKey, Value};
 use xinyong_store::{AliasKind, IssueSeverity, NewRejection, NewSubject, PersonIdentity, RowIssue, SubjectLookup};
 
 use crate::error::IngestError;
-use crate::read::RawRow;
+use crate::read::{RawRow, quoted_in_message};
 
 /// Everything row validation needs, fixed for one batch.
 #[derive(Debug)]
@@ -336,16 +336,8 @@ fn stray_cells(row_no: i64, cells: &[String], n_columns: usize) -> Option<RowIss
     let named: Vec<String> = stray
         .iter()
         .take(NAMED)
-        .map(|(column, cell)| {
-            // A shifted row can put a person's ID number out here; the
-            // message is stored and shown in clear, so it is masked.
-            let masked = mask_embedded_identifiers(cell);
-            let mut preview: String = masked.chars().take(PREVIEW_CHARS).collect();
-            if masked.chars().count() > PREVIEW_CHARS {
-                preview.push('…');
-            }
-            format!("第{column}列“{preview}”")
-        })
+        // A shifted row can put a person's ID number out here: masked.
+        .map(|(column, cell)| format!("第{column}列“{}”", quoted_in_message(cell, PREVIEW_CHARS)))
         .collect();
     let mut named = named.join("、");
     if stray.len() > NAMED {

@@ -89,16 +89,11 @@ pub fn mask_embedded_identifiers_except<'t>(text: &'t str, keep: &[&str]) -> std
     let original: Vec<char> = text.chars().collect();
     // Matched on the half-width form; what is kept is written as typed.
     let chars: Vec<char> = original.iter().map(|&c| half_width(c)).collect();
-    let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
     let mut at = 0;
     while at < chars.len() {
-        let standalone = |len: usize| {
-            at + len <= chars.len()
-                && !is_word(at.checked_sub(1).and_then(|p| chars.get(p)))
-                && !is_word(chars.get(at + len))
-        };
+        let standalone = |len: usize| standalone(&chars, at, len);
         let id_like = standalone(18)
             && chars[at..at + 17].iter().all(char::is_ascii_digit)
             && (chars[at + 17].is_ascii_digit() || matches!(chars[at + 17], 'X' | 'x'));
@@ -183,12 +178,17 @@ pub fn contains_citizen_id(text: &str, latest_birth: NaiveDate) -> bool {
         return false;
     }
     let chars: Vec<char> = text.chars().map(half_width).collect();
-    let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-    (0..chars.len().saturating_sub(17)).any(|at| {
-        !is_word(at.checked_sub(1).and_then(|p| chars.get(p)))
-            && !is_word(chars.get(at + 18))
+    (0..chars.len()).any(|at| {
+        standalone(&chars, at, 18)
             && CitizenId::parse(&chars[at..at + 18].iter().collect::<String>(), latest_birth).is_ok()
     })
+}
+
+/// Whether `chars[at..at + len]` exists and stands alone: not part of a
+/// longer run of digits or letters (a document number, an amount, a code).
+fn standalone(chars: &[char], at: usize, len: usize) -> bool {
+    let is_word = |c: Option<&char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    at + len <= chars.len() && !is_word(at.checked_sub(1).and_then(|p| chars.get(p))) && !is_word(chars.get(at + len))
 }
 
 /// A mobile number written 3-4-4 with one kind of separator, a hyphen or a

@@ -7,7 +7,7 @@ use encoding_rs_io::DecodeReaderBytesBuilder;
 use xinyong_store::BatchFormat;
 
 use super::encoding::{TextEncoding, detect};
-use super::{MAX_ROW_BYTES, RawRow, ReadError, Table, is_blank, is_header};
+use super::{MAX_ROW_BYTES, RawRow, ReadError, Table, column_label, is_blank, is_header};
 
 /// Bytes looked at to detect the encoding and the delimiter.
 const SAMPLE_BYTES: usize = 64 * 1024;
@@ -54,7 +54,7 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
             Some(Ok(record)) => {
                 let cells = cells_of(&record);
                 let row = line_of(&record) - breaks_in_cells;
-                breaks_in_cells += breaks_in(&record);
+                breaks_in_cells += line_breaks(record.as_slice());
                 if is_header(&cells) {
                     break (cells, row);
                 }
@@ -74,7 +74,9 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
             // whatever the line ends, so no two rows share one.
             let row_no = (line_of(&record) - breaks_in_cells).max(last_row + 1);
             last_row = row_no;
-            breaks_in_cells += breaks_in(&record);
+            // The record's fields laid end to end: its line breaks are its cells'.
+            let breaks = line_breaks(record.as_slice());
+            breaks_in_cells += breaks;
             if record.as_slice().len() > MAX_ROW_BYTES {
                 let problem = Some(format!("该行长度超过{}字节，无法处理", MAX_ROW_BYTES));
                 return Some(Ok(RawRow {
@@ -88,7 +90,10 @@ pub(super) fn open<R: Read + Send + 'static>(reader: R) -> Result<Table, ReadErr
             if is_blank(&cells) {
                 return None;
             }
-            let problem = swallowed_rows(row_no, &cells, &header_names, delimiter);
+            // Only a cell with a line break can have swallowed rows.
+            let problem = (breaks > 0)
+                .then(|| swallowed_rows(row_no, &cells, &header_names, delimiter))
+                .flatten();
             Some(Ok(RawRow {
                 row_no,
                 cells,
@@ -125,10 +130,7 @@ fn swallowed_rows(row_no: i64, cells: &[String], headers: &[String], delimiter: 
     // the file, not a row.
     let last_row = row_no + line_breaks(cells[column].trim_end_matches(['\r', '\n']).as_bytes());
     // The cell may lie beyond the header (a row wider than it).
-    let which = match headers.get(column).map(|h| h.trim()).filter(|h| !h.is_empty()) {
-        Some(header) => format!("“{header}”列"),
-        None => format!("第{}列", column + 1),
-    };
+    let which = column_label(headers, column);
     let taken = if last_row == row_no + 1 {
         format!("第{last_row}行")
     } else {
@@ -146,11 +148,6 @@ fn line_breaks(text: &[u8]) -> i64 {
     let ends = text.iter().filter(|b| matches!(b, b'\n' | b'\r')).count();
     let crlf = text.windows(2).filter(|pair| pair == b"\r\n").count();
     (ends - crlf) as i64
-}
-
-/// Line breaks inside a record's cells.
-fn breaks_in(record: &::csv::ByteRecord) -> i64 {
-    record.iter().map(line_breaks).sum()
 }
 
 /// Where the non-empty lines of the text start, for the row numbers a

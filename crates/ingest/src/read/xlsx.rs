@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use calamine::{DataRef, Reader, Xlsx};
 use xinyong_store::BatchFormat;
 
-use super::{Counting, Progress, RawRow, ReadError, Table, is_blank, is_header};
+use super::{Counting, Progress, RawRow, ReadError, Table, column_label, is_blank, is_header};
 
 /// Columns read of each row. Cells beyond the header (up to this) are kept,
 /// so that a row with content where no item is gets refused rather than
@@ -94,8 +94,7 @@ fn stream(mut workbook: Xlsx<BufReader<Counting<File>>>, sender: &mpsc::SyncSend
         });
         let problem = too_wide.or_else(|| {
             rounded.first().map(|&col| {
-                let name = headers.get(col).map(|h| h.trim()).filter(|h| !h.is_empty());
-                let which = name.map_or_else(|| format!("第{}列", col + 1), |h| format!("“{h}”列"));
+                let which = column_label(headers, col);
                 format!(
                     "{which}的单元格被Excel存成了数字，超过15位的数字末尾几位已经丢失（身份证号码、证件号码常见）：\
                  请把该列设置为“文本”格式，重新填写后上传"
