@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use xinyong_access::{Access, AccessSettings, Principal};
+use xinyong_access::{Access, AccessSettings, Principal, Spool};
 use xinyong_checks::{BookSource, CheckPlatform, CheckRequest, CheckSettings, Checks};
 use xinyong_crypto::Keys;
 use xinyong_domain::id::IdPolicy;
@@ -140,7 +140,10 @@ async fn inproc() -> anyhow::Result<()> {
         data.join("keys/platform.key"),
     )?)?);
     let catalog = load_catalog(store.as_ref(), &builtin_catalog()).await?;
-    let access = Access::new(Arc::clone(&store), Arc::clone(&keys), AccessSettings::default());
+    // The platform's own spool directory, as the server journals through it.
+    let spool = Spool::open(&data.join("spool"), Arc::clone(&store)).await?;
+    let access =
+        Access::new(Arc::clone(&store), Arc::clone(&keys), AccessSettings::default()).with_spool(spool.clone());
     let platform = CheckPlatform {
         access,
         store: Arc::clone(&store),
@@ -229,5 +232,6 @@ async fn inproc() -> anyhow::Result<()> {
         n += task.await??;
     }
     println!("in-process throughput, 16 tasks: {:.0} checks/s", n as f64 / 10.0);
+    spool.close().await?;
     Ok(())
 }

@@ -492,6 +492,7 @@ impl AuditDesk {
 
     /// Walks the whole chain and every checkpoint.
     pub async fn verify(&self, kept: &[(i64, Hash)]) -> Result<VerifyReport, AccessError> {
+        self.access.journal.settled().await;
         let report = verify_chain(&*self.access.store, kept).await?;
         // Journaled after the walk, so the entry does not change what was verified.
         self.access
@@ -510,6 +511,7 @@ impl AuditDesk {
     /// Keeps the current head as a checkpoint (journaled after, so the
     /// checkpoint names the head it was asked for).
     pub async fn checkpoint(&self) -> Result<Option<Checkpoint>, AccessError> {
+        self.access.journal.settled().await;
         let kept = self.access.store.checkpoint().await?;
         if let Some(c) = &kept {
             self.access
@@ -556,6 +558,7 @@ impl OwnFile {
 
     /// Who read this file, for what purpose, newest first.
     pub async fn queries(&self, page: &PageRequest) -> Result<Page<Entry>, AccessError> {
+        self.access.journal.settled().await;
         Ok(self.access.store.audit_reads_of(self.subject.id, page).await?)
     }
 

@@ -11,6 +11,7 @@ mod reader;
 mod review;
 mod secrets;
 mod service;
+mod spool;
 mod verify;
 
 pub use caller::{Caller, Principal};
@@ -22,4 +23,5 @@ pub use reader::{FileReader, ReadRecord, SubjectFile};
 pub use review::ReviewDesk;
 pub use secrets::{IssuedKey, SessionToken, parse_api_key};
 pub use service::{Access, AccessSettings, SignedIn};
+pub use spool::{Entry as SpoolEntry, Spool};
 pub use verify::{VerifyReport, verify_chain};

@@ -122,8 +122,9 @@ impl FileReader {
         let records = self.gather(record_type, today).await?;
         let (access, principal) = (self.access.clone(), self.principal.clone());
         let file = self.into_file(records);
-        // The journal's write is started first, so that it runs on the
-        // journal's thread while the answer is made here.
+        // The entry is written first. In a spool file that is one write
+        // and done before the answer starts; a spool kept in memory waits
+        // for the database's commit, and the answer is made meanwhile.
         let (journaled, answer) = tokio::join!(Self::journal(&access, &principal, &file), answer(&file));
         journaled?;
         answer
@@ -193,15 +194,14 @@ impl FileReader {
         };
         access
             .journal
-            .record(
+            .record_read(
                 principal,
                 action,
-                Some(file.subject.id),
+                file.subject.id,
                 file.purpose.as_deref(),
                 json!({ "records": ids, "viewer": viewer }),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     fn into_file(self, records: Vec<ReadRecord>) -> SubjectFile {

@@ -15,7 +15,7 @@ use crate::desks::{AdminDesk, AuditDesk, BatchScope, DepartmentDesk, OwnFile};
 use crate::reader::{Authorisation, FileReader};
 use crate::review::ReviewDesk;
 use crate::secrets::{KeyCache, SessionToken, digest, is_session_token, parse_api_key};
-use crate::{AccessError, Caller, Journal, Principal, verify_password};
+use crate::{AccessError, Caller, Journal, Principal, Spool, verify_password};
 
 /// Access settings (`[access]` in the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -65,6 +65,14 @@ impl Access {
             keys,
             settings: Arc::new(settings),
         }
+    }
+
+    /// The same access layer, journaling through `spool` (the process's
+    /// spool file; [`Access::new`] keeps it in memory).
+    #[must_use]
+    pub fn with_spool(mut self, spool: Spool) -> Self {
+        self.journal = Journal::with_spool(spool);
+        self
     }
 
     /// The audit journal.

@@ -88,6 +88,7 @@ impl CheckDesk {
 
     /// One of this caller's own batches, with its progress.
     pub async fn batch(&self, id: i64) -> Result<CheckBatch, AccessError> {
+        self.checks().inner().access.journal().settled().await;
         let batch = self
             .checks()
             .inner()
@@ -156,6 +157,8 @@ async fn run(checks: Checks, batch: CheckBatch, subjects: Vec<String>) {
             break;
         }
     }
+    // The batch ends once its checks are in the database, not just spooled.
+    checks.inner().access.journal().settled().await;
     if let Err(error) = checks
         .inner()
         .store

@@ -246,7 +246,7 @@ impl CheckDesk {
             book: book.digest().to_owned(),
         };
         let (new, event) = self.log_entry(&answer, subject.as_ref(), today, batch)?;
-        inner.log.write(new, event).await?;
+        inner.access.journal().record_check(new, event).await?;
         Ok(answer)
     }
 
@@ -422,6 +422,7 @@ impl CheckDesk {
             detail: json!({ "check": id, "applied": feedback.applied, "outcome": feedback.outcome }).to_string(),
             origin: self.principal.origin.clone(),
         };
+        inner.access.journal().settled().await;
         match inner.store.record_feedback(id, &feedback, event).await? {
             Ok(check) => Ok(check),
             Err(FeedbackRefusal::AlreadyGiven) => Err(AccessError::Conflict("该核查已反馈，不能重复反馈".into())),
@@ -431,6 +432,7 @@ impl CheckDesk {
 
     /// One of this caller's own checks.
     pub async fn own(&self, id: &str) -> Result<Check, AccessError> {
+        self.checks.inner().access.journal().settled().await;
         let check = self
             .checks
             .inner()
@@ -447,6 +449,7 @@ impl CheckDesk {
     /// This caller's checks that await feedback past the configured time.
     pub async fn overdue(&self, page: &PageRequest, now: DateTime<Utc>) -> Result<Page<Check>, AccessError> {
         let before = self.checks.overdue_before(now);
+        self.checks.inner().access.journal().settled().await;
         Ok(self
             .checks
             .inner()

@@ -5,7 +5,6 @@
 mod answer;
 mod batch;
 mod desk;
-mod log;
 mod service;
 mod source;
 mod stats;

@@ -1,5 +1,6 @@
 //! [`Checks`]: hands a checking caller a [`CheckDesk`] and the credit office
-//! a [`StatsDesk`]; holds the compiled measure book and the check log.
+//! a [`StatsDesk`]; holds the compiled measure book. Checks are stored
+//! through the access layer's journal (its spool), with their audit entries.
 
 use std::sync::{Arc, RwLock};
 
@@ -14,7 +15,6 @@ use xinyong_domain::{RecordType, Role};
 use xinyong_store::Store;
 
 use crate::desk::CheckDesk;
-use crate::log::CheckLog;
 use crate::source::{BookSource, SourceError};
 use crate::stats::StatsDesk;
 
@@ -59,14 +59,12 @@ pub(crate) struct Inner {
     types: Vec<Arc<RecordType>>,
     book: RwLock<Arc<MeasureBook>>,
     source: BookSource,
-    pub(crate) log: CheckLog,
     settings: CheckSettings,
 }
 
 impl Checks {
     /// The service over `store`, with the measure book from `source`
-    /// compiled against the record `types`. Starts the check log writer:
-    /// call inside the runtime.
+    /// compiled against the record `types`.
     pub fn new(platform: CheckPlatform, source: BookSource, settings: CheckSettings) -> Result<Self, SetupError> {
         let CheckPlatform {
             access,
@@ -76,7 +74,6 @@ impl Checks {
             types,
         } = platform;
         let book = compile(&source.load()?, &types)?;
-        let log = CheckLog::spawn(Arc::clone(&store));
         Ok(Self {
             inner: Arc::new(Inner {
                 access,
@@ -86,7 +83,6 @@ impl Checks {
                 types,
                 book: RwLock::new(Arc::new(book)),
                 source,
-                log,
                 settings,
             }),
         })

@@ -30,12 +30,14 @@ impl StatsDesk {
                 )));
             }
         }
+        self.checks.inner().access.journal().settled().await;
         Ok(self.checks.inner().store.check_stats(from, to).await?)
     }
 
     /// Every client's checks that await feedback past the configured time.
     pub async fn overdue(&self, page: &PageRequest, now: DateTime<Utc>) -> Result<Page<Check>, AccessError> {
         let before = self.checks.overdue_before(now);
+        self.checks.inner().access.journal().settled().await;
         Ok(self.checks.inner().store.overdue_checks(None, before, page).await?)
     }
 }

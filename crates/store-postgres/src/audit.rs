@@ -70,6 +70,9 @@ async fn lock(conn: &mut sqlx::PgConnection) -> Result<(), StoreError> {
 /// Appends `events` to the chain inside the caller's transaction, in one
 /// statement however many there are.
 pub(crate) async fn append_in(conn: &mut sqlx::PgConnection, events: Vec<Event>) -> Result<Vec<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     lock(conn).await?;
     let (mut seq, mut prev, mut last_at) = head(conn).await?;
     let n = events.len();

@@ -100,6 +100,56 @@ fn overdue_key(check: &Check) -> String {
     )
 }
 
+/// Stores checks inside the caller's transaction.
+pub(crate) async fn insert_in(conn: &mut sqlx::PgConnection, checks: Vec<NewCheck>) -> Result<(), StoreError> {
+    if checks.is_empty() {
+        return Ok(());
+    }
+    // One array per column, bound to UNNEST: one statement for the group.
+    let column = |f: fn(&NewCheck) -> String| checks.iter().map(f).collect::<Vec<_>>();
+    let ids = column(|c| c.id.clone());
+    let clients = column(|c| c.client.clone());
+    let shown = column(|c| c.subject_shown.clone());
+    let matters = column(|c| c.matter.clone());
+    let purposes = column(|c| c.purpose.clone());
+    let months = column(|c| c.month.clone());
+    let books = column(|c| c.book.clone());
+    let answers = column(|c| c.answer.clone());
+    let departments: Vec<Option<i64>> = checks.iter().map(|c| c.department_id).collect();
+    let subjects: Vec<Option<i64>> = checks.iter().map(|c| c.subject_id).collect();
+    let checked_at: Vec<DateTime<Utc>> = checks.iter().map(|c| c.checked_at).collect();
+    let n_measures: Vec<i32> = checks.iter().map(|c| c.n_measures).collect();
+    let n_mandatory: Vec<i32> = checks.iter().map(|c| c.n_mandatory).collect();
+    let batch_ids: Vec<Option<i64>> = checks.iter().map(|c| c.batch.map(|(id, _)| id)).collect();
+    let batch_rows: Vec<Option<i32>> = checks.iter().map(|c| c.batch.map(|(_, row)| row)).collect();
+    sqlx::query(
+        "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at,
+            month, book, n_measures, n_mandatory, answer, batch_id, batch_row)
+         SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
+            $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[],
+            $14::bigint[], $15::int[])",
+    )
+    .bind(&ids)
+    .bind(&clients)
+    .bind(&departments)
+    .bind(&subjects)
+    .bind(&shown)
+    .bind(&matters)
+    .bind(&purposes)
+    .bind(&checked_at)
+    .bind(&months)
+    .bind(&books)
+    .bind(&n_measures)
+    .bind(&n_mandatory)
+    .bind(&answers)
+    .bind(&batch_ids)
+    .bind(&batch_rows)
+    .execute(&mut *conn)
+    .await
+    .map_err(map_error)?;
+    Ok(())
+}
+
 #[async_trait]
 impl CheckStore for PostgresStore {
     async fn file_for_check(
@@ -150,80 +200,6 @@ impl CheckStore for PostgresStore {
             }));
         }
         Ok(None)
-    }
-
-    async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
-        let n = checks.len();
-        let mut columns: (
-            Vec<String>,
-            Vec<String>,
-            Vec<Option<i64>>,
-            Vec<Option<i64>>,
-            Vec<String>,
-        ) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let mut more: (Vec<String>, Vec<String>, Vec<DateTime<Utc>>, Vec<String>, Vec<String>) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let mut counts: (Vec<i32>, Vec<i32>, Vec<String>) =
-            (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut batches: (Vec<Option<i64>>, Vec<Option<i32>>) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let mut events = Vec::with_capacity(n);
-        for (new, event) in checks {
-            columns.0.push(new.id);
-            columns.1.push(new.client);
-            columns.2.push(new.department_id);
-            columns.3.push(new.subject_id);
-            columns.4.push(new.subject_shown);
-            more.0.push(new.matter);
-            more.1.push(new.purpose);
-            more.2.push(new.checked_at);
-            more.3.push(new.month);
-            more.4.push(new.book);
-            counts.0.push(new.n_measures);
-            counts.1.push(new.n_mandatory);
-            counts.2.push(new.answer);
-            batches.0.push(new.batch.map(|(id, _)| id));
-            batches.1.push(new.batch.map(|(_, row)| row));
-            events.push(event);
-        }
-        let mut tx = self.pool.begin().await.map_err(map_error)?;
-        sqlx::query(
-            "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at,
-                month, book, n_measures, n_mandatory, answer, batch_id, batch_row)
-             SELECT * FROM UNNEST($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[],
-                $7::text[], $8::timestamptz[], $9::text[], $10::text[], $11::int[], $12::int[], $13::text[],
-                $14::bigint[], $15::int[])",
-        )
-        .bind(&columns.0)
-        .bind(&columns.1)
-        .bind(&columns.2)
-        .bind(&columns.3)
-        .bind(&columns.4)
-        .bind(&more.0)
-        .bind(&more.1)
-        .bind(&more.2)
-        .bind(&more.3)
-        .bind(&more.4)
-        .bind(&counts.0)
-        .bind(&counts.1)
-        .bind(&counts.2)
-        .bind(&batches.0)
-        .bind(&batches.1)
-        .execute(&mut *tx)
-        .await
-        .map_err(map_error)?;
-        append_in(&mut tx, events).await?;
-        tx.commit().await.map_err(map_error)
     }
 
     async fn check(&self, id: &str) -> Result<Option<Check>, StoreError> {

@@ -15,6 +15,7 @@ mod rekey;
 mod rights;
 mod rows;
 mod search;
+mod spool;
 mod subjects;
 
 use std::str::FromStr;

@@ -80,6 +80,9 @@ const OLD_DISORDER: chrono::Duration = chrono::Duration::minutes(5);
 
 /// Appends `events` to the chain inside the caller's write transaction.
 pub(crate) fn append_in(tx: &rusqlite::Transaction<'_>, events: Vec<Event>) -> rusqlite::Result<Vec<i64>> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     let (mut seq, mut prev, mut last_at) = head(tx)?;
     let mut stmt = tx.prepare_cached(
         "INSERT INTO audit_log (seq, at, actor, action, subject_id, purpose, detail, origin, prev_hash, hash)

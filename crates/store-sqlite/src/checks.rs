@@ -93,6 +93,35 @@ fn after(page: &PageRequest) -> Option<(String, String)> {
     }
 }
 
+/// Stores checks inside the caller's write transaction on the journal.
+pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, checks: Vec<NewCheck>) -> rusqlite::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose,
+            checked_at, month, book, n_measures, n_mandatory, answer, batch_id, batch_row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?;
+    for new in checks {
+        stmt.execute(params![
+            new.id,
+            new.client,
+            new.department_id,
+            new.subject_id,
+            new.subject_shown,
+            new.matter,
+            new.purpose,
+            rfc3339(new.checked_at),
+            new.month,
+            new.book,
+            new.n_measures,
+            new.n_mandatory,
+            new.answer,
+            new.batch.map(|(id, _)| id),
+            new.batch.map(|(_, n)| n),
+        ])?;
+    }
+    Ok(())
+}
+
 fn load(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Check>> {
     conn.prepare_cached(&format!("SELECT {CHECK_COLUMNS} FROM checks WHERE id = ?1"))?
         .query_row([id], check)
@@ -147,42 +176,6 @@ impl CheckStore for SqliteStore {
                 }));
             }
             Ok(None)
-        })
-        .await
-    }
-
-    async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError> {
-        self.write_journal(move |tx| {
-            let mut events = Vec::with_capacity(checks.len());
-            {
-                let mut stmt = tx.prepare_cached(
-                    "INSERT INTO checks (id, client, department_id, subject_id, subject_shown, matter, purpose,
-                        checked_at, month, book, n_measures, n_mandatory, answer, batch_id, batch_row)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                )?;
-                for (new, event) in checks {
-                    stmt.execute(params![
-                        new.id,
-                        new.client,
-                        new.department_id,
-                        new.subject_id,
-                        new.subject_shown,
-                        new.matter,
-                        new.purpose,
-                        rfc3339(new.checked_at),
-                        new.month,
-                        new.book,
-                        new.n_measures,
-                        new.n_mandatory,
-                        new.answer,
-                        new.batch.map(|(id, _)| id),
-                        new.batch.map(|(_, n)| n),
-                    ])?;
-                    events.push(event);
-                }
-            }
-            append_in(tx, events)?;
-            Ok(())
         })
         .await
     }

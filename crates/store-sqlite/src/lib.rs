@@ -16,6 +16,7 @@ mod rekey;
 mod rights;
 mod rows;
 mod search;
+mod spool;
 mod subjects;
 mod wal;
 

@@ -56,6 +56,10 @@ const JOURNAL: &[Migration] = &[
         "0004_no_time_index",
         include_str!("../migrations/journal/0004_no_time_index.sql"),
     ),
+    (
+        "0005_spool_marks",
+        include_str!("../migrations/journal/0005_spool_marks.sql"),
+    ),
 ];
 
 /// The tables the journal file took over from the records file, parents

@@ -35,7 +35,7 @@ pub struct CheckedFile {
 }
 
 /// A check as answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewCheck {
     /// Public identifier (random, so that ids reveal no volumes).
     pub id: String,
@@ -202,9 +202,6 @@ pub trait CheckStore {
         lookups: &[CheckLookup],
         items: &[String],
     ) -> Result<Option<CheckedFile>, StoreError>;
-
-    /// Stores checks with their audit entries, all in one transaction.
-    async fn record_checks(&self, checks: Vec<(NewCheck, Event)>) -> Result<(), StoreError>;
 
     /// The check with this id.
     async fn check(&self, id: &str) -> Result<Option<Check>, StoreError>;

@@ -80,6 +80,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("journal_does_not_wait_for_imports", |s| {
         Box::pin(checks::journal_does_not_wait_for_imports(s))
     }),
+    ("spooled_groups_commit_with_their_mark", |s| {
+        Box::pin(checks::spooled_groups_commit_with_their_mark(s))
+    }),
     ("rewrite_reaches_every_record", |s| {
         Box::pin(rekey::rewrite_reaches_every_record(s))
     }),

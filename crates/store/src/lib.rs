@@ -15,6 +15,7 @@ mod records;
 mod rekey;
 mod rights;
 mod search;
+mod spool;
 mod subjects;
 
 #[cfg(feature = "conformance")]
@@ -44,6 +45,7 @@ pub use rights::{
     Commitment, CommitmentFinding, NewCommitment, NewRepair, Repair, RepairFilter, RepairUpdate, RightsStore,
 };
 pub use search::{SearchStore, SubjectQuery};
+pub use spool::{SpoolMark, SpoolStore, Spooled};
 pub use subjects::{
     AliasKind, KnownSubject, NameDecision, NameFlag, NewAlias, NewNameFlag, NewSubject, PersonIdentity, Subject,
     SubjectId, SubjectLookup, SubjectStore,
@@ -84,6 +86,7 @@ pub trait Store:
     + RekeyStore
     + RightsStore
     + ObjectionStore
+    + SpoolStore
     + std::fmt::Debug
     + Send
     + Sync

@@ -98,7 +98,7 @@ fn main() -> ExitCode {
         Err(error) => return fail(&anyhow::Error::from(error)),
     };
     let result = runtime.block_on(async {
-        match cli.command {
+        let result = match cli.command {
             Command::Serve(args) => serve::run(&cli.global, args).await,
             Command::Import(args) => import::run(&cli.global, args).await,
             Command::Batch(command) => batch::run(&cli.global, command).await,
@@ -119,7 +119,9 @@ fn main() -> ExitCode {
             Command::Objections(command) => rights::objections(&cli.global, command).await,
             Command::Commitments(command) => rights::commitments(&cli.global, command).await,
             Command::RotateKey => rotate::run(&cli.global).await,
-        }
+        };
+        wiring::close_spools().await;
+        result
     });
     match result {
         Ok(code) => code,

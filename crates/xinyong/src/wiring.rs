@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use xinyong_access::Access;
+use xinyong_access::{Access, Spool};
 use xinyong_checks::{BookSource, CheckPlatform, Checks};
 use xinyong_crypto::Keys;
 use xinyong_domain::calendar::WorkingCalendar;
@@ -30,6 +30,24 @@ pub struct Platform {
     /// The key rotation's lock, held shared while the platform is open
     /// (a rotation makes its own hold exclusive).
     pub key_lock: std::fs::File,
+    /// This process's spool of audit entries and checks (`spool/` in the
+    /// data directory), closed by [`close_spools`] when the process ends.
+    pub spool: Spool,
+}
+
+/// The spools this process opened, to close when it ends.
+static SPOOLS: std::sync::Mutex<Vec<Spool>> = std::sync::Mutex::new(Vec::new());
+
+/// Commits what the process's spools hold and removes their files (call
+/// once, as the process ends; a process that dies without it leaves its
+/// file to the next one that opens the data directory).
+pub async fn close_spools() {
+    let spools = std::mem::take(&mut *SPOOLS.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    for spool in spools {
+        if let Err(error) = spool.close().await {
+            tracing::error!(%error, "the spool could not be closed; the next start commits what it holds");
+        }
+    }
 }
 
 impl Platform {
@@ -87,6 +105,13 @@ impl Platform {
                 "records stored before identifiers in free text were masked at import may hold them in clear: run `xinyong migrate` once"
             );
         }
+        let spool = Spool::open(&config.data_dir.join("spool"), Arc::clone(&store))
+            .await
+            .context("无法打开审计暂存目录")?;
+        SPOOLS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(spool.clone());
         let catalog = load_catalog(store.as_ref(), &catalog_files(&config)?).await?;
         let identifiers = &config.identifiers;
         let policy = Arc::new(IdPolicy::new(
@@ -100,6 +125,7 @@ impl Platform {
             keys,
             policy,
             key_lock,
+            spool,
         })
     }
 
@@ -110,6 +136,7 @@ impl Platform {
             Arc::clone(&self.keys),
             self.config.access.clone(),
         )
+        .with_spool(self.spool.clone())
     }
 
     /// The credit check service (starts its log writer: call inside the runtime).

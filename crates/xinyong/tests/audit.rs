@@ -158,3 +158,57 @@ async fn tampering_is_named_on_every_backend() {
         tamper_and_verify(platform).await;
     }
 }
+
+/// A process that dies between an answer and the commit of its audit
+/// entry leaves its spool file behind; the next command that opens the
+/// data directory commits what it holds, once, and removes it.
+async fn left_spool_is_committed(platform: Platform) {
+    ok(&xinyong(
+        &platform,
+        &[
+            "dept",
+            "create",
+            "--name",
+            "淮北市市场监督管理局",
+            "--uscc",
+            "11340600003140164U",
+        ],
+        None,
+    ));
+    let dir = platform.dir.join("spool");
+    let entry = serde_json::json!({
+        "kind": "audit",
+        "event": {
+            "at": "2026-11-29T05:00:00Z",
+            "actor": "key:k9:审批系统",
+            "action": "subject.read",
+            "subject_id": null,
+            "purpose": "xzsp",
+            "detail": "{\"records\":[]}",
+            "origin": "127.0.0.1",
+        },
+    });
+    std::fs::write(
+        dir.join("20261129T050000.000000000-4242.spool"),
+        format!("1\t{entry}\n2\t{entry}\n"),
+    )
+    .unwrap();
+    let (code, text) = verify(&platform);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("审计日志完好：3 条记录"), "{text}");
+    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let (_, text) = verify(&platform);
+    assert!(
+        text.contains("审计日志完好：4 条记录"),
+        "committed once (and the first verify journaled): {text}"
+    );
+    platform.cleanup().await;
+}
+
+#[tokio::test]
+async fn a_spool_left_behind_is_committed_on_every_backend() {
+    for platform in xinyong_testkit::backends().await {
+        left_spool_is_committed(platform).await;
+    }
+}

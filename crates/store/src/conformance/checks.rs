@@ -9,7 +9,7 @@ use xinyong_domain::audit::{Event, Verifier};
 use super::fixtures::{new_batch, org, person, record, seed, ymd};
 use crate::{
     BatchSummary, CheckBatchStatus, CheckLookup, Feedback, FeedbackRefusal, NaturalKey, NewCheck, NewCheckBatch,
-    NewObjection, ObjectionUpdate, PageRequest, Store,
+    NewObjection, ObjectionUpdate, PageRequest, SpoolMark, Spooled, Store,
 };
 
 fn event(action: &str, detail: &str) -> Event {
@@ -44,6 +44,18 @@ fn new_check(id: &str, client: &str, matter: &str, minutes: i64, n_measures: i32
     }
 }
 
+/// Stores checks with their audit entries the way the spool commits them.
+async fn record_checks(store: &dyn Store, checks: Vec<(NewCheck, Event)>) -> Result<(), crate::StoreError> {
+    let (checks, events) = checks.into_iter().unzip();
+    store
+        .commit_spooled(Spooled {
+            checks,
+            events,
+            mark: None,
+        })
+        .await
+}
+
 pub(super) async fn checks_and_feedback(store: Arc<dyn Store>) {
     let subject = seed(
         store.as_ref(),
@@ -62,7 +74,7 @@ pub(super) async fn checks_and_feedback(store: Arc<dyn Store>) {
         .iter()
         .map(|c| (c.clone(), event("check", &format!("{{\"check\":\"{}\"}}", c.id))))
         .collect();
-    store.record_checks(with_events).await.unwrap();
+    record_checks(&*store, with_events).await.unwrap();
     let stored = store.check("ck1").await.unwrap().unwrap();
     assert_eq!(stored.new, first);
     assert_eq!(stored.feedback, None);
@@ -177,7 +189,7 @@ pub(super) async fn batch_checks(store: Arc<dyn Store>) {
             (check, event("check", "{}"))
         })
         .collect();
-    store.record_checks(checks).await.unwrap();
+    record_checks(&*store, checks).await.unwrap();
     let found = store.check_batch(batch.id).await.unwrap().unwrap();
     assert_eq!((found.done, found.new.clone()), (2, new.clone()));
     assert_eq!(store.running_check_batches().await.unwrap(), vec![found]);
@@ -198,7 +210,11 @@ pub(super) async fn batch_checks(store: Arc<dyn Store>) {
     // A row checked twice is refused (the resumed run skips what is done).
     let mut again = new_check("b1bis", "key:评先评优系统", "pxpy", 9, 0);
     again.batch = Some((batch.id, 1));
-    assert!(store.record_checks(vec![(again, event("check", "{}"))]).await.is_err());
+    assert!(
+        record_checks(&*store, vec![(again, event("check", "{}"))])
+            .await
+            .is_err()
+    );
 
     let at = Utc.with_ymd_and_hms(2026, 11, 2, 1, 5, 0).unwrap();
     store
@@ -228,7 +244,7 @@ pub(super) async fn journal_does_not_wait_for_imports(store: Arc<dyn Store>) {
         .unwrap();
 
     let check = new_check("c-during-import", "k1", "zfcg", 0, 1);
-    tokio::time::timeout(patience, store.record_checks(vec![(check, event("check", "{}"))]))
+    tokio::time::timeout(patience, record_checks(&*store, vec![(check, event("check", "{}"))]))
         .await
         .expect("a check waited for the import")
         .unwrap();
@@ -408,4 +424,51 @@ pub(super) async fn file_for_check(store: Arc<dyn Store>) {
             .is_none()
     );
     assert!(store.file_for_check(&[], &items).await.unwrap().is_none());
+}
+
+/// A spooled group commits with its file's mark, in one transaction: a
+/// refused group moves neither the log nor the mark.
+pub(super) async fn spooled_groups_commit_with_their_mark(store: Arc<dyn Store>) {
+    assert_eq!(store.spool_mark("p1").await.unwrap(), None);
+    let mark = |upto| {
+        Some(SpoolMark {
+            spool: "p1".into(),
+            upto,
+        })
+    };
+    store
+        .commit_spooled(Spooled {
+            checks: vec![new_check("s1", "k1", "zfcg", 0, 1)],
+            events: vec![event("check", "{}"), event("subject.read", "{}")],
+            mark: mark(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.spool_mark("p1").await.unwrap(), Some(2));
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 2);
+
+    // The same check id again: refused whole.
+    let refused = store
+        .commit_spooled(Spooled {
+            checks: vec![new_check("s1", "k1", "zfcg", 1, 1)],
+            events: vec![event("check", "{}")],
+            mark: mark(3),
+        })
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(store.spool_mark("p1").await.unwrap(), Some(2));
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 2);
+
+    // A mark alone moves past a refused entry.
+    store
+        .commit_spooled(Spooled {
+            mark: mark(3),
+            ..Spooled::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.spool_mark("p1").await.unwrap(), Some(3));
+    assert_eq!(store.spool_mark("p2").await.unwrap(), None);
+    store.forget_spool("p1").await.unwrap();
+    assert_eq!(store.spool_mark("p1").await.unwrap(), None);
 }

@@ -1,0 +1,497 @@
+//! The spool: audit entries and credit checks written down before their
+//! answers leave, and committed to the database in groups behind them.
+//!
+//! The rule is that no answer leaves unlogged. Committing one transaction
+//! per read before answering cost as much as the read itself, and the
+//! credit checks' tail was the database's syncs (`bench/RESULTS.md`). So an
+//! entry is first appended to this process's spool file — one `write` of
+//! one line, under a lock held for just that — and the answer waits only
+//! for that. A task commits what the spool holds, in order, in groups of up
+//! to [`MAX_GROUP`], each in one transaction.
+//!
+//! - **Durability.** A line the kernel has taken survives the process
+//!   dying, as a commit of the SQLite journal does (WAL, `synchronous =
+//!   NORMAL`); neither survives a power cut before the next sync.
+//! - **Exactly once.** Each group is committed together with the file's
+//!   mark (its last position), so a file left by a process that died is
+//!   replayed from after its mark by the next process that opens the
+//!   spool directory, and then removed. Every process has a file of its
+//!   own, locked while it runs, so a live process's file is never replayed.
+//! - **Reads see it.** Whoever reads the audit log or the checks of this
+//!   process first waits for [`Spool::settled`], so an entry spooled before
+//!   the read is in the database by the time it is read.
+//! - **Nothing dropped.** A group the database refuses is retried one
+//!   entry at a time; an entry it still refuses (a database error, not an
+//!   outage) is written to `failed.jsonl` beside the spool files and logged.
+//!
+//! Without a directory (tests, tools) the spool lives in memory only, and
+//! [`Spool::push`] waits for the commit instead of the file.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Notify, watch};
+use xinyong_domain::audit::Event;
+use xinyong_store::{NewCheck, SpoolMark, Spooled, Store, StoreError};
+
+use crate::AccessError;
+
+/// Most entries committed in one transaction.
+const MAX_GROUP: usize = 512;
+/// Entries waiting for the database before a push waits for them to drain
+/// (the database being down must not grow memory without bound).
+const MAX_PENDING: usize = 100_000;
+/// Size past which the file is emptied once everything in it is committed.
+const TRUNCATE_AT: u64 = 1 << 20;
+/// The longest wait between attempts while the database is unreachable.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// File name suffix of a spool file.
+const SUFFIX: &str = "spool";
+/// Where entries the database refused are kept.
+const FAILED: &str = "failed.jsonl";
+
+/// One thing to commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entry {
+    /// An audit entry.
+    Audit {
+        /// What it records.
+        event: Event,
+    },
+    /// A credit check with its audit entry.
+    Check {
+        /// The check as answered.
+        check: Box<NewCheck>,
+        /// Its audit entry.
+        event: Event,
+    },
+}
+
+/// A handle to the spool; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Spool {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    store: Arc<dyn Store>,
+    file: Option<SpoolFile>,
+    state: Mutex<State>,
+    /// Wakes the committing task (kept apart so that it can wait without
+    /// keeping the spool alive).
+    wake: Arc<Notify>,
+    /// The last position committed (or set aside as refused).
+    settled: watch::Sender<i64>,
+}
+
+#[derive(Debug)]
+struct SpoolFile {
+    dir: PathBuf,
+    name: String,
+    file: File,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The next position to hand out (positions start at 1).
+    next: i64,
+    pending: VecDeque<(i64, Entry)>,
+    /// Bytes in the file since it was last emptied.
+    bytes: u64,
+    /// Entries the database refused, for whoever waits for them.
+    refused: BTreeMap<i64, String>,
+    started: bool,
+    closed: bool,
+}
+
+impl Spool {
+    /// A spool kept in memory only: a push waits for its commit.
+    pub fn in_memory(store: Arc<dyn Store>) -> Self {
+        Self::with_file(store, None)
+    }
+
+    /// Opens the spool in `dir` (created owner-only if missing): first
+    /// commits what files left there by processes that died still hold,
+    /// then starts this process's own file.
+    pub async fn open(dir: &Path, store: Arc<dyn Store>) -> Result<Self, AccessError> {
+        create_private_dir(dir).map_err(|e| io_error(dir, &e))?;
+        let listing = std::fs::read_dir(dir).map_err(|e| io_error(dir, &e))?;
+        let mut orphans = Vec::new();
+        for item in listing {
+            let path = item.map_err(|e| io_error(dir, &e))?.path();
+            if path.extension().is_some_and(|ext| ext == SUFFIX) {
+                orphans.push(path);
+            }
+        }
+        orphans.sort();
+        for path in orphans {
+            replay(&path, &store).await?;
+        }
+        let name = format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%S%.9f"),
+            std::process::id()
+        );
+        let path = dir.join(format!("{name}.{SUFFIX}"));
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .map_err(|e| io_error(&path, &e))?;
+        file.try_lock()
+            .map_err(|e| AccessError::Internal(format!("{}: {e}", path.display())))?;
+        Ok(Self::with_file(
+            store,
+            Some(SpoolFile {
+                dir: dir.to_owned(),
+                name,
+                file,
+            }),
+        ))
+    }
+
+    fn with_file(store: Arc<dyn Store>, file: Option<SpoolFile>) -> Self {
+        let (settled, _) = watch::channel(0);
+        Self {
+            shared: Arc::new(Shared {
+                store,
+                file,
+                state: Mutex::new(State {
+                    next: 1,
+                    ..State::default()
+                }),
+                wake: Arc::new(Notify::new()),
+                settled,
+            }),
+        }
+    }
+
+    /// Writes `entry` down; returns once it is in the spool file (or, for
+    /// a spool in memory, committed). Call inside the runtime.
+    pub async fn push(&self, entry: Entry) -> Result<i64, AccessError> {
+        let body = serde_json::to_string(&entry).map_err(|e| AccessError::Internal(format!("spool: {e}")))?;
+        let (position, backlog) = {
+            let mut state = self.shared.lock();
+            if state.closed {
+                return Err(AccessError::Internal("spool closed".into()));
+            }
+            let position = state.next;
+            if let Some(spool) = &self.shared.file {
+                let line = format!("{position}\t{body}\n");
+                if let Err(error) = (&spool.file).write_all(line.as_bytes()) {
+                    // Cut a line written in part (a full disk), so that the
+                    // next line starts on a line of its own.
+                    let _ = spool.file.set_len(state.bytes);
+                    return Err(AccessError::Internal(format!("spool {}: {error}", spool.name)));
+                }
+                state.bytes += line.len() as u64;
+            }
+            state.next += 1;
+            state.pending.push_back((position, entry));
+            if !state.started {
+                state.started = true;
+                tokio::spawn(drain(Arc::downgrade(&self.shared), Arc::clone(&self.shared.wake)));
+            }
+            (position, state.pending.len())
+        };
+        self.shared.wake.notify_one();
+        if self.shared.file.is_none() {
+            self.settle(position).await?;
+        } else if backlog > MAX_PENDING {
+            self.wait_for(position - MAX_PENDING as i64).await;
+        }
+        Ok(position)
+    }
+
+    /// Waits until the entry at `position` is committed; an error if the
+    /// database refused it.
+    pub async fn settle(&self, position: i64) -> Result<(), AccessError> {
+        self.wait_for(position).await;
+        match self.shared.lock().refused.remove(&position) {
+            Some(reason) => Err(AccessError::Internal(format!("audit entry not stored: {reason}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits until everything spooled so far is committed.
+    pub async fn settled(&self) {
+        let last = self.shared.lock().next - 1;
+        self.wait_for(last).await;
+    }
+
+    async fn wait_for(&self, position: i64) {
+        let mut settled = self.shared.settled.subscribe();
+        // The sender lives as long as `self`, so this cannot fail.
+        let _ = settled.wait_for(|&done| done >= position).await;
+    }
+
+    /// Commits everything spooled, refuses later pushes and removes this
+    /// process's file (call once, when the process stops).
+    pub async fn close(&self) -> Result<(), AccessError> {
+        self.shared.lock().closed = true;
+        self.settled().await;
+        if let Some(spool) = &self.shared.file {
+            let path = spool.dir.join(format!("{}.{SUFFIX}", spool.name));
+            std::fs::remove_file(&path).map_err(|e| io_error(&path, &e))?;
+            self.shared.store.forget_spool(&spool.name).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock is held cannot leave the state half
+        // changed: each change under it is a push, a pop or a counter.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn mark(&self, upto: i64) -> Option<SpoolMark> {
+        self.file.as_ref().map(|spool| SpoolMark {
+            spool: spool.name.clone(),
+            upto,
+        })
+    }
+
+    /// Empties the file once everything in it is committed and it has grown.
+    fn truncate_if_drained(&self) {
+        let Some(spool) = &self.file else { return };
+        let mut state = self.lock();
+        if state.pending.is_empty() && state.bytes > TRUNCATE_AT {
+            match spool.file.set_len(0) {
+                Ok(()) => state.bytes = 0,
+                Err(error) => tracing::warn!(spool = spool.name, %error, "spool file could not be emptied"),
+            }
+        }
+    }
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Lets the committing task see that the spool is gone.
+        self.wake.notify_one();
+    }
+}
+
+/// The committing task: takes groups off the front of the spool and
+/// commits them, until the spool is dropped.
+async fn drain(shared: Weak<Shared>, wake: Arc<Notify>) {
+    loop {
+        let Some(spool) = shared.upgrade() else { return };
+        let group: Vec<(i64, Entry)> = {
+            let mut state = spool.lock();
+            let n = state.pending.len().min(MAX_GROUP);
+            state.pending.drain(..n).collect()
+        };
+        if group.is_empty() {
+            spool.truncate_if_drained();
+            drop(spool);
+            wake.notified().await;
+            continue;
+        }
+        let last = group.last().map_or(0, |(position, _)| *position);
+        commit_group(&spool, group).await;
+        spool.settled.send_replace(last);
+    }
+}
+
+/// Commits a group; if the database refuses it, one entry at a time, and
+/// sets aside the entries it refuses on their own.
+async fn commit_group(spool: &Shared, group: Vec<(i64, Entry)>) {
+    let last = group.last().map_or(0, |(position, _)| *position);
+    let entries: Vec<Entry> = group.iter().map(|(_, entry)| entry.clone()).collect();
+    if commit_until_reached(&spool.store, entries, spool.mark(last))
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    for (position, entry) in group {
+        if let Err(error) = commit_until_reached(&spool.store, vec![entry.clone()], spool.mark(position)).await {
+            set_aside(spool, position, &entry, &error);
+            // The mark still moves past it, so that a replay does not
+            // try it again.
+            let _ = commit_until_reached(&spool.store, Vec::new(), spool.mark(position)).await;
+        }
+    }
+}
+
+/// Commits, retrying for as long as the database is unreachable; any other
+/// error is returned.
+async fn commit_until_reached(
+    store: &Arc<dyn Store>,
+    entries: Vec<Entry>,
+    mark: Option<SpoolMark>,
+) -> Result<(), StoreError> {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let group = spooled(entries.clone(), mark.clone());
+        let store = Arc::clone(store);
+        // In a task of its own, so that a panic in the store fails this
+        // commit and not the committing task.
+        let outcome = match tokio::spawn(async move { store.commit_spooled(group).await }).await {
+            Ok(outcome) => outcome,
+            Err(error) => Err(StoreError::Other(format!("committing the spool panicked: {error}"))),
+        };
+        match outcome {
+            Err(StoreError::Unavailable(reason)) => {
+                tracing::warn!(%reason, "database unreachable: spooled entries wait");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            other => return other,
+        }
+    }
+}
+
+fn spooled(entries: Vec<Entry>, mark: Option<SpoolMark>) -> Spooled {
+    let mut group = Spooled {
+        mark,
+        ..Spooled::default()
+    };
+    for entry in entries {
+        match entry {
+            Entry::Audit { event } => group.events.push(event),
+            Entry::Check { check, event } => {
+                group.checks.push(*check);
+                group.events.push(event);
+            }
+        }
+    }
+    group
+}
+
+/// Keeps an entry the database refused in `failed.jsonl` and tells
+/// whoever waits for it.
+fn set_aside(spool: &Shared, position: i64, entry: &Entry, error: &StoreError) {
+    tracing::error!(position, %error, "a spooled entry was refused by the database");
+    if let Some(file) = &spool.file {
+        let line = serde_json::json!({
+            "spool": file.name,
+            "position": position,
+            "error": error.to_string(),
+            "entry": entry,
+        });
+        let path = file.dir.join(FAILED);
+        let kept = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+        if let Err(e) = kept {
+            tracing::error!(path = %path.display(), error = %e, entry = %line, "refused entry could not be kept");
+        }
+    }
+    let mut state = spool.lock();
+    state.refused.insert(position, error.to_string());
+    // Nobody waits for a refusal this old any more.
+    let keep_from = position - MAX_PENDING as i64;
+    state.refused = state.refused.split_off(&keep_from);
+}
+
+/// Commits what a spool file left by a process that died still holds, then
+/// removes it. A file whose lock is held belongs to a live process and is
+/// left alone.
+async fn replay(path: &Path, store: &Arc<dyn Store>) -> Result<(), AccessError> {
+    let file = match OpenOptions::new().read(true).write(true).open(path) {
+        Ok(file) => file,
+        // Another process starting at the same time replayed it first.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_error(path, &e)),
+    };
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(()),
+        Err(std::fs::TryLockError::Error(e)) => return Err(io_error(path, &e)),
+    }
+    let name = path
+        .file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let done = store.spool_mark(&name).await?.unwrap_or(0);
+    let mut group = Vec::new();
+    let mut last = done;
+    let mut replayed = 0usize;
+    let mut reader = BufReader::new(&file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(|e| io_error(path, &e))? == 0 {
+            break;
+        }
+        let Some(line) = line.strip_suffix(b"\n") else {
+            // The last line, cut short by a power cut: the spool promises
+            // no more for it than the journal's own unsynced commits.
+            tracing::warn!(spool = name, "spool file ends in a line written in part; it is skipped");
+            break;
+        };
+        let Some((position, entry)) = parse_line(line) else {
+            // Anything else unreadable is damage: the file is kept for the
+            // auditor under another name.
+            keep_damaged(path, &name);
+            return flush(store, &name, group, last).await;
+        };
+        if position <= done {
+            continue;
+        }
+        group.push(entry);
+        last = position;
+        replayed += 1;
+        if group.len() == MAX_GROUP {
+            flush(store, &name, std::mem::take(&mut group), last).await?;
+        }
+    }
+    flush(store, &name, group, last).await?;
+    std::fs::remove_file(path).map_err(|e| io_error(path, &e))?;
+    store.forget_spool(&name).await?;
+    tracing::info!(spool = name, replayed, "spool left by a stopped process committed");
+    Ok(())
+}
+
+async fn flush(store: &Arc<dyn Store>, name: &str, entries: Vec<Entry>, upto: i64) -> Result<(), AccessError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mark = Some(SpoolMark {
+        spool: name.to_owned(),
+        upto,
+    });
+    Ok(store.commit_spooled(spooled(entries, mark)).await?)
+}
+
+/// A line as [`Spool::push`] writes it: the position, a tab, the entry.
+fn parse_line(line: &[u8]) -> Option<(i64, Entry)> {
+    let line = std::str::from_utf8(line).ok()?;
+    let (position, body) = line.split_once('\t')?;
+    Some((position.parse().ok()?, serde_json::from_str(body).ok()?))
+}
+
+fn keep_damaged(path: &Path, name: &str) {
+    let kept = path.with_extension("damaged");
+    tracing::error!(spool = name, kept = %kept.display(), "spool file has an unreadable line: entries after it are not committed");
+    if let Err(error) = std::fs::rename(path, &kept) {
+        tracing::error!(spool = name, %error, "damaged spool file could not be set aside");
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn io_error(path: &Path, error: &std::io::Error) -> AccessError {
+    AccessError::Internal(format!("{}: {error}", path.display()))
+}
+
+#[cfg(test)]
+mod tests;
