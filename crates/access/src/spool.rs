@@ -48,6 +48,13 @@ const MAX_GROUP: usize = 512;
 const MAX_PENDING: usize = 100_000;
 /// Size past which the file is emptied once everything in it is committed.
 const TRUNCATE_AT: u64 = 1 << 20;
+/// How often the committing task looks for new entries while they keep
+/// coming. Waking it for each entry cost the writer of a read more than the
+/// write itself: waking a parked thread is an interrupt to another core,
+/// 20–40 µs on this kind of virtual machine (`bench/RESULTS.md`).
+const POLL: Duration = Duration::from_millis(5);
+/// Empty looks after which the committing task sleeps until woken.
+const IDLE_POLLS: u32 = 20;
 /// The longest wait between attempts while the database is unreachable.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// File name suffix of a spool file.
@@ -108,6 +115,9 @@ struct State {
     /// Entries the database refused, for whoever waits for them.
     refused: BTreeMap<i64, String>,
     started: bool,
+    /// The committing task sleeps until woken (rather than looking every
+    /// [`POLL`]).
+    asleep: bool,
     closed: bool,
 }
 
@@ -177,7 +187,7 @@ impl Spool {
     /// a spool in memory, committed). Call inside the runtime.
     pub async fn push(&self, entry: Entry) -> Result<i64, AccessError> {
         let body = serde_json::to_string(&entry).map_err(|e| AccessError::Internal(format!("spool: {e}")))?;
-        let (position, backlog) = {
+        let (position, backlog, asleep) = {
             let mut state = self.shared.lock();
             if state.closed {
                 return Err(AccessError::Internal("spool closed".into()));
@@ -199,9 +209,11 @@ impl Spool {
                 state.started = true;
                 tokio::spawn(drain(Arc::downgrade(&self.shared), Arc::clone(&self.shared.wake)));
             }
-            (position, state.pending.len())
+            (position, state.pending.len(), std::mem::take(&mut state.asleep))
         };
-        self.shared.wake.notify_one();
+        if asleep {
+            self.shared.wake.notify_one();
+        }
         if self.shared.file.is_none() {
             self.settle(position).await?;
         } else if backlog > MAX_PENDING {
@@ -213,6 +225,8 @@ impl Spool {
     /// Waits until the entry at `position` is committed; an error if the
     /// database refused it.
     pub async fn settle(&self, position: i64) -> Result<(), AccessError> {
+        // Someone waits: no reason to let the committing task finish its poll.
+        self.shared.wake.notify_one();
         self.wait_for(position).await;
         match self.shared.lock().refused.remove(&position) {
             Some(reason) => Err(AccessError::Internal(format!("audit entry not stored: {reason}"))),
@@ -223,6 +237,7 @@ impl Spool {
     /// Waits until everything spooled so far is committed.
     pub async fn settled(&self) {
         let last = self.shared.lock().next - 1;
+        self.shared.wake.notify_one();
         self.wait_for(last).await;
     }
 
@@ -283,6 +298,7 @@ impl Drop for Shared {
 /// The committing task: takes groups off the front of the spool and
 /// commits them, until the spool is dropped.
 async fn drain(shared: Weak<Shared>, wake: Arc<Notify>) {
+    let mut idle = 0;
     loop {
         let Some(spool) = shared.upgrade() else { return };
         let group: Vec<(i64, Entry)> = {
@@ -292,10 +308,32 @@ async fn drain(shared: Weak<Shared>, wake: Arc<Notify>) {
         };
         if group.is_empty() {
             spool.truncate_if_drained();
+            // Decided under the lock that pushes take, so that a push
+            // either lands before (and is seen) or sees the task asleep
+            // (and wakes it).
+            let asleep = {
+                let mut state = spool.lock();
+                if state.pending.is_empty() && idle >= IDLE_POLLS {
+                    state.asleep = true;
+                }
+                state.asleep
+            };
             drop(spool);
-            wake.notified().await;
+            if asleep {
+                wake.notified().await;
+                idle = 0;
+                if let Some(spool) = shared.upgrade() {
+                    spool.lock().asleep = false;
+                }
+            } else {
+                tokio::select! {
+                    () = tokio::time::sleep(POLL) => idle += 1,
+                    () = wake.notified() => {}
+                }
+            }
             continue;
         }
+        idle = 0;
         let last = group.last().map_or(0, |(position, _)| *position);
         commit_group(&spool, group).await;
         spool.settled.send_replace(last);
