@@ -137,17 +137,15 @@ impl FileReader {
         today: NaiveDate,
     ) -> Result<Vec<ReadRecord>, AccessError> {
         let store = &self.access.store;
-        let records = store.records_of_subject(self.subject.id, false);
         let stored = match (&self.authorisation, &self.purpose) {
             (Some(grant), Some(purpose)) => {
-                let authorised = store.is_authorised(self.subject.id, &grant.client, purpose, grant.today);
-                let (stored, authorised) = tokio::join!(records, authorised);
-                self.viewer = Viewer::Official {
-                    authorised: authorised?,
-                };
-                stored?
+                let (stored, authorised) = store
+                    .current_records_and_authorisation(self.subject.id, &grant.client, purpose, grant.today)
+                    .await?;
+                self.viewer = Viewer::Official { authorised };
+                stored
             }
-            _ => records.await?,
+            _ => store.records_of_subject(self.subject.id, false).await?,
         };
         let mut records = Vec::new();
         for record in stored {

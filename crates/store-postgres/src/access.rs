@@ -5,9 +5,10 @@ use chrono::NaiveDate;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 use xinyong_domain::Role;
+use xinyong_store::RecordStore;
 use xinyong_store::{
     AccessStore, Account, ApiKey, Authorisation, Department, NewAccount, NewApiKey, NewAuthorisation, NewDepartment,
-    NewSession, Session, StoreError, SubjectId,
+    NewSession, Session, StoreError, StoredRecord, SubjectId,
 };
 
 use crate::PostgresStore;
@@ -367,5 +368,19 @@ impl AccessStore for PostgresStore {
         .fetch_one(&self.pool)
         .await
         .map_err(map_error)
+    }
+
+    async fn current_records_and_authorisation(
+        &self,
+        subject_id: SubjectId,
+        client: &str,
+        purpose: &str,
+        today: NaiveDate,
+    ) -> Result<(Vec<StoredRecord>, bool), StoreError> {
+        // Two connections at once: each is one round trip.
+        tokio::try_join!(
+            self.records_of_subject(subject_id, false),
+            self.is_authorised(subject_id, client, purpose, today)
+        )
     }
 }

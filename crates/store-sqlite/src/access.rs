@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use xinyong_domain::Role;
 use xinyong_store::{
     AccessStore, Account, ApiKey, Authorisation, Department, NewAccount, NewApiKey, NewAuthorisation, NewDepartment,
-    NewSession, Session, StoreError, SubjectId,
+    NewSession, Session, StoreError, StoredRecord, SubjectId,
 };
 
 use crate::SqliteStore;
@@ -380,15 +380,39 @@ impl AccessStore for SqliteStore {
         today: NaiveDate,
     ) -> Result<bool, StoreError> {
         let (client, purpose) = (client.to_owned(), purpose.to_owned());
+        self.read(move |conn| authorised(conn, subject_id, &client, &purpose, today))
+            .await
+    }
+
+    async fn current_records_and_authorisation(
+        &self,
+        subject_id: SubjectId,
+        client: &str,
+        purpose: &str,
+        today: NaiveDate,
+    ) -> Result<(Vec<StoredRecord>, bool), StoreError> {
+        let (client, purpose) = (client.to_owned(), purpose.to_owned());
         self.read(move |conn| {
-            conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM authorisations
-                 WHERE subject_id = ?1 AND client = ?2 AND purpose = ?3 AND valid_until >= ?4
-                   AND revoked_at IS NULL)",
-                params![subject_id, client, purpose, today.to_string()],
-                |row| row.get(0),
-            )
+            let records = crate::records::of_subject(conn, subject_id, false)?;
+            Ok((records, authorised(conn, subject_id, &client, &purpose, today)?))
         })
         .await
     }
+}
+
+fn authorised(
+    conn: &rusqlite::Connection,
+    subject_id: SubjectId,
+    client: &str,
+    purpose: &str,
+    today: NaiveDate,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM authorisations
+         WHERE subject_id = ?1 AND client = ?2 AND purpose = ?3 AND valid_until >= ?4
+           AND revoked_at IS NULL)",
+    )?
+    .query_row(params![subject_id, client, purpose, today.to_string()], |row| {
+        row.get(0)
+    })
 }

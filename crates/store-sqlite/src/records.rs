@@ -8,6 +8,21 @@ use xinyong_store::{Page, PageRequest, RecordFilter, RecordStore, StoreError, St
 use crate::SqliteStore;
 use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
 
+/// A subject's records, current versions only unless `with_history`,
+/// newest decision first.
+pub(crate) fn of_subject(
+    conn: &rusqlite::Connection,
+    subject_id: SubjectId,
+    with_history: bool,
+) -> rusqlite::Result<Vec<StoredRecord>> {
+    let current_only = if with_history { "" } else { "AND r.is_current = 1" };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RECORD_COLUMNS} FROM records r WHERE r.subject_id = ?1 {current_only}
+         ORDER BY r.decision_date DESC, r.id DESC"
+    ))?;
+    stmt.query_map([subject_id], record)?.collect()
+}
+
 #[async_trait]
 impl RecordStore for SqliteStore {
     async fn records_of_subject(
@@ -15,15 +30,7 @@ impl RecordStore for SqliteStore {
         subject_id: SubjectId,
         with_history: bool,
     ) -> Result<Vec<StoredRecord>, StoreError> {
-        self.read(move |conn| {
-            let current_only = if with_history { "" } else { "AND r.is_current = 1" };
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {RECORD_COLUMNS} FROM records r WHERE r.subject_id = ?1 {current_only}
-                 ORDER BY r.decision_date DESC, r.id DESC"
-            ))?;
-            stmt.query_map([subject_id], record)?.collect()
-        })
-        .await
+        self.read(move |conn| of_subject(conn, subject_id, with_history)).await
     }
 
     async fn list_records(

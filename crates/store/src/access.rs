@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use xinyong_domain::Role;
 
-use crate::{StoreError, SubjectId};
+use crate::{StoreError, StoredRecord, SubjectId};
 
 /// A department (数据提供单位) to create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,4 +193,17 @@ pub trait AccessStore {
         purpose: &str,
         today: NaiveDate,
     ) -> Result<bool, StoreError>;
+    /// What a system's purposed read of a file needs, in one call: the
+    /// subject's current records (as `records_of_subject`) and whether a
+    /// live authorisation covers `client` reading it for `purpose` on
+    /// `today` (as [`is_authorised`](Self::is_authorised)). On SQLite one
+    /// trip to a blocking thread instead of two, whose hand-offs cost
+    /// about as much as the lookup.
+    async fn current_records_and_authorisation(
+        &self,
+        subject_id: SubjectId,
+        client: &str,
+        purpose: &str,
+        today: NaiveDate,
+    ) -> Result<(Vec<StoredRecord>, bool), StoreError>;
 }

@@ -157,10 +157,18 @@ pub(super) async fn keys_and_authorisations(store: Arc<dyn Store>) {
     let authorised = |client: &'static str, purpose: &'static str, y, m, d| {
         let store = Arc::clone(&store);
         async move {
-            store
+            let alone = store
                 .is_authorised(subject, client, purpose, ymd(y, m, d))
                 .await
-                .unwrap()
+                .unwrap();
+            // The read that looks it up together with the records agrees.
+            let (records, together) = store
+                .current_records_and_authorisation(subject, client, purpose, ymd(y, m, d))
+                .await
+                .unwrap();
+            assert_eq!(together, alone);
+            assert_eq!(records, store.records_of_subject(subject, false).await.unwrap());
+            alone
         }
     };
     assert!(authorised("某银行", "xyd", 2026, 12, 31).await, "the last day counts");
