@@ -191,7 +191,7 @@ async fn inproc() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|");
     for (label, samples) in [
         ("bare lookup (subject + its records)", &bare),
-        ("check (lookup, rules, answer, stored with audit entry)", &full),
+        ("check (lookup, rules, answer, spooled with its audit entry)", &full),
     ] {
         println!(
             "| {label} | {:.3} ms | {:.3} ms | {:.3} ms |",
