@@ -20,6 +20,9 @@
 //! - **Reads see it.** Whoever reads the audit log or the checks of this
 //!   process first waits for [`Spool::settled`], so an entry spooled before
 //!   the read is in the database by the time it is read.
+//! - **Bounded files.** A file past [`ROTATE_AT`] is retired for a new one
+//!   (the next name of the same run) and removed once everything in it is
+//!   committed, so a spool under steady load does not grow.
 //! - **Nothing dropped.** A group the database refuses is retried one
 //!   entry at a time; an entry it still refuses (a database error, not an
 //!   outage) is written to `failed.jsonl` beside the spool files and logged.
@@ -46,8 +49,11 @@ const MAX_GROUP: usize = 512;
 /// Entries waiting for the database before a push waits for them to drain
 /// (the database being down must not grow memory without bound).
 const MAX_PENDING: usize = 100_000;
-/// Size past which the file is emptied once everything in it is committed.
-const TRUNCATE_AT: u64 = 1 << 20;
+/// Size past which the file is retired for a new one.
+const ROTATE_AT: u64 = 4 << 20;
+/// How long closing waits for the database before leaving the file to the
+/// next start.
+const CLOSE_PATIENCE: Duration = Duration::from_secs(10);
 /// How often the committing task looks for new entries while they keep
 /// coming. Waking it for each entry cost the writer of a read more than the
 /// write itself: waking a parked thread is an interrupt to another core,
@@ -89,7 +95,8 @@ pub struct Spool {
 #[derive(Debug)]
 struct Shared {
     store: Arc<dyn Store>,
-    file: Option<SpoolFile>,
+    /// The spool directory and this run's name (`None`: in memory).
+    home: Option<(PathBuf, String)>,
     state: Mutex<State>,
     /// Wakes the committing task (kept apart so that it can wait without
     /// keeping the spool alive).
@@ -98,11 +105,13 @@ struct Shared {
     settled: watch::Sender<i64>,
 }
 
+/// The file lines are appended to.
 #[derive(Debug)]
 struct SpoolFile {
-    dir: PathBuf,
+    /// Its name (without `.spool`), the key of its mark.
     name: String,
     file: File,
+    bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -110,8 +119,13 @@ struct State {
     /// The next position to hand out (positions start at 1).
     next: i64,
     pending: VecDeque<(i64, Entry)>,
-    /// Bytes in the file since it was last emptied.
-    bytes: u64,
+    /// The file being written (`None`: in memory).
+    file: Option<SpoolFile>,
+    /// How many files this run has started.
+    generation: u32,
+    /// Files retired for a newer one, oldest first, each with the last
+    /// position written to it: removed once that position is committed.
+    retired: VecDeque<(String, i64)>,
     /// Entries the database refused, for whoever waits for them.
     refused: BTreeMap<i64, String>,
     started: bool,
@@ -124,7 +138,7 @@ struct State {
 impl Spool {
     /// A spool kept in memory only: a push waits for its commit.
     pub fn in_memory(store: Arc<dyn Store>) -> Self {
-        Self::with_file(store, None)
+        Self::with_file(store, None, None)
     }
 
     /// Opens the spool in `dir` (created owner-only if missing): first
@@ -144,37 +158,24 @@ impl Spool {
         for path in orphans {
             replay(&path, &store).await?;
         }
-        let name = format!(
+        let run = format!(
             "{}-{}",
             chrono::Utc::now().format("%Y%m%dT%H%M%S%.9f"),
             std::process::id()
         );
-        let path = dir.join(format!("{name}.{SUFFIX}"));
-        let file = OpenOptions::new()
-            .create_new(true)
-            .append(true)
-            .open(&path)
-            .map_err(|e| io_error(&path, &e))?;
-        file.try_lock()
-            .map_err(|e| AccessError::Internal(format!("{}: {e}", path.display())))?;
-        Ok(Self::with_file(
-            store,
-            Some(SpoolFile {
-                dir: dir.to_owned(),
-                name,
-                file,
-            }),
-        ))
+        let file = start_file(dir, &run, 0)?;
+        Ok(Self::with_file(store, Some((dir.to_owned(), run)), Some(file)))
     }
 
-    fn with_file(store: Arc<dyn Store>, file: Option<SpoolFile>) -> Self {
+    fn with_file(store: Arc<dyn Store>, home: Option<(PathBuf, String)>, file: Option<SpoolFile>) -> Self {
         let (settled, _) = watch::channel(0);
         Self {
             shared: Arc::new(Shared {
                 store,
-                file,
+                home,
                 state: Mutex::new(State {
                     next: 1,
+                    file,
                     ..State::default()
                 }),
                 wake: Arc::new(Notify::new()),
@@ -193,15 +194,18 @@ impl Spool {
                 return Err(AccessError::Internal("spool closed".into()));
             }
             let position = state.next;
-            if let Some(spool) = &self.shared.file {
+            if let Some(file) = &mut state.file {
                 let line = format!("{position}\t{body}\n");
-                if let Err(error) = (&spool.file).write_all(line.as_bytes()) {
+                if let Err(error) = (&file.file).write_all(line.as_bytes()) {
                     // Cut a line written in part (a full disk), so that the
                     // next line starts on a line of its own.
-                    let _ = spool.file.set_len(state.bytes);
-                    return Err(AccessError::Internal(format!("spool {}: {error}", spool.name)));
+                    let _ = file.file.set_len(file.bytes);
+                    return Err(AccessError::Internal(format!("spool {}: {error}", file.name)));
                 }
-                state.bytes += line.len() as u64;
+                file.bytes += line.len() as u64;
+                if file.bytes > ROTATE_AT {
+                    self.shared.rotate(&mut state, position)?;
+                }
             }
             state.next += 1;
             state.pending.push_back((position, entry));
@@ -214,7 +218,7 @@ impl Spool {
         if asleep {
             self.shared.wake.notify_one();
         }
-        if self.shared.file.is_none() {
+        if self.shared.home.is_none() {
             self.settle(position).await?;
         } else if backlog > MAX_PENDING {
             self.wait_for(position - MAX_PENDING as i64).await;
@@ -248,16 +252,34 @@ impl Spool {
     }
 
     /// Commits everything spooled, refuses later pushes and removes this
-    /// process's file (call once, when the process stops).
+    /// process's files (call once, when the process stops). If the
+    /// database does not take them in time, the files stay for the next
+    /// start to commit.
     pub async fn close(&self) -> Result<(), AccessError> {
         self.shared.lock().closed = true;
-        self.settled().await;
-        if let Some(spool) = &self.shared.file {
-            let path = spool.dir.join(format!("{}.{SUFFIX}", spool.name));
-            std::fs::remove_file(&path).map_err(|e| io_error(&path, &e))?;
-            self.shared.store.forget_spool(&spool.name).await?;
+        if tokio::time::timeout(CLOSE_PATIENCE, self.settled()).await.is_err() {
+            return Err(AccessError::Internal(
+                "the database did not take the spool in time; the next start commits it".into(),
+            ));
+        }
+        let Some((dir, _)) = &self.shared.home else {
+            return Ok(());
+        };
+        let names: Vec<String> = {
+            let mut state = self.shared.lock();
+            let mut names: Vec<String> = state.retired.drain(..).map(|(name, _)| name).collect();
+            names.extend(state.file.take().map(|file| file.name));
+            names
+        };
+        for name in names {
+            remove_spool_file(dir, &name, &self.shared.store).await?;
         }
         Ok(())
+    }
+
+    /// Whether the spool was closed (the process is stopping).
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed
     }
 }
 
@@ -268,23 +290,28 @@ impl Shared {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn mark(&self, upto: i64) -> Option<SpoolMark> {
-        self.file.as_ref().map(|spool| SpoolMark {
-            spool: spool.name.clone(),
-            upto,
-        })
+    /// Retires the current file, whose last line is at `last`, for the
+    /// run's next one.
+    fn rotate(&self, state: &mut State, last: i64) -> Result<(), AccessError> {
+        let Some((dir, run)) = &self.home else { return Ok(()) };
+        state.generation += 1;
+        let next = start_file(dir, run, state.generation)?;
+        if let Some(old) = state.file.replace(next) {
+            state.retired.push_back((old.name, last));
+        }
+        Ok(())
     }
 
-    /// Empties the file once everything in it is committed and it has grown.
-    fn truncate_if_drained(&self) {
-        let Some(spool) = &self.file else { return };
-        let mut state = self.lock();
-        if state.pending.is_empty() && state.bytes > TRUNCATE_AT {
-            match spool.file.set_len(0) {
-                Ok(()) => state.bytes = 0,
-                Err(error) => tracing::warn!(spool = spool.name, %error, "spool file could not be emptied"),
+    /// The file the entry at `position` was written to, and the last
+    /// position in it (`None` for the current file).
+    fn file_of(&self, position: i64) -> Option<(String, Option<i64>)> {
+        let state = self.lock();
+        for (name, last) in &state.retired {
+            if position <= *last {
+                return Some((name.clone(), Some(*last)));
             }
         }
+        state.file.as_ref().map(|file| (file.name.clone(), None))
     }
 }
 
@@ -303,11 +330,23 @@ async fn drain(shared: Weak<Shared>, wake: Arc<Notify>) {
         let Some(spool) = shared.upgrade() else { return };
         let group: Vec<(i64, Entry)> = {
             let mut state = spool.lock();
-            let n = state.pending.len().min(MAX_GROUP);
+            // A group never spans two files: it commits with one file's mark.
+            let first = state.pending.front().map_or(0, |(position, _)| *position);
+            let boundary = state
+                .retired
+                .iter()
+                .map(|(_, last)| *last)
+                .find(|last| *last >= first)
+                .unwrap_or(i64::MAX);
+            let n = state
+                .pending
+                .iter()
+                .take(MAX_GROUP)
+                .take_while(|(position, _)| *position <= boundary)
+                .count();
             state.pending.drain(..n).collect()
         };
         if group.is_empty() {
-            spool.truncate_if_drained();
             // Decided under the lock that pushes take, so that a push
             // either lands before (and is seen) or sees the task asleep
             // (and wakes it).
@@ -335,30 +374,55 @@ async fn drain(shared: Weak<Shared>, wake: Arc<Notify>) {
         }
         idle = 0;
         let last = group.last().map_or(0, |(position, _)| *position);
-        commit_group(&spool, group).await;
+        let file = spool.file_of(group[0].0);
+        let dir = spool.home.as_ref().map(|(dir, _)| dir.as_path());
+        let name = file.as_ref().map(|(name, _)| name.as_str());
+        for (position, reason) in commit_group(&spool.store, dir, name, group).await {
+            spool.note_refused(position, reason);
+        }
+        if let (Some(dir), Some((name, Some(retired_last)))) = (dir, &file)
+            && last >= *retired_last
+        {
+            spool.lock().retired.retain(|(retired, _)| retired != name);
+            if let Err(error) = remove_spool_file(dir, name, &spool.store).await {
+                tracing::warn!(%error, spool = name, "committed spool file could not be removed; the next start does");
+            }
+        }
         spool.settled.send_replace(last);
     }
 }
 
-/// Commits a group; if the database refuses it, one entry at a time, and
-/// sets aside the entries it refuses on their own.
-async fn commit_group(spool: &Shared, group: Vec<(i64, Entry)>) {
+/// Commits a group from the file `name` (none: in memory); if the
+/// database refuses it, one entry at a time, setting aside (in `dir`) the
+/// entries it refuses on their own. Returns those, with the reason.
+async fn commit_group(
+    store: &Arc<dyn Store>,
+    dir: Option<&Path>,
+    name: Option<&str>,
+    group: Vec<(i64, Entry)>,
+) -> Vec<(i64, String)> {
+    let mark = |upto| {
+        name.map(|name| SpoolMark {
+            spool: name.to_owned(),
+            upto,
+        })
+    };
     let last = group.last().map_or(0, |(position, _)| *position);
     let entries: Vec<Entry> = group.iter().map(|(_, entry)| entry.clone()).collect();
-    if commit_until_reached(&spool.store, entries, spool.mark(last))
-        .await
-        .is_ok()
-    {
-        return;
+    if commit_until_reached(store, entries, mark(last)).await.is_ok() {
+        return Vec::new();
     }
+    let mut refused = Vec::new();
     for (position, entry) in group {
-        if let Err(error) = commit_until_reached(&spool.store, vec![entry.clone()], spool.mark(position)).await {
-            set_aside(spool, position, &entry, &error);
+        if let Err(error) = commit_until_reached(store, vec![entry.clone()], mark(position)).await {
+            set_aside(dir, name, position, &entry, &error);
             // The mark still moves past it, so that a replay does not
             // try it again.
-            let _ = commit_until_reached(&spool.store, Vec::new(), spool.mark(position)).await;
+            let _ = commit_until_reached(store, Vec::new(), mark(position)).await;
+            refused.push((position, error.to_string()));
         }
     }
+    refused
 }
 
 /// Commits, retrying for as long as the database is unreachable; any other
@@ -406,32 +470,66 @@ fn spooled(entries: Vec<Entry>, mark: Option<SpoolMark>) -> Spooled {
     group
 }
 
-/// Keeps an entry the database refused in `failed.jsonl` and tells
-/// whoever waits for it.
-fn set_aside(spool: &Shared, position: i64, entry: &Entry, error: &StoreError) {
+/// Keeps an entry the database refused in `failed.jsonl` (when the spool
+/// has a directory) and logs it.
+fn set_aside(dir: Option<&Path>, name: Option<&str>, position: i64, entry: &Entry, error: &StoreError) {
     tracing::error!(position, %error, "a spooled entry was refused by the database");
-    if let Some(file) = &spool.file {
-        let line = serde_json::json!({
-            "spool": file.name,
-            "position": position,
-            "error": error.to_string(),
-            "entry": entry,
-        });
-        let path = file.dir.join(FAILED);
-        let kept = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
-        if let Err(e) = kept {
-            tracing::error!(path = %path.display(), error = %e, entry = %line, "refused entry could not be kept");
-        }
+    let Some(dir) = dir else { return };
+    let line = serde_json::json!({
+        "spool": name,
+        "position": position,
+        "error": error.to_string(),
+        "entry": entry,
+    });
+    let path = dir.join(FAILED);
+    let kept = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+    if let Err(e) = kept {
+        tracing::error!(path = %path.display(), error = %e, entry = %line, "refused entry could not be kept");
     }
-    let mut state = spool.lock();
-    state.refused.insert(position, error.to_string());
-    // Nobody waits for a refusal this old any more.
-    let keep_from = position - MAX_PENDING as i64;
-    state.refused = state.refused.split_off(&keep_from);
+}
+
+impl Shared {
+    /// Tells whoever waits for the entry at `position` that it was refused.
+    fn note_refused(&self, position: i64, reason: String) {
+        let mut state = self.lock();
+        state.refused.insert(position, reason);
+        // Nobody waits for a refusal this old any more.
+        let keep_from = position - MAX_PENDING as i64;
+        state.refused = state.refused.split_off(&keep_from);
+    }
+}
+
+/// Creates the run's file number `generation`, locked. It is created under
+/// a name another process's start does not take for a dead process's file,
+/// and renamed once locked.
+fn start_file(dir: &Path, run: &str, generation: u32) -> Result<SpoolFile, AccessError> {
+    let name = format!("{run}-{generation:06}");
+    let fresh = dir.join(format!("{name}.new"));
+    let file = OpenOptions::new()
+        .create_new(true)
+        .append(true)
+        .open(&fresh)
+        .map_err(|e| io_error(&fresh, &e))?;
+    file.try_lock()
+        .map_err(|e| AccessError::Internal(format!("{}: {e}", fresh.display())))?;
+    let path = dir.join(format!("{name}.{SUFFIX}"));
+    std::fs::rename(&fresh, &path).map_err(|e| io_error(&path, &e))?;
+    Ok(SpoolFile { name, file, bytes: 0 })
+}
+
+/// Removes a spool file whose entries are all committed, and its mark.
+async fn remove_spool_file(dir: &Path, name: &str, store: &Arc<dyn Store>) -> Result<(), AccessError> {
+    let path = dir.join(format!("{name}.{SUFFIX}"));
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(&path, &e)),
+    }
+    Ok(store.forget_spool(name).await?)
 }
 
 /// Commits what a spool file left by a process that died still holds, then
@@ -449,13 +547,18 @@ async fn replay(path: &Path, store: &Arc<dyn Store>) -> Result<(), AccessError> 
         Err(std::fs::TryLockError::WouldBlock) => return Ok(()),
         Err(std::fs::TryLockError::Error(e)) => return Err(io_error(path, &e)),
     }
+    if !still_at(&file, path) {
+        // Another process starting at the same time replayed and removed
+        // it between our opening and our lock.
+        return Ok(());
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_stem()
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_default();
     let done = store.spool_mark(&name).await?.unwrap_or(0);
     let mut group = Vec::new();
-    let mut last = done;
     let mut replayed = 0usize;
     let mut reader = BufReader::new(&file);
     let mut line = Vec::new();
@@ -474,34 +577,48 @@ async fn replay(path: &Path, store: &Arc<dyn Store>) -> Result<(), AccessError> 
             // Anything else unreadable is damage: the file is kept for the
             // auditor under another name.
             keep_damaged(path, &name);
-            return flush(store, &name, group, last).await;
+            flush(store, dir, &name, group).await;
+            return Ok(());
         };
         if position <= done {
             continue;
         }
-        group.push(entry);
-        last = position;
+        group.push((position, entry));
         replayed += 1;
         if group.len() == MAX_GROUP {
-            flush(store, &name, std::mem::take(&mut group), last).await?;
+            flush(store, dir, &name, std::mem::take(&mut group)).await;
         }
     }
-    flush(store, &name, group, last).await?;
+    flush(store, dir, &name, group).await;
     std::fs::remove_file(path).map_err(|e| io_error(path, &e))?;
     store.forget_spool(&name).await?;
     tracing::info!(spool = name, replayed, "spool left by a stopped process committed");
     Ok(())
 }
 
-async fn flush(store: &Arc<dyn Store>, name: &str, entries: Vec<Entry>, upto: i64) -> Result<(), AccessError> {
-    if entries.is_empty() {
-        return Ok(());
+/// Commits a replayed group; entries the database refuses are set aside
+/// as on the live path.
+async fn flush(store: &Arc<dyn Store>, dir: &Path, name: &str, group: Vec<(i64, Entry)>) {
+    if !group.is_empty() {
+        commit_group(store, Some(dir), Some(name), group).await;
     }
-    let mark = Some(SpoolMark {
-        spool: name.to_owned(),
-        upto,
-    });
-    Ok(store.commit_spooled(spooled(entries, mark)).await?)
+}
+
+/// Whether `path` still names the open `file` (not removed or replaced).
+fn still_at(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(open), Ok(named)) => open.ino() == named.ino() && open.dev() == named.dev(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
 }
 
 /// A line as [`Spool::push`] writes it: the position, a tab, the entry.

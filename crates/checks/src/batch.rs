@@ -152,6 +152,11 @@ async fn run(checks: Checks, batch: CheckBatch, subjects: Vec<String>) {
         };
         let row = i32::try_from(idx + 1).unwrap_or(i32::MAX);
         if let Err(error) = desk.check_in(&request, Utc::now(), Some((batch.id, row))).await {
+            if checks.inner().access.journal().spool().is_closed() {
+                // The process is stopping: the batch stays running and
+                // resumes at the next start.
+                return;
+            }
             tracing::error!(batch = batch.id, row, %error, "batch check stopped");
             status = CheckBatchStatus::Failed;
             break;

@@ -10,6 +10,17 @@ pub(crate) fn map_error(error: sqlx::Error) -> StoreError {
                 constraint: db.constraint().unwrap_or_default().to_owned(),
             }
         }
+        // The server shutting down or starting (57P01, 57P03), a
+        // serialization failure or deadlock (40001, 40P01): worth trying
+        // again, not a refusal of the data.
+        sqlx::Error::Database(db)
+            if matches!(
+                db.code().as_deref(),
+                Some("57P01" | "57P02" | "57P03" | "40001" | "40P01")
+            ) =>
+        {
+            StoreError::Unavailable(error.to_string())
+        }
         sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::PoolTimedOut

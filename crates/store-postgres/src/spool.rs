@@ -12,6 +12,18 @@ use crate::error::map_error;
 impl SpoolStore for PostgresStore {
     async fn commit_spooled(&self, spooled: Spooled) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await.map_err(map_error)?;
+        // A group whose mark is already reached was committed before (a
+        // retry after the connection broke during the commit's reply).
+        if let Some(mark) = &spooled.mark {
+            let done: Option<i64> = sqlx::query_scalar("SELECT upto FROM spool_marks WHERE spool = $1 FOR UPDATE")
+                .bind(&mark.spool)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_error)?;
+            if done.is_some_and(|done| done >= mark.upto) {
+                return Ok(());
+            }
+        }
         insert_in(&mut tx, spooled.checks).await?;
         append_in(&mut tx, spooled.events).await?;
         if let Some(mark) = spooled.mark {

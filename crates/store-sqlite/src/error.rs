@@ -11,9 +11,13 @@ pub(crate) fn map_error(error: rusqlite::Error) -> StoreError {
                 // SQLite names the columns rather than the index: "UNIQUE constraint failed: subjects.uscc".
                 constraint: message.clone().unwrap_or_default(),
             },
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen | ErrorCode::ReadOnly => {
-                StoreError::Unavailable(error.to_string())
-            }
+            // A full disk or an I/O error may pass; the data was not refused.
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::CannotOpen
+            | ErrorCode::ReadOnly
+            | ErrorCode::DiskFull
+            | ErrorCode::SystemIoFailure => StoreError::Unavailable(error.to_string()),
             ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::Corrupt(error.to_string()),
             _ => StoreError::Other(error.to_string()),
         },

@@ -12,6 +12,17 @@ use crate::checks::insert_in;
 impl SpoolStore for SqliteStore {
     async fn commit_spooled(&self, spooled: Spooled) -> Result<(), StoreError> {
         self.write_journal(move |tx| {
+            // A group whose mark is already reached was committed before
+            // (a retry after an error that came after the commit).
+            if let Some(mark) = &spooled.mark {
+                let done: Option<i64> = tx
+                    .prepare_cached("SELECT upto FROM spool_marks WHERE spool = ?1")?
+                    .query_row([&mark.spool], |row| row.get(0))
+                    .optional()?;
+                if done.is_some_and(|done| done >= mark.upto) {
+                    return Ok(());
+                }
+            }
             insert_in(tx, spooled.checks)?;
             append_in(tx, spooled.events)?;
             if let Some(mark) = spooled.mark {

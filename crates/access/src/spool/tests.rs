@@ -5,7 +5,7 @@ use xinyong_domain::audit::{Event, Verifier};
 use xinyong_store::{NewCheck, SpoolMark, Spooled, Store};
 use xinyong_store_sqlite::SqliteStore;
 
-use super::{Entry, FAILED, Spool, TRUNCATE_AT};
+use super::{Entry, FAILED, ROTATE_AT, Spool};
 
 async fn store(dir: &std::path::Path) -> Arc<dyn Store> {
     Arc::new(SqliteStore::open(&dir.join("xinyong.db")).await.unwrap())
@@ -59,7 +59,15 @@ fn check(id: &str) -> Entry {
 /// Subject ids of the `subject.read` entries in the chain, in chain order,
 /// after checking that the chain is intact.
 async fn reads_in_log(store: &dyn Store) -> Vec<i64> {
-    let entries = store.audit_entries(0, 10_000).await.unwrap();
+    let mut entries = Vec::new();
+    loop {
+        let after = entries.last().map_or(0, |e: &xinyong_domain::audit::Entry| e.seq);
+        let page = store.audit_entries(after, 10_000).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        entries.extend(page);
+    }
     let mut verifier = Verifier::default();
     for entry in &entries {
         verifier.check(entry, |_| None).unwrap();
@@ -243,33 +251,50 @@ async fn an_entry_the_database_refuses_is_set_aside_and_the_rest_committed() {
 }
 
 #[tokio::test]
-async fn the_file_is_emptied_once_committed_and_positions_go_on() {
+async fn a_full_file_is_retired_for_a_new_one_and_removed_once_committed() {
     let tmp = tempfile::tempdir().unwrap();
     let store = store(tmp.path()).await;
     let dir = tmp.path().join("spool");
     let spool = Spool::open(&dir, Arc::clone(&store)).await.unwrap();
-    let file = dir.join(&spool_files(&dir)[0]);
     let line = serde_json::to_string(&read(1)).unwrap().len() as u64;
-    let n = i64::try_from(TRUNCATE_AT / line + 10).unwrap();
+    let n = i64::try_from(2 * ROTATE_AT / line + 10).unwrap();
     for i in 1..=n {
         spool.push(read(i)).await.unwrap();
     }
     spool.settled().await;
-    // The committing task empties the file once it finds nothing pending.
-    spool.push(read(n + 1)).await.unwrap();
-    spool.settled().await;
-    for _ in 0..100 {
-        if std::fs::metadata(&file).unwrap().len() < TRUNCATE_AT {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    let files = spool_files(&dir);
+    assert_eq!(files.len(), 1, "retired files are removed once committed: {files:?}");
+    assert!(files[0].ends_with("-000002.spool"), "{files:?}");
+    for name in ["-000000", "-000001"] {
+        let run = files[0].trim_end_matches("-000002.spool");
+        assert_eq!(store.spool_mark(&format!("{run}{name}")).await.unwrap(), None);
     }
-    assert!(std::fs::metadata(&file).unwrap().len() < TRUNCATE_AT);
-    let last = spool.push(read(n + 2)).await.unwrap();
-    assert_eq!(last, n + 2, "positions do not restart with the file");
+    // The current file's lines replay exactly once after a crash.
+    spool.push(read(n + 1)).await.unwrap();
     drop(spool);
     Spool::open(&dir, Arc::clone(&store)).await.unwrap();
-    assert_eq!(reads_in_log(&*store).await, (1..=n + 2).collect::<Vec<_>>());
+    let reads = reads_in_log(&*store).await;
+    let expected: Vec<i64> = (1..=n + 1).collect();
+    let first_difference = reads.iter().zip(&expected).position(|(a, b)| a != b);
+    assert_eq!((reads.len(), first_difference), (expected.len(), None));
+}
+
+#[test]
+fn a_file_another_start_removed_or_replaced_is_not_replayed() {
+    // Another start replays and removes a dead process's file between
+    // this start's opening it and taking its lock: the lock is then on a
+    // removed file, which `still_at` tells.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("spool");
+    std::fs::create_dir_all(&dir).unwrap();
+    leave_file(&dir, "gone", &[(1, read(1))], "");
+    let path = dir.join("gone.spool");
+    let file = std::fs::File::open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(!super::still_at(&file, &path));
+    leave_file(&dir, "gone", &[(1, read(1))], "");
+    assert!(!super::still_at(&file, &path), "another file under the same name");
+    assert!(super::still_at(&std::fs::File::open(&path).unwrap(), &path));
 }
 
 #[test]

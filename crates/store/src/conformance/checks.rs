@@ -447,6 +447,17 @@ pub(super) async fn spooled_groups_commit_with_their_mark(store: Arc<dyn Store>)
     assert_eq!(store.spool_mark("p1").await.unwrap(), Some(2));
     assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 2);
 
+    // The same group again (a retry after a lost reply): nothing added.
+    store
+        .commit_spooled(Spooled {
+            checks: vec![new_check("s1", "k1", "zfcg", 0, 1)],
+            events: vec![event("check", "{}"), event("subject.read", "{}")],
+            mark: mark(2),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 2);
+
     // The same check id again: refused whole.
     let refused = store
         .commit_spooled(Spooled {
