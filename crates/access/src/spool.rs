@@ -203,8 +203,12 @@ impl Spool {
                     return Err(AccessError::Internal(format!("spool {}: {error}", file.name)));
                 }
                 file.bytes += line.len() as u64;
-                if file.bytes > ROTATE_AT {
-                    self.shared.rotate(&mut state, position)?;
+                // The line is written: a new file that cannot be started
+                // now is tried again at the next push.
+                if file.bytes > ROTATE_AT
+                    && let Err(error) = self.shared.rotate(&mut state, position)
+                {
+                    tracing::warn!(%error, "a new spool file could not be started");
                 }
             }
             state.next += 1;
