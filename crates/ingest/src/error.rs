@@ -27,3 +27,40 @@ pub enum IngestError {
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+impl IngestError {
+    /// A JSON value that could not be written out: the writer's own I/O
+    /// error when that was the cause (so that a reader that stopped
+    /// reading, `… | head`, is told apart from a bug).
+    pub(crate) fn writing_json(error: serde_json::Error) -> Self {
+        match error.io_error_kind() {
+            Some(kind) => Self::Io(std::io::Error::new(kind, error)),
+            None => Self::Internal(error.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IngestError;
+
+    struct Closed;
+
+    impl std::io::Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_pipe_while_writing_json_is_an_io_error() {
+        let error = serde_json::to_writer(Closed, &"值").unwrap_err();
+        match IngestError::writing_json(error) {
+            IngestError::Io(io) => assert_eq!(io.kind(), std::io::ErrorKind::BrokenPipe),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -221,7 +221,7 @@ impl Writer {
                     }
                 }
                 object.insert(REASON_HEADER.to_owned(), row.reasons.clone().into());
-                serde_json::to_writer(&mut *out, &object).map_err(|e| IngestError::Internal(e.to_string()))?;
+                serde_json::to_writer(&mut *out, &object).map_err(IngestError::writing_json)?;
                 out.write_all(b"\n")?;
                 Ok(())
             }

@@ -108,7 +108,7 @@ pub async fn write_json(store: &dyn Store, batch: &Batch, out: &mut (impl Write 
         unknown_headers: &batch.summary.unknown_headers,
         created_at: batch.created_at.to_rfc3339(),
     };
-    let head = serde_json::to_string(&header).map_err(|e| IngestError::Internal(e.to_string()))?;
+    let head = serde_json::to_string(&header).map_err(IngestError::writing_json)?;
     // Open the object and leave it open for the two streamed arrays.
     out.write_all(&head.as_bytes()[..head.len() - 1])?;
     for (name, severity) in [("errors", IssueSeverity::Error), ("warnings", IssueSeverity::Warning)] {
@@ -119,7 +119,7 @@ pub async fn write_json(store: &dyn Store, batch: &Batch, out: &mut (impl Write 
                 out.write_all(b",")?;
             }
             first = false;
-            serde_json::to_writer(&mut *out, &IssueView::from(issue)).map_err(|e| IngestError::Internal(e.to_string()))
+            serde_json::to_writer(&mut *out, &IssueView::from(issue)).map_err(IngestError::writing_json)
         })
         .await?;
         out.write_all(b"]")?;
