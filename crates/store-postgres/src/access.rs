@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 use xinyong_domain::Role;
-use xinyong_store::RecordStore;
 use xinyong_store::{
     AccessStore, Account, ApiKey, Authorisation, Department, NewAccount, NewApiKey, NewAuthorisation, NewDepartment,
     NewSession, Session, StoreError, StoredRecord, SubjectId,
@@ -13,6 +12,7 @@ use xinyong_store::{
 
 use crate::PostgresStore;
 use crate::error::{corrupt, map_error};
+use crate::rows::{RECORD_COLUMNS, record};
 
 const DEPARTMENT_COLUMNS: &str = "id, name, uscc, region, created_at";
 const ACCOUNT_COLUMNS: &str = "id, username, role, department_id, subject_id, password_hash, disabled, created_at";
@@ -377,10 +377,33 @@ impl AccessStore for PostgresStore {
         purpose: &str,
         today: NaiveDate,
     ) -> Result<(Vec<StoredRecord>, bool), StoreError> {
-        // Two connections at once: each is one round trip.
-        tokio::try_join!(
-            self.records_of_subject(subject_id, false),
-            self.is_authorised(subject_id, client, purpose, today)
-        )
+        // One round trip: the authorisation on every row, joined to the
+        // current records (none: one row with the record columns null).
+        // Two queries in parallel cost a purposed read a second connection
+        // and a fifth more time than a bare read (`bench/RESULTS.md`).
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT a.authorised, {RECORD_COLUMNS}
+             FROM (SELECT EXISTS (SELECT 1 FROM authorisations
+                     WHERE subject_id = $1 AND client = $2 AND purpose = $3 AND valid_until >= $4
+                       AND revoked_at IS NULL) AS authorised) a
+             LEFT JOIN records r ON r.subject_id = $1 AND r.is_current
+             ORDER BY r.decision_date DESC, r.id DESC"
+        )))
+        .bind(subject_id)
+        .bind(client)
+        .bind(purpose)
+        .bind(today)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_error)?;
+        let mut authorised = false;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
+            authorised = row.try_get("authorised").map_err(map_error)?;
+            if row.try_get::<Option<i64>, _>("id").map_err(map_error)?.is_some() {
+                records.push(record(row).map_err(map_error)?);
+            }
+        }
+        Ok((records, authorised))
     }
 }
