@@ -39,6 +39,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
+use xinyong_crypto::{create_private_dir, private_file_options};
 use xinyong_domain::audit::Event;
 use xinyong_store::{NewCheck, SpoolMark, Spooled, Store, StoreError};
 
@@ -486,7 +487,7 @@ fn set_aside(dir: Option<&Path>, name: Option<&str>, position: i64, entry: &Entr
         "entry": entry,
     });
     let path = dir.join(FAILED);
-    let kept = OpenOptions::new()
+    let kept = private_file_options()
         .create(true)
         .append(true)
         .open(&path)
@@ -513,7 +514,7 @@ impl Shared {
 fn start_file(dir: &Path, run: &str, generation: u32) -> Result<SpoolFile, AccessError> {
     let name = format!("{run}-{generation:06}");
     let fresh = dir.join(format!("{name}.new"));
-    let file = OpenOptions::new()
+    let file = private_file_options()
         .create_new(true)
         .append(true)
         .open(&fresh)
@@ -638,14 +639,6 @@ fn keep_damaged(path: &Path, name: &str) {
     if let Err(error) = std::fs::rename(path, &kept) {
         tracing::error!(spool = name, %error, "damaged spool file could not be set aside");
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 fn io_error(path: &Path, error: &std::io::Error) -> AccessError {

@@ -2,6 +2,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod private;
+
+pub use private::{create_private_dir, create_private_file, private_file_options, write_new_private};
+
 use std::fmt;
 
 use aes_gcm::AesGcm;

@@ -21,18 +21,17 @@ impl IncomingFile {
     /// A new, not yet created, randomly named file with `extension`.
     pub fn new(data_dir: &Path, extension: &str) -> std::io::Result<Self> {
         let dir = directory(data_dir);
-        std::fs::create_dir_all(&dir)?;
+        xinyong_crypto::create_private_dir(&dir)?;
         let name = xinyong_crypto::random_hex(12).map_err(std::io::Error::other)?;
         Ok(Self(dir.join(format!("{name}.{extension}"))))
     }
 
     /// Creates the file for writing, readable by the owner only.
     pub fn create(&self) -> std::io::Result<std::fs::File> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&self.0)
+        xinyong_crypto::private_file_options()
+            .write(true)
+            .create_new(true)
+            .open(&self.0)
     }
 
     /// Where it is.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use tokio::sync::mpsc;
-use xinyong_crypto::Keys;
+use xinyong_crypto::{Keys, create_private_dir, create_private_file};
 use xinyong_domain::catalog::{ColumnMap, HeaderProblem, RecordType};
 use xinyong_domain::id::IdPolicy;
 use xinyong_store::{Batch, BatchFormat, BatchSummary, NewBatch, Store};
@@ -311,34 +311,11 @@ fn shortened(name: &str, max: usize) -> std::borrow::Cow<'_, str> {
 /// Keeps the uploaded file, SM4-sealed (uploads hold identity numbers in
 /// clear), with owner-only permissions. `xinyong batch original` opens it.
 fn keep_original(keys: &Keys, path: &Path, target: &Path) -> Result<(), IngestError> {
-    let output = std::fs::File::create(target)?;
-    restrict_permissions(target)?;
+    let output = create_private_file(target)?;
     keys.seal_file(
         std::io::BufReader::new(std::fs::File::open(path)?),
         std::io::BufWriter::new(output),
     )?;
-    Ok(())
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 

@@ -203,9 +203,11 @@ impl Rights {
             .keys
             .seal(&bytes)
             .map_err(|e| RightsFailure::Store(StoreError::Other(e.to_string())))?;
-        std::fs::create_dir_all(&self.inner.attachments).map_err(internal)?;
+        xinyong_crypto::create_private_dir(&self.inner.attachments).map_err(internal)?;
         let file = format!("{digest}.sm4");
-        std::fs::write(self.inner.attachments.join(&file), sealed).map_err(internal)?;
+        xinyong_crypto::create_private_file(&self.inner.attachments.join(&file))
+            .and_then(|mut kept| std::io::Write::write_all(&mut kept, &sealed))
+            .map_err(internal)?;
         Ok(Proof {
             name: name.chars().take(100).collect(),
             size: bytes.len() as u64,

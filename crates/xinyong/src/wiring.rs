@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use xinyong_access::{Access, Spool};
 use xinyong_checks::{BookSource, CheckPlatform, Checks};
-use xinyong_crypto::Keys;
+use xinyong_crypto::{Keys, create_private_dir, write_new_private};
 use xinyong_domain::calendar::WorkingCalendar;
 use xinyong_domain::id::IdPolicy;
 use xinyong_domain::rights::commitment::CommitmentBook;
@@ -252,7 +252,7 @@ fn load_keys(config: &Config, pinned: bool) -> anyhow::Result<Keys> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
-    write_private(&path, &keys.to_hex()).with_context(|| format!("无法创建密钥文件 {}", path.display()))?;
+    write_new_private(&path, keys.to_hex().as_bytes()).with_context(|| format!("无法创建密钥文件 {}", path.display()))?;
     tracing::info!(path = %path.display(), "created a new key file; keep a copy somewhere safe");
     Ok(keys)
 }
@@ -280,31 +280,3 @@ fn catalog_files(config: &Config) -> anyhow::Result<Vec<(String, String)>> {
     Ok(files)
 }
 
-#[cfg(unix)]
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
-}
-
-#[cfg(not(unix))]
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)
-}
-
-#[cfg(unix)]
-pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-pub fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    std::fs::write(path, text)
-}

@@ -110,6 +110,12 @@ async fn entries_are_in_the_file_before_the_database_and_committed_in_order() {
     spool.push(check("c1")).await.unwrap();
     let file = dir.join(&spool_files(&dir)[0]);
     assert!(std::fs::read_to_string(&file).unwrap().contains("\"id\":\"c1\""));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!((mode(&dir), mode(&file)), (0o700, 0o600), "the spool is the owner's only");
+    }
     spool.settled().await;
     assert_eq!(reads_in_log(&*store).await, (1..=300).collect::<Vec<_>>());
     assert!(store.check("c1").await.unwrap().is_some());
@@ -240,6 +246,12 @@ async fn an_entry_the_database_refuses_is_set_aside_and_the_rest_committed() {
     spool.settled().await;
     assert_eq!(reads_in_log(&*store).await, vec![9]);
     let kept = std::fs::read_to_string(dir.join(FAILED)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join(FAILED)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "refused entries are the owner's only");
+    }
     assert!(
         kept.contains("\"same\"") && kept.contains(&format!("\"position\":{refused}")),
         "{kept}"

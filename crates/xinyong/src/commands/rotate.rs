@@ -27,18 +27,19 @@
 //! and renaming the new one must not take the missing key file for a first
 //! start and make a key of its own.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use xinyong_crypto::Keys;
+use xinyong_crypto::{Keys, create_private_dir, create_private_file, private_file_options, write_new_private};
 use xinyong_store::{PageRequest, Rekey, Store};
 
 use crate::commands::accounts::console;
 use crate::commands::print_line;
 use crate::config::{Config, GlobalArgs};
-use crate::wiring::{KEY_FINGERPRINT, Platform, fingerprint, write_private};
+use crate::wiring::{KEY_FINGERPRINT, Platform, fingerprint};
 
 fn next_key_file(config: &Config) -> PathBuf {
     config.key_file().with_extension("key.next")
@@ -55,17 +56,16 @@ fn next_of(path: &Path) -> PathBuf {
 fn reseal_file(old: &Keys, new: &Keys, path: &Path) -> anyhow::Result<()> {
     let input = std::io::BufReader::new(std::fs::File::open(path)?);
     let target = next_of(path);
-    let output = std::io::BufWriter::new(std::fs::File::create(&target)?);
+    let output = std::io::BufWriter::new(create_private_file(&target)?);
     let (reader, writer) = std::io::pipe()?;
     std::thread::scope(|scope| {
         let opening = scope.spawn(move || old.open_file(input, writer));
         let sealed = new.seal_file(reader, output);
         let opened = opening.join().map_err(|_| anyhow::anyhow!("opening thread failed"))?;
         opened.with_context(|| format!("保存的原始文件 {} 无法用当前密钥解密", path.display()))?;
-        sealed.with_context(|| format!("无法重新加密 {}", path.display()))?;
-        Ok::<_, anyhow::Error>(())
+        sealed.with_context(|| format!("无法重新加密 {}", path.display()))
     })?;
-    owner_only(&target)
+    Ok(())
 }
 
 /// Re-seals one proof document (sealed whole, at most a few megabytes) to
@@ -75,17 +75,10 @@ fn reseal_proof(old: &Keys, new: &Keys, path: &Path) -> anyhow::Result<()> {
         .open(&std::fs::read(path)?)
         .with_context(|| format!("证明材料 {} 无法用当前密钥解密", path.display()))?;
     let target = next_of(path);
-    std::fs::write(&target, new.seal(&clear)?).with_context(|| format!("无法重新加密 {}", path.display()))?;
-    owner_only(&target)
-}
-
-fn owner_only(path: &Path) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
+    let sealed = new.seal(&clear)?;
+    create_private_file(&target)
+        .and_then(|mut file| file.write_all(&sealed))
+        .with_context(|| format!("无法重新加密 {}", path.display()))
 }
 
 /// The proof documents kept under `attachments/`.
@@ -182,9 +175,9 @@ fn retired_name(key_file: &Path) -> PathBuf {
 fn open_lock(config: &Config) -> anyhow::Result<std::fs::File> {
     let path = lock_path(config);
     if let Some(dir) = path.parent() {
-        crate::wiring::create_private_dir(dir)?;
+        create_private_dir(dir)?;
     }
-    std::fs::OpenOptions::new()
+    private_file_options()
         .create(true)
         .truncate(false)
         .write(true)
@@ -323,7 +316,7 @@ pub async fn run(global: &GlobalArgs) -> anyhow::Result<ExitCode> {
     forget_unfinished(config)?;
     let old = Arc::clone(&platform.keys);
     let new = Arc::new(Keys::generate()?);
-    write_private(&next_key_file(config), &new.to_hex()).context("无法写入新密钥文件")?;
+    write_new_private(&next_key_file(config), new.to_hex().as_bytes()).context("无法写入新密钥文件")?;
     let mut written = vec![next_key_file(config)];
 
     let mut page = PageRequest::first(500);
