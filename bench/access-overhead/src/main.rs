@@ -3,7 +3,7 @@
 //! size of the answer are the same on both sides:
 //!
 //! - **bare**: the subject's records, the visibility decision for an
-//!   official reader, and the answer serialised;
+//!   official reader, the answer serialised and the records released;
 //! - **full**: the same, reached the way a system key reaches it — the key
 //!   authenticated, the purpose checked, the subject's authorisations
 //!   looked up, and the read journaled in the audit log (written to the
