@@ -30,7 +30,11 @@ pub fn private_file_options() -> OpenOptions {
 /// Creates `path` (or empties it, if it exists) for writing, owner-only: a
 /// file that existed is made owner-only too.
 pub fn create_private_file(path: &Path) -> io::Result<File> {
-    let file = private_file_options().write(true).create(true).truncate(true).open(path)?;
+    let file = private_file_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
     #[cfg(unix)]
     file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
     Ok(file)
@@ -72,7 +76,11 @@ mod tests {
         assert_eq!(std::fs::read(&key).unwrap(), b"secret", "never overwritten");
 
         let appended = dir.join("failed.jsonl");
-        private_file_options().create(true).append(true).open(&appended).unwrap();
+        private_file_options()
+            .create(true)
+            .append(true)
+            .open(&appended)
+            .unwrap();
         assert_eq!(mode(&appended), 0o600);
     }
 

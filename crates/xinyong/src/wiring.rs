@@ -252,7 +252,8 @@ fn load_keys(config: &Config, pinned: bool) -> anyhow::Result<Keys> {
     if let Some(dir) = path.parent() {
         create_private_dir(dir)?;
     }
-    write_new_private(&path, keys.to_hex().as_bytes()).with_context(|| format!("无法创建密钥文件 {}", path.display()))?;
+    write_new_private(&path, keys.to_hex().as_bytes())
+        .with_context(|| format!("无法创建密钥文件 {}", path.display()))?;
     tracing::info!(path = %path.display(), "created a new key file; keep a copy somewhere safe");
     Ok(keys)
 }
@@ -279,4 +280,3 @@ fn catalog_files(config: &Config) -> anyhow::Result<Vec<(String, String)>> {
     anyhow::ensure!(!files.is_empty(), "目录 {} 中没有目录文件（*.toml）", dir.display());
     Ok(files)
 }
-

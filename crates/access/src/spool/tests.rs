@@ -114,7 +114,11 @@ async fn entries_are_in_the_file_before_the_database_and_committed_in_order() {
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
-        assert_eq!((mode(&dir), mode(&file)), (0o700, 0o600), "the spool is the owner's only");
+        assert_eq!(
+            (mode(&dir), mode(&file)),
+            (0o700, 0o600),
+            "the spool is the owner's only"
+        );
     }
     spool.settled().await;
     assert_eq!(reads_in_log(&*store).await, (1..=300).collect::<Vec<_>>());

@@ -7,7 +7,9 @@ use xinyong_domain::Role;
 use xinyong_domain::audit::{Event, GENESIS, Verifier, link};
 
 use super::fixtures::{new_batch, org, seed, ymd};
-use crate::{BatchSummary, NewAccount, NewApiKey, NewAuthorisation, NewDepartment, NewSession, PageRequest, Store, StoreError};
+use crate::{
+    BatchSummary, NewAccount, NewApiKey, NewAuthorisation, NewDepartment, NewSession, PageRequest, Store, StoreError,
+};
 
 fn department(name: &str, uscc: &str) -> NewDepartment {
     NewDepartment {
@@ -177,7 +179,10 @@ pub(super) async fn keys_and_authorisations(store: Arc<dyn Store>) {
     assert!(!authorised("另一银行", "xyd", 2026, 6, 1).await, "another client");
     // A subject with no records: the authorisation is still answered.
     let mut tx = store.begin_import(&new_batch("淮北市市场监督管理局")).await.unwrap();
-    let bare = tx.insert_subjects(vec![org("乙公司", "91340600MA2TEST002")]).await.unwrap()[0];
+    let bare = tx
+        .insert_subjects(vec![org("乙公司", "91340600MA2TEST002")])
+        .await
+        .unwrap()[0];
     tx.commit(&BatchSummary::default()).await.unwrap();
     store
         .grant_authorisation(&NewAuthorisation {
@@ -188,7 +193,11 @@ pub(super) async fn keys_and_authorisations(store: Arc<dyn Store>) {
         .unwrap();
     let read = |subject| store.current_records_and_authorisation(subject, "某银行", "xyd", ymd(2026, 6, 1));
     assert_eq!(read(bare).await.unwrap(), (vec![], true));
-    assert_eq!(read(bare + subject + 100).await.unwrap(), (vec![], false), "no such subject");
+    assert_eq!(
+        read(bare + subject + 100).await.unwrap(),
+        (vec![], false),
+        "no such subject"
+    );
     assert_eq!(store.authorisations_of(subject).await.unwrap(), vec![grant.clone()]);
     assert!(
         !store.revoke_authorisation(subject + 1, grant.id).await.unwrap(),
