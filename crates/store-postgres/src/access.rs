@@ -14,6 +14,12 @@ use crate::PostgresStore;
 use crate::error::{corrupt, map_error};
 use crate::rows::{RECORD_COLUMNS, record};
 
+/// Whether a live authorisation (not withdrawn, valid on `$4`) lets client
+/// `$2` read subject `$1` for purpose `$3`: one condition for every query
+/// that asks.
+const AUTHORISED: &str = "EXISTS (SELECT 1 FROM authorisations
+     WHERE subject_id = $1 AND client = $2 AND purpose = $3 AND valid_until >= $4 AND revoked_at IS NULL)";
+
 const DEPARTMENT_COLUMNS: &str = "id, name, uscc, region, created_at";
 const ACCOUNT_COLUMNS: &str = "id, username, role, department_id, subject_id, password_hash, disabled, created_at";
 const KEY_COLUMNS: &str = "key_id, secret_hash, client, department_id, purposes, expires_on, revoked_at, created_at";
@@ -356,18 +362,14 @@ impl AccessStore for PostgresStore {
         purpose: &str,
         today: NaiveDate,
     ) -> Result<bool, StoreError> {
-        sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM authorisations
-             WHERE subject_id = $1 AND client = $2 AND purpose = $3 AND valid_until >= $4
-               AND revoked_at IS NULL)",
-        )
-        .bind(subject_id)
-        .bind(client)
-        .bind(purpose)
-        .bind(today)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(map_error)
+        sqlx::query_scalar(AssertSqlSafe(format!("SELECT {AUTHORISED}")))
+            .bind(subject_id)
+            .bind(client)
+            .bind(purpose)
+            .bind(today)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(map_error)
     }
 
     async fn current_records_and_authorisation(
@@ -383,9 +385,7 @@ impl AccessStore for PostgresStore {
         // and a fifth more time than a bare read (`bench/RESULTS.md`).
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT a.authorised, {RECORD_COLUMNS}
-             FROM (SELECT EXISTS (SELECT 1 FROM authorisations
-                     WHERE subject_id = $1 AND client = $2 AND purpose = $3 AND valid_until >= $4
-                       AND revoked_at IS NULL) AS authorised) a
+             FROM (SELECT {AUTHORISED} AS authorised) a
              LEFT JOIN records r ON r.subject_id = $1 AND r.is_current
              ORDER BY r.decision_date DESC, r.id DESC"
         )))
