@@ -1,11 +1,13 @@
 //! Writing a batch's rejected rows back in the format they were uploaded
-//! in, with an added 错误原因 column, ready to fix and upload again.
+//! in, with an added 错误原因 column, ready to fix and upload again. The
+//! rows hold the uploaded cells in clear (identifiers included), so the
+//! file is created readable by its owner only.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use xinyong_crypto::Keys;
+use xinyong_crypto::{Keys, create_private_file};
 use xinyong_store::{Batch, BatchFormat, IssueSeverity, PageRequest, RowIssue, Store};
 
 use crate::IngestError;
@@ -153,7 +155,7 @@ impl Writer {
                     Some(TextEncoding::Gb18030) => TextEncoding::Gb18030,
                     _ => TextEncoding::Utf8,
                 };
-                let mut out = BufWriter::new(File::create(path)?);
+                let mut out = BufWriter::new(create_private_file(path)?);
                 if encoding == TextEncoding::Utf8 {
                     out.write_all(&[0xEF, 0xBB, 0xBF])?;
                 }
@@ -162,7 +164,7 @@ impl Writer {
                 Ok(writer)
             }
             BatchFormat::JsonLines => Ok(Self::Jsonl {
-                out: BufWriter::new(File::create(path)?),
+                out: BufWriter::new(create_private_file(path)?),
                 headers: batch.new.headers.clone(),
             }),
             BatchFormat::Xlsx => {
@@ -249,7 +251,10 @@ impl Writer {
     fn finish(self) -> Result<(), IngestError> {
         match self {
             Self::Csv { mut out, .. } | Self::Jsonl { mut out, .. } => Ok(out.flush()?),
-            Self::Xlsx { mut workbook, path, .. } => workbook.save(path).map_err(xlsx_error),
+            Self::Xlsx { mut workbook, path, .. } => {
+                let file = create_private_file(&path)?;
+                workbook.save_to_writer(&file).map_err(xlsx_error)
+            }
         }
     }
 }

@@ -102,6 +102,39 @@ async fn tamper_and_verify(platform: Platform) {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("审计日志完好：5 条记录"), "{text}");
 
+    // The auditor's export: every entry with its digests, owner-only.
+    let exported = Path::new(&platform.dir).join("审计导出.jsonl");
+    ok(&xinyong(
+        &platform,
+        &["audit", "export", "-o", exported.to_str().unwrap()],
+        None,
+    ));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    // The five entries and the verification just made (journaled too).
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[5]["action"], "audit.verify");
+    for (n, pair) in lines.windows(2).enumerate() {
+        assert_eq!(pair[0]["seq"], n + 1);
+        assert_eq!(pair[1]["prev_hash"], pair[0]["hash"]);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&exported).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    let output = xinyong(
+        &platform,
+        &["audit", "export", "--from", "2026-02-01", "--to", "2026-01-01"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--from 不能晚于 --to"));
+
     // One byte of one entry.
     tamper(
         &platform,

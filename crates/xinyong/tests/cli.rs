@@ -147,6 +147,12 @@ fn gen_import_report_and_rejected_rows() {
     assert!(!malformed, "the rejected rows go back in the upload's encoding");
     assert!(text.lines().next().unwrap().ends_with(",错误原因"));
     assert_eq!(text.lines().count() as i64, rejected + 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&rejected_file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the rows hold identifiers in clear: owner only");
+    }
 
     // The same file again changes nothing.
     let output = xinyong(

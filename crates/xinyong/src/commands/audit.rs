@@ -151,7 +151,8 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
             }
             let mut writer: Box<dyn Write> = match &out {
                 Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path).with_context(|| format!("无法创建 {}", path.display()))?,
+                    xinyong_crypto::create_private_file(path)
+                        .with_context(|| format!("无法创建 {}", path.display()))?,
                 )),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout())),
             };

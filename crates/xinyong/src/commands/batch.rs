@@ -105,7 +105,8 @@ pub async fn run(global: &GlobalArgs, command: Command) -> anyhow::Result<ExitCo
                 .await?;
             let input = std::fs::File::open(platform.config.data_dir.join(kept))
                 .with_context(|| format!("无法打开保存的原始文件 {kept}"))?;
-            let output = std::fs::File::create(&out).with_context(|| format!("无法创建 {}", out.display()))?;
+            let output =
+                xinyong_crypto::create_private_file(&out).with_context(|| format!("无法创建 {}", out.display()))?;
             let n = platform
                 .keys
                 .open_file(std::io::BufReader::new(input), std::io::BufWriter::new(output))
