@@ -50,8 +50,8 @@ pub(crate) fn record(row: &PgRow) -> sqlx::Result<StoredRecord> {
 /// A record as a credit check reads it ([`CHECKED_RECORD_COLUMNS`]): only
 /// `items` of its payload (`CheckStore::file_for_check`).
 pub(crate) fn checked_record(row: &PgRow, items: &[String]) -> sqlx::Result<StoredRecord> {
-    let payload =
-        payload_items(row.try_get("payload")?, items).map_err(|_| corrupt("record payload is not a JSON object"))?;
+    let payload = payload_items(row.try_get::<&str, _>("payload")?.as_bytes(), items)
+        .map_err(|_| corrupt("record payload is not a JSON object"))?;
     read_record(row, payload, None)
 }
 

@@ -22,7 +22,9 @@ use crate::rows::now;
 type Job = Box<dyn FnOnce(&Connection) + Send>;
 
 /// Page cache of the import connection (KiB): large enough for the indexes
-/// an import touches, small enough to keep memory flat.
+/// an import touches, small enough to keep memory flat. The connection
+/// does not read through a memory map: the file grows under an import, and
+/// every page of it the import's lookups touched would count in its memory.
 const IMPORT_CACHE_KIB: i64 = 65_536;
 
 #[derive(Debug)]
@@ -39,7 +41,9 @@ impl SqliteImport {
             .name("sqlite-import".into())
             .spawn(move || {
                 let begin = conn
-                    .execute_batch(&format!("PRAGMA cache_size = -{IMPORT_CACHE_KIB}; BEGIN IMMEDIATE"))
+                    .execute_batch(&format!(
+                        "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; PRAGMA mmap_size = 0; BEGIN IMMEDIATE"
+                    ))
                     .and_then(|()| insert_batch(&conn, &batch, BatchStatus::Applied, None));
                 let began = begin.is_ok();
                 if ready.send(begin.map_err(map_error)).is_err() || !began {

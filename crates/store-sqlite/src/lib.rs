@@ -27,16 +27,34 @@ use async_trait::async_trait;
 use xinyong_store::{Backend, Store, StoreError};
 
 use crate::error::map_error;
-use crate::pool::{Pool, in_transaction};
+use crate::pool::{Pool, Tuning, in_transaction};
 use crate::wal::{Checkpointer, Policy};
 
-/// Page cache of a connection to the records file (KiB): the upper levels
-/// of the subject, record and search indexes stay in it.
-const RECORDS_CACHE_KIB: u32 = 16_000;
-/// Page cache of a connection to the journal file (KiB). Appends touch only
-/// the right edges of its b-trees, and every commit walks the whole cache
-/// (SQLite truncates it to the file's size), so it is kept small.
-const JOURNAL_CACHE_KIB: u32 = 2_000;
+/// Connections to the records file. Their page cache keeps the upper
+/// levels of the subject, record and search indexes. The file is read
+/// through a memory map: a read of a page not in the page cache is then a
+/// look into the kernel's cache rather than a `pread` copying it into a
+/// page SQLite allocated, which was a fifth of a credit check's CPU
+/// (`bench/RESULTS.md`, 2026-11-29 (evening)). The records file changes
+/// only on imports and corrections, so the map is rarely extended. The
+/// cost: a disk error on a mapped page ends the process (SIGBUS) instead
+/// of failing one request. The map's size is capped at compile time
+/// (`SQLITE_MAX_MMAP_SIZE` in `.cargo/config.toml`); an import's own
+/// connection does not map (see `import.rs`).
+const RECORDS: Tuning = Tuning {
+    cache_kib: 16_000,
+    autocheckpoint: true,
+    mmap_bytes: 1 << 40,
+};
+/// Connections to the journal file. Appends touch only the right edges of
+/// its b-trees, and every commit walks the whole cache (SQLite truncates it
+/// to the file's size), so the cache is kept small; the file grows all the
+/// time, so it is not mapped; its WAL is checkpointed by a thread of its own.
+const JOURNAL: Tuning = Tuning {
+    cache_kib: 2_000,
+    autocheckpoint: false,
+    mmap_bytes: 0,
+};
 
 /// A SQLite database: the records file and, beside it, its journal file
 /// (see [`SqliteStore::journal_path`]).
@@ -52,8 +70,8 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and its journal
     /// file, and applies pending migrations to both.
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
-        let records = Arc::new(Pool::new(path.to_owned(), RECORDS_CACHE_KIB, true));
-        let journal = Arc::new(Pool::new(Self::journal_path(path), JOURNAL_CACHE_KIB, false));
+        let records = Arc::new(Pool::new(path.to_owned(), RECORDS));
+        let journal = Arc::new(Pool::new(Self::journal_path(path), JOURNAL));
         let (r, j) = (Arc::clone(&records), Arc::clone(&journal));
         blocking(move || migrate::prepare(&r, &j)).await?;
         Ok(Self {
@@ -165,5 +183,28 @@ impl Store for SqliteStore {
     async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();
         self.read(move |conn| migrate::meta(conn, &key)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn mmap_size(pool: &Arc<Pool>) -> i64 {
+        read_on(Arc::clone(pool), |conn| {
+            conn.query_row("PRAGMA mmap_size", [], |row| row.get(0))
+        })
+        .await
+        .unwrap()
+    }
+
+    /// SQLite silently lowers a map's size to its compile-time cap, so this
+    /// also shows that the build raised the cap (`.cargo/config.toml`).
+    #[tokio::test]
+    async fn the_records_file_is_read_through_a_map_and_the_journal_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("xinyong.db")).await.unwrap();
+        assert_eq!(mmap_size(&store.pool).await, 1 << 40);
+        assert_eq!(mmap_size(&store.journal).await, 0);
     }
 }

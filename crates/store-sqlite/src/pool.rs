@@ -27,11 +27,23 @@ const JOURNAL_SIZE_LIMIT: u64 = 1 << 30;
 /// costs a schema parse, a memory map and a cold page cache each time.
 const MAX_OPEN: usize = 8;
 
+/// How the connections of one pool are set up.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    /// Page cache of each connection (KiB).
+    pub(crate) cache_kib: u32,
+    /// Whether the commit that grows the WAL past SQLite's threshold copies
+    /// it back into the file (else someone else must: see `wal.rs`).
+    pub(crate) autocheckpoint: bool,
+    /// Bytes of the file read through a memory map instead of `pread`
+    /// (0: none).
+    pub(crate) mmap_bytes: u64,
+}
+
 #[derive(Debug)]
 pub(crate) struct Pool {
     path: PathBuf,
-    cache_kib: u32,
-    autocheckpoint: bool,
+    tuning: Tuning,
     slots: Mutex<Slots>,
     returned: Condvar,
     /// Taken around each write transaction of [`crate::write_on`]: writers
@@ -55,15 +67,12 @@ pub(crate) struct Pooled<'a> {
 }
 
 impl Pool {
-    /// A pool over the file at `path` whose connections each keep a page
-    /// cache of `cache_kib` KiB and, if `autocheckpoint`, copy the WAL back
-    /// into the file in the commit that grows it past SQLite's threshold
-    /// (else someone else must: see `wal.rs`).
-    pub(crate) fn new(path: PathBuf, cache_kib: u32, autocheckpoint: bool) -> Self {
+    /// A pool over the file at `path` whose connections are set up as
+    /// `tuning` says.
+    pub(crate) fn new(path: PathBuf, tuning: Tuning) -> Self {
         Self {
             path,
-            cache_kib,
-            autocheckpoint,
+            tuning,
             slots: Mutex::new(Slots::default()),
             returned: Condvar::new(),
             writer: parking_lot::Mutex::new(()),
@@ -130,9 +139,11 @@ impl Pool {
              PRAGMA temp_store = MEMORY;
              PRAGMA cache_size = -{};
              PRAGMA wal_autocheckpoint = {};
-             PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};",
-            self.cache_kib,
-            if self.autocheckpoint { 1000 } else { 0 }
+             PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT};
+             PRAGMA mmap_size = {};",
+            self.tuning.cache_kib,
+            if self.tuning.autocheckpoint { 1000 } else { 0 },
+            self.tuning.mmap_bytes,
         ))
         .map_err(map_error)?;
         Ok(conn)

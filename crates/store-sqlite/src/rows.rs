@@ -57,7 +57,7 @@ pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
 /// A record as a credit check reads it: only `items` of its payload, and
 /// its sealed identifiers left unread (`CheckStore::file_for_check`).
 pub(crate) fn checked_record(row: &Row<'_>, items: &[String]) -> rusqlite::Result<StoredRecord> {
-    let payload = payload_items(text(row, 15)?, items);
+    let payload = payload_items(row.get_ref(15)?.as_bytes()?, items);
     read_record(row, payload, false)
 }
 

@@ -151,7 +151,7 @@ mod tests {
     fn restarts(policy: Policy) -> usize {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.db");
-        let pool = Arc::new(Pool::new(path, 2_000, false));
+        let pool = Arc::new(Pool::new(path, crate::JOURNAL));
         let conn = pool.get().unwrap();
         conn.execute_batch("CREATE TABLE t (b BLOB)").unwrap();
         let checkpointer = Checkpointer::start(Arc::clone(&pool), policy).unwrap();

@@ -10,11 +10,14 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// The items of the JSON object `text` whose keys are in `wanted`; the rest
-/// are checked for syntax and skipped. An error if `text` is not a JSON
-/// object.
-pub fn payload_items(text: &str, wanted: &[String]) -> serde_json::Result<Map<String, Value>> {
-    let mut de = serde_json::Deserializer::from_str(text);
+/// The items of the JSON object `json` whose keys are in `wanted`; the rest
+/// are checked for syntax and skipped. An error if `json` is not a JSON
+/// object. Bytes rather than text: the keys and the kept items are checked
+/// to be UTF-8 as they are read, the skipped strings are not, so a caller
+/// need not check the whole payload first (that check was 3 % of a checking
+/// server's CPU).
+pub fn payload_items(json: &[u8], wanted: &[String]) -> serde_json::Result<Map<String, Value>> {
+    let mut de = serde_json::Deserializer::from_slice(json);
     let items = de.deserialize_map(Wanted(wanted))?;
     de.end()?;
     Ok(items)
@@ -83,25 +86,25 @@ mod tests {
     #[test]
     fn only_the_wanted_items_are_kept_with_their_values() {
         let text = r#"{"CF_WSH":"淮市监罚〔2026〕1号","CF_CFLB":"罚款、警告","CF_NR_FK":"2.5","CF_JDRQ":"2026-01-05","nested":{"a":[1,2]}}"#;
-        let items = payload_items(text, &wanted(&["CF_CFLB", "CF_NR_FK", "SX_MDLX"])).unwrap();
+        let items = payload_items(text.as_bytes(), &wanted(&["CF_CFLB", "CF_NR_FK", "SX_MDLX"])).unwrap();
         assert_eq!(
             Value::Object(items),
             json!({"CF_CFLB": "罚款、警告", "CF_NR_FK": "2.5"})
         );
-        let all = payload_items(text, &wanted(&["nested"])).unwrap();
+        let all = payload_items(text.as_bytes(), &wanted(&["nested"])).unwrap();
         assert_eq!(Value::Object(all), json!({"nested": {"a": [1, 2]}}));
     }
 
     #[test]
     fn escaped_keys_are_matched_by_their_text() {
-        let items = payload_items(r#"{"CF_\u0043FLB":"警告","x\"y":1}"#, &wanted(&["CF_CFLB"])).unwrap();
+        let items = payload_items(r#"{"CF_\u0043FLB":"警告","x\"y":1}"#.as_bytes(), &wanted(&["CF_CFLB"])).unwrap();
         assert_eq!(Value::Object(items), json!({"CF_CFLB": "警告"}));
     }
 
     #[test]
     fn a_repeated_key_keeps_its_last_value_as_a_whole_parse_would() {
         let text = r#"{"CF_NR_FK":"1","CF_NR_FK":2.5}"#;
-        let items = payload_items(text, &wanted(&["CF_NR_FK"])).unwrap();
+        let items = payload_items(text.as_bytes(), &wanted(&["CF_NR_FK"])).unwrap();
         let whole: Map<String, Value> = serde_json::from_str(text).unwrap();
         assert_eq!(items, whole);
         assert_eq!(Value::Object(items), json!({"CF_NR_FK": 2.5}));
@@ -109,7 +112,7 @@ mod tests {
 
     #[test]
     fn nothing_wanted_is_an_empty_map_of_a_well_formed_object() {
-        assert!(payload_items(r#"{"a":1,"b":[{"c":null}]}"#, &[]).unwrap().is_empty());
+        assert!(payload_items(br#"{"a":1,"b":[{"c":null}]}"#, &[]).unwrap().is_empty());
     }
 
     #[test]
@@ -123,7 +126,14 @@ mod tests {
             "",
             "{\"a\":1,}",
         ] {
-            assert!(payload_items(text, &wanted(&["a"])).is_err(), "{text}");
+            assert!(payload_items(text.as_bytes(), &wanted(&["a"])).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn a_kept_item_that_is_not_utf8_is_refused_a_skipped_one_is_not_read() {
+        assert!(payload_items(b"{\"a\":\"\xff\"}", &wanted(&["a"])).is_err());
+        let items = payload_items(b"{\"a\":\"\xff\",\"b\":1}", &wanted(&["b"])).unwrap();
+        assert_eq!(Value::Object(items), json!({"b": 1}));
     }
 }
