@@ -11,7 +11,7 @@ use xinyong_store::{
 
 use crate::SqliteStore;
 use crate::error::corrupt;
-use crate::rows::{date, now, timestamp};
+use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, date, now, record, timestamp};
 
 const DEPARTMENT_COLUMNS: &str = "id, name, uscc, region, created_at";
 const ACCOUNT_COLUMNS: &str = "id, username, role, department_id, subject_id, password_hash, disabled, created_at";
@@ -380,8 +380,13 @@ impl AccessStore for SqliteStore {
         today: NaiveDate,
     ) -> Result<bool, StoreError> {
         let (client, purpose) = (client.to_owned(), purpose.to_owned());
-        self.read(move |conn| authorised(conn, subject_id, &client, &purpose, today))
-            .await
+        self.read(move |conn| {
+            conn.prepare_cached(&format!("SELECT {AUTHORISED}"))?
+                .query_row(params![subject_id, client, purpose, today.to_string()], |row| {
+                    row.get(0)
+                })
+        })
+        .await
     }
 
     async fn current_records_and_authorisation(
@@ -392,27 +397,33 @@ impl AccessStore for SqliteStore {
         today: NaiveDate,
     ) -> Result<(Vec<StoredRecord>, bool), StoreError> {
         let (client, purpose) = (client.to_owned(), purpose.to_owned());
+        // One statement, so one snapshot and one round of the file's locks:
+        // the authorisation on every row, joined to the current records
+        // (none: one row with the record columns null). Two statements cost
+        // a purposed read a second round of locks (`bench/RESULTS.md`).
         self.read(move |conn| {
-            let records = crate::records::of_subject(conn, subject_id, false)?;
-            Ok((records, authorised(conn, subject_id, &client, &purpose, today)?))
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {RECORD_COLUMNS}, a.authorised
+                 FROM (SELECT {AUTHORISED} AS authorised) a
+                 LEFT JOIN records r ON r.subject_id = ?1 AND r.is_current = 1
+                 ORDER BY r.decision_date DESC, r.id DESC"
+            ))?;
+            let mut rows = stmt.query(params![subject_id, client, purpose, today.to_string()])?;
+            let (mut records, mut authorised) = (Vec::new(), false);
+            while let Some(row) = rows.next()? {
+                authorised = row.get(N_RECORD_COLUMNS)?;
+                if row.get_ref(0)?.data_type() != rusqlite::types::Type::Null {
+                    records.push(record(row)?);
+                }
+            }
+            Ok((records, authorised))
         })
         .await
     }
 }
 
-fn authorised(
-    conn: &rusqlite::Connection,
-    subject_id: SubjectId,
-    client: &str,
-    purpose: &str,
-    today: NaiveDate,
-) -> rusqlite::Result<bool> {
-    conn.prepare_cached(
-        "SELECT EXISTS (SELECT 1 FROM authorisations
-         WHERE subject_id = ?1 AND client = ?2 AND purpose = ?3 AND valid_until >= ?4
-           AND revoked_at IS NULL)",
-    )?
-    .query_row(params![subject_id, client, purpose, today.to_string()], |row| {
-        row.get(0)
-    })
-}
+/// Whether subject `?1` has authorised client `?2` for purpose `?3`, valid on
+/// day `?4` and not withdrawn: the one condition both queries that ask use.
+const AUTHORISED: &str = "EXISTS (SELECT 1 FROM authorisations
+     WHERE subject_id = ?1 AND client = ?2 AND purpose = ?3 AND valid_until >= ?4
+       AND revoked_at IS NULL)";
