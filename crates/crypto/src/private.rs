@@ -28,7 +28,8 @@ pub fn private_file_options() -> OpenOptions {
 }
 
 /// Creates `path` (or empties it, if it exists) for writing, owner-only: a
-/// file that existed is made owner-only too.
+/// regular file that existed is made owner-only too. Anything else the path
+/// names (`/dev/stdout`, `/dev/null`, a pipe) is written to as it is.
 pub fn create_private_file(path: &Path) -> io::Result<File> {
     let file = private_file_options()
         .write(true)
@@ -36,7 +37,9 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
         .truncate(true)
         .open(path)?;
     #[cfg(unix)]
-    file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    if file.metadata()?.is_file() {
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    }
     Ok(file)
 }
 

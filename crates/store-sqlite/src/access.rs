@@ -17,6 +17,11 @@ const DEPARTMENT_COLUMNS: &str = "id, name, uscc, region, created_at";
 const ACCOUNT_COLUMNS: &str = "id, username, role, department_id, subject_id, password_hash, disabled, created_at";
 const KEY_COLUMNS: &str = "key_id, secret_hash, client, department_id, purposes, expires_on, revoked_at, created_at";
 const AUTHORISATION_COLUMNS: &str = "id, subject_id, client, purpose, valid_until, granted_by, revoked_at, created_at";
+/// Whether subject `?1` has authorised client `?2` for purpose `?3`, valid on
+/// day `?4` and not withdrawn: the one condition both queries that ask use.
+const AUTHORISED: &str = "EXISTS (SELECT 1 FROM authorisations
+     WHERE subject_id = ?1 AND client = ?2 AND purpose = ?3 AND valid_until >= ?4
+       AND revoked_at IS NULL)";
 
 fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
@@ -421,9 +426,3 @@ impl AccessStore for SqliteStore {
         .await
     }
 }
-
-/// Whether subject `?1` has authorised client `?2` for purpose `?3`, valid on
-/// day `?4` and not withdrawn: the one condition both queries that ask use.
-const AUTHORISED: &str = "EXISTS (SELECT 1 FROM authorisations
-     WHERE subject_id = ?1 AND client = ?2 AND purpose = ?3 AND valid_until >= ?4
-       AND revoked_at IS NULL)";

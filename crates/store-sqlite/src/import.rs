@@ -23,8 +23,9 @@ type Job = Box<dyn FnOnce(&Connection) + Send>;
 
 /// Page cache of the import connection (KiB): large enough for the indexes
 /// an import touches, small enough to keep memory flat. The connection
-/// does not read through a memory map: the file grows under an import, and
-/// every page of it the import's lookups touched would count in its memory.
+/// does not read through a memory map: every page of the file its lookups
+/// touched would count in the process's resident memory, which an import
+/// of millions of rows must keep flat (issue #2).
 const IMPORT_CACHE_KIB: i64 = 65_536;
 
 #[derive(Debug)]

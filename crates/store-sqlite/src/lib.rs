@@ -35,12 +35,17 @@ use crate::wal::{Checkpointer, Policy};
 /// through a memory map: a read of a page not in the page cache is then a
 /// look into the kernel's cache rather than a `pread` copying it into a
 /// page SQLite allocated, which was a fifth of a credit check's CPU
-/// (`bench/RESULTS.md`, 2026-11-29 (evening)). The records file changes
-/// only on imports and corrections, so the map is rarely extended. The
-/// cost: a disk error on a mapped page ends the process (SIGBUS) instead
-/// of failing one request. The map's size is capped at compile time
-/// (`SQLITE_MAX_MMAP_SIZE` in `.cargo/config.toml`); an import's own
-/// connection does not map (see `import.rs`).
+/// (`bench/RESULTS.md`, 2026-11-29 (evening)). Nothing on a check's or an
+/// audited read's path writes to this file (their entries go to the
+/// journal). A commit to it (an import, a sign-in, a new authorisation …)
+/// makes every connection drop its page cache, and now its map, at its next
+/// read, as it always dropped the cache; pages are then mapped back from
+/// the kernel's cache rather than read again. The costs: a disk error on a
+/// mapped page, or the file cut short under the process (a backup copied
+/// over it), ends the process (SIGBUS) instead of failing one request. The
+/// map's size is capped at compile time (`SQLITE_MAX_MMAP_SIZE` in
+/// `.cargo/config.toml`); an import's own connection does not map (see
+/// `import.rs`).
 const RECORDS: Tuning = Tuning {
     cache_kib: 16_000,
     autocheckpoint: true,

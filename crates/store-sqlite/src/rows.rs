@@ -57,7 +57,7 @@ pub(crate) fn record(row: &Row<'_>) -> rusqlite::Result<StoredRecord> {
 /// A record as a credit check reads it: only `items` of its payload, and
 /// its sealed identifiers left unread (`CheckStore::file_for_check`).
 pub(crate) fn checked_record(row: &Row<'_>, items: &[String]) -> rusqlite::Result<StoredRecord> {
-    let payload = payload_items(row.get_ref(15)?.as_bytes()?, items);
+    let payload = payload_items(bytes(row, 15)?, items);
     read_record(row, payload, false)
 }
 
@@ -65,6 +65,12 @@ pub(crate) fn checked_record(row: &Row<'_>, items: &[String]) -> rusqlite::Resul
 fn text<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r str> {
     row.get_ref(idx)?
         .as_str()
+        .map_err(|e| corrupt(format!("column {idx}: {e}")))
+}
+
+fn bytes<'r>(row: &'r Row<'_>, idx: usize) -> rusqlite::Result<&'r [u8]> {
+    row.get_ref(idx)?
+        .as_bytes()
         .map_err(|e| corrupt(format!("column {idx}: {e}")))
 }
 

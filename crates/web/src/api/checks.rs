@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tokio::io::AsyncWriteExt;
 use utoipa::{IntoParams, ToSchema};
 use xinyong_checks::{BatchRequest, CheckAnswer, CheckRequest, FeedbackRequest};
 use xinyong_domain::measures::MeasureBook;
@@ -436,7 +437,14 @@ async fn batch_from_file(state: &AppState, request: Request) -> Result<BatchRequ
                 let name = field.file_name().unwrap_or("list.csv").to_owned();
                 let bytes = field.bytes().await.map_err(multipart_error)?;
                 let target = incoming(state, extension_of(&name))?;
-                tokio::fs::write(target.path(), &bytes)
+                let mut out = target
+                    .create()
+                    .map(tokio::fs::File::from_std)
+                    .map_err(|e| Error::Internal(format!("incoming file: {e}")))?;
+                out.write_all(&bytes)
+                    .await
+                    .map_err(|e| Error::Internal(format!("incoming file: {e}")))?;
+                out.flush()
                     .await
                     .map_err(|e| Error::Internal(format!("incoming file: {e}")))?;
                 file = Some(target);
