@@ -135,6 +135,12 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
                 _ => Error::InvalidRequest("无法读取请求内容".into()),
             })?;
         serde_json::from_slice(&bytes).map(JsonBody).map_err(|error| {
+            // Every body this API takes is one object: a list, a string or
+            // text that is not JSON is named as such, not as a type error
+            // at "column 0" of the first line.
+            if bytes.trim_ascii_start().first() != Some(&b'{') {
+                return Error::InvalidRequest("请求内容须为一个JSON对象（以 { 开头的 {\"名称\": 值, …}）".into());
+            }
             Error::InvalidRequest(format!(
                 "请求内容有误（第{}行第{}列）：{}",
                 error.line(),

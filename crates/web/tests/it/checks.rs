@@ -266,6 +266,39 @@ async fn checks_return_the_measures_with_their_basis_and_are_logged() {
                 "invalid_request",
             ),
         ];
+        // A body that is not one object is named as such.
+        for body in [json!([COMPANY]), json!(COMPANY), json!(null)] {
+            let (got, problem) = with_key(
+                server,
+                Method::POST,
+                "/api/v1/checks",
+                &world.trading,
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(
+                (got, problem["code"].as_str()),
+                (400, Some("invalid_request")),
+                "{body}"
+            );
+            assert!(
+                problem["detail"].as_str().unwrap().contains("须为一个JSON对象"),
+                "{body}: {problem}"
+            );
+        }
+        let (got, problem) = with_key(
+            server,
+            Method::POST,
+            "/api/v1/checks",
+            &world.trading,
+            Some(json!({ "subject": 1 })),
+        )
+        .await;
+        assert_eq!(got, 400);
+        assert!(
+            problem["detail"].as_str().unwrap().contains("第1行"),
+            "an object keeps the position: {problem}"
+        );
         for (body, status, code) in refusals {
             let (got, problem) = with_key(
                 server,
