@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use xinyong_domain::Role;
 use xinyong_domain::audit::{Entry, Hash};
-use xinyong_domain::id::{CitizenId, IdPolicy, Uscc};
+use xinyong_domain::id::{CitizenId, Uscc};
 use xinyong_domain::role::Purpose;
 use xinyong_domain::subject::{SubjectKey, SubjectRef};
 use xinyong_domain::visibility::Viewer;
@@ -229,7 +229,7 @@ impl AdminDesk {
         if let Some(organisation) = store.subject_by_uscc(&code).await? {
             return Ok(organisation);
         }
-        Err(match IdPolicy::default().classify(&code, today).problem {
+        Err(match self.access.policy.classify(&code, today).problem {
             Some(reason) => AccessError::Invalid(format!(
                 "“{}”不是有效的统一社会信用代码或公民身份号码：{reason}",
                 shown()

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 use xinyong_crypto::Keys;
 use xinyong_domain::Role;
+use xinyong_domain::id::IdPolicy;
 use xinyong_domain::role::{Purpose, default_purposes};
 use xinyong_domain::visibility::Viewer;
 use xinyong_store::{Account, NewSession, Store, Subject};
@@ -53,6 +54,8 @@ pub struct Access {
     pub(crate) settings: Arc<AccessSettings>,
     pub(crate) journal: Journal,
     pub(crate) keys_seen: KeyCache,
+    /// The office's identifier policy, for explaining a code nobody has.
+    pub(crate) policy: Arc<IdPolicy>,
 }
 
 impl Access {
@@ -61,6 +64,7 @@ impl Access {
         Self {
             journal: Journal::new(Arc::clone(&store)),
             keys_seen: KeyCache::default(),
+            policy: Arc::new(IdPolicy::default()),
             store,
             keys,
             settings: Arc::new(settings),
@@ -72,6 +76,14 @@ impl Access {
     #[must_use]
     pub fn with_spool(mut self, spool: Spool) -> Self {
         self.journal = Journal::with_spool(spool);
+        self
+    }
+
+    /// The same access layer, judging codes by the office's `policy` (its
+    /// allow-list and extra categories) rather than the standard alone.
+    #[must_use]
+    pub fn with_policy(mut self, policy: Arc<IdPolicy>) -> Self {
+        self.policy = policy;
         self
     }
 

@@ -137,6 +137,7 @@ impl Platform {
             self.config.access.clone(),
         )
         .with_spool(self.spool.clone())
+        .with_policy(Arc::clone(&self.policy))
     }
 
     /// The credit check service (starts its log writer: call inside the runtime).

@@ -104,6 +104,22 @@ async fn world(server: TestServer) -> World {
         desk.subject_for_account("110101199003074514", today()).await,
         Err(xinyong_access::AccessError::NotFound(_))
     ));
+    // A real code that fails its check character is named invalid, unless
+    // the office allow-listed it: then it is a code the platform lacks.
+    let known_bad = "91350203M0001QKT19";
+    assert!(matches!(
+        desk.subject_for_account(known_bad, today()).await,
+        Err(xinyong_access::AccessError::Invalid(_))
+    ));
+    let lenient = access
+        .clone()
+        .with_policy(std::sync::Arc::new(xinyong_domain::id::IdPolicy::new([known_bad], [])))
+        .admin_desk(&Principal::console("test"))
+        .unwrap();
+    assert!(matches!(
+        lenient.subject_for_account(known_bad, today()).await,
+        Err(xinyong_access::AccessError::NotFound(_))
+    ));
     for (username, role, dept, subject) in [
         ("company", Role::Subject, None, Some(company.clone())),
         ("person", Role::Subject, None, Some(person.clone())),
