@@ -237,6 +237,7 @@ async fn checks_return_the_measures_with_their_basis_and_are_logged() {
         assert!(codes(&answer).is_empty());
 
         // Refusals.
+        let post = |body: Value| with_key(server, Method::POST, "/api/v1/checks", &world.trading, Some(body));
         let refusals = [
             (json!({ "subject": COMPANY, "matter": "zfcg" }), 400, "purpose_required"),
             (
@@ -268,14 +269,7 @@ async fn checks_return_the_measures_with_their_basis_and_are_logged() {
         ];
         // A body that is not one object is named as such.
         for body in [json!([COMPANY]), json!(COMPANY), json!(null)] {
-            let (got, problem) = with_key(
-                server,
-                Method::POST,
-                "/api/v1/checks",
-                &world.trading,
-                Some(body.clone()),
-            )
-            .await;
+            let (got, problem) = post(body.clone()).await;
             assert_eq!(
                 (got, problem["code"].as_str()),
                 (400, Some("invalid_request")),
@@ -286,28 +280,14 @@ async fn checks_return_the_measures_with_their_basis_and_are_logged() {
                 "{body}: {problem}"
             );
         }
-        let (got, problem) = with_key(
-            server,
-            Method::POST,
-            "/api/v1/checks",
-            &world.trading,
-            Some(json!({ "subject": 1 })),
-        )
-        .await;
+        let (got, problem) = post(json!({ "subject": 1 })).await;
         assert_eq!(got, 400);
         assert!(
             problem["detail"].as_str().unwrap().contains("第1行"),
             "an object keeps the position: {problem}"
         );
         for (body, status, code) in refusals {
-            let (got, problem) = with_key(
-                server,
-                Method::POST,
-                "/api/v1/checks",
-                &world.trading,
-                Some(body.clone()),
-            )
-            .await;
+            let (got, problem) = post(body.clone()).await;
             assert_eq!(
                 (got, problem["code"].as_str().unwrap_or_default()),
                 (status, code),
