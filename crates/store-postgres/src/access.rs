@@ -12,7 +12,7 @@ use xinyong_store::{
 
 use crate::PostgresStore;
 use crate::error::{corrupt, map_error};
-use crate::rows::{RECORD_COLUMNS, record};
+use crate::rows::{NEWEST_FIRST, RECORD_COLUMNS, record};
 
 /// Whether a live authorisation (not withdrawn, valid on `$4`) lets client
 /// `$2` read subject `$1` for purpose `$3`: one condition for every query
@@ -387,7 +387,7 @@ impl AccessStore for PostgresStore {
             "SELECT a.authorised, {RECORD_COLUMNS}
              FROM (SELECT {AUTHORISED} AS authorised) a
              LEFT JOIN records r ON r.subject_id = $1 AND r.is_current
-             ORDER BY r.decision_date DESC, r.id DESC"
+             ORDER BY {NEWEST_FIRST}"
         )))
         .bind(subject_id)
         .bind(client)

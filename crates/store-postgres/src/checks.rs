@@ -14,7 +14,7 @@ use crate::PostgresStore;
 use crate::audit::append_in;
 use crate::error::{corrupt, map_error};
 use crate::objections::UNDER_OBJECTION;
-use crate::rows::{CHECKED_RECORD_COLUMNS, SUBJECT_COLUMNS, checked_record, subject};
+use crate::rows::{CHECKED_RECORD_COLUMNS, NEWEST_FIRST, SUBJECT_COLUMNS, checked_record, subject};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
      book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
@@ -169,7 +169,7 @@ impl CheckStore for PostgresStore {
                 "SELECT {SUBJECT_COLUMNS}, {CHECKED_RECORD_COLUMNS}, {UNDER_OBJECTION} AS disputed
                  FROM subjects s LEFT JOIN records r ON r.subject_id = s.id AND r.is_current
                  WHERE {condition}
-                 ORDER BY r.decision_date DESC, r.id DESC"
+                 ORDER BY {NEWEST_FIRST}"
             )));
             let query = match lookup {
                 CheckLookup::Uscc(text) | CheckLookup::Reference(text) => query.bind(text.clone()),

@@ -9,7 +9,7 @@ use xinyong_store::{Page, PageRequest, RecordFilter, RecordStore, StoreError, St
 
 use crate::PostgresStore;
 use crate::error::map_error;
-use crate::rows::{RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
+use crate::rows::{NEWEST_FIRST, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
 
 #[async_trait]
 impl RecordStore for PostgresStore {
@@ -21,7 +21,7 @@ impl RecordStore for PostgresStore {
         let current_only = if with_history { "" } else { "AND r.is_current" };
         sqlx::query(AssertSqlSafe(format!(
             "SELECT {RECORD_COLUMNS} FROM records r WHERE r.subject_id = $1 {current_only}
-             ORDER BY r.decision_date DESC, r.id DESC"
+             ORDER BY {NEWEST_FIRST}"
         )))
         .bind(subject_id)
         .try_map(|row: PgRow| record(&row))

@@ -28,6 +28,11 @@ pub(crate) fn subject(row: &PgRow) -> sqlx::Result<Subject> {
 }
 
 /// Columns of `records` read by [`record`].
+/// The order of a subject's file: newest decision first (the id breaks
+/// ties), for every query that reads one, so that a check, a read and a
+/// purposed read list the same records alike.
+pub(crate) const NEWEST_FIRST: &str = "r.decision_date DESC, r.id DESC";
+
 pub(crate) const RECORD_COLUMNS: &str = "r.id, r.subject_id, r.record_type, r.doc_no, r.catalog_version, \
      r.decision_date, r.severity, r.published, r.publicity_until, r.authority, r.source, r.batch_id, r.row_no, \
      r.version, r.is_current, r.payload, r.created_at, r.sealed, r.repaired_on";

@@ -11,7 +11,7 @@ use xinyong_store::{
 
 use crate::SqliteStore;
 use crate::error::corrupt;
-use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, date, now, record, timestamp};
+use crate::rows::{N_RECORD_COLUMNS, NEWEST_FIRST, RECORD_COLUMNS, date, now, record, timestamp};
 
 const DEPARTMENT_COLUMNS: &str = "id, name, uscc, region, created_at";
 const ACCOUNT_COLUMNS: &str = "id, username, role, department_id, subject_id, password_hash, disabled, created_at";
@@ -411,7 +411,7 @@ impl AccessStore for SqliteStore {
                 "SELECT {RECORD_COLUMNS}, a.authorised
                  FROM (SELECT {AUTHORISED} AS authorised) a
                  LEFT JOIN records r ON r.subject_id = ?1 AND r.is_current = 1
-                 ORDER BY r.decision_date DESC, r.id DESC"
+                 ORDER BY {NEWEST_FIRST}"
             ))?;
             let mut rows = stmt.query(params![subject_id, client, purpose, today.to_string()])?;
             let (mut records, mut authorised) = (Vec::new(), false);

@@ -14,7 +14,9 @@ use crate::SqliteStore;
 use crate::audit::append_in;
 use crate::error::corrupt;
 use crate::objections::UNDER_OBJECTION;
-use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, checked_record, subject, timestamp};
+use crate::rows::{
+    N_RECORD_COLUMNS, NEWEST_FIRST, RECORD_COLUMNS, SUBJECT_COLUMNS, checked_record, subject, timestamp,
+};
 
 const CHECK_COLUMNS: &str = "id, client, department_id, subject_id, subject_shown, matter, purpose, checked_at, month, \
      book, n_measures, n_mandatory, answer, feedback_at, applied, outcome, case_no, batch_id, batch_row";
@@ -156,7 +158,7 @@ impl CheckStore for SqliteStore {
                 let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {RECORD_COLUMNS}, {UNDER_OBJECTION}
                      FROM records r WHERE r.subject_id = ?1 AND r.is_current = 1
-                     ORDER BY r.decision_date DESC, r.id DESC"
+                     ORDER BY {NEWEST_FIRST}"
                 ))?;
                 let mut records = Vec::new();
                 let mut under_objection = Vec::new();

@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use xinyong_store::{Page, PageRequest, RecordFilter, RecordStore, StoreError, StoredRecord, SubjectId};
 
 use crate::SqliteStore;
-use crate::rows::{N_RECORD_COLUMNS, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
+use crate::rows::{N_RECORD_COLUMNS, NEWEST_FIRST, RECORD_COLUMNS, SUBJECT_COLUMNS, record, subject};
 
 /// A subject's records, current versions only unless `with_history`,
 /// newest decision first.
@@ -18,7 +18,7 @@ pub(crate) fn of_subject(
     let current_only = if with_history { "" } else { "AND r.is_current = 1" };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {RECORD_COLUMNS} FROM records r WHERE r.subject_id = ?1 {current_only}
-         ORDER BY r.decision_date DESC, r.id DESC"
+         ORDER BY {NEWEST_FIRST}"
     ))?;
     stmt.query_map([subject_id], record)?.collect()
 }
